@@ -1,0 +1,344 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/smedhq/smed"
+)
+
+// Store is what the engine reads from the system of record. smed.Store
+// satisfies it.
+type Store interface {
+	// Overdue returns the cards of the team's customers whose due time is before
+	// now, each with its facts and at most its latest note; owner != "" keeps
+	// only that owner's. It wraps smed.ErrUnavailable when the store cannot be
+	// reached.
+	Overdue(ctx context.Context, team string, now time.Time, owner string) ([]smed.Card, error)
+}
+
+// Totaler is optional: when the Store also implements it, digests carry the
+// team's totals and so coverage. It must be cheap (kept counters, not a scan).
+type Totaler interface {
+	// Totals returns how many customers the team has and their summed value.
+	Totals(ctx context.Context, team string) (customers int, value int64, err error)
+}
+
+// Notifier delivers what the engine decided to send (package bot: Block Kit
+// rendering, chat.postMessage).
+type Notifier interface {
+	// SendReminder DMs r to r.Owner. It returns nil only when Slack accepted the
+	// message; on an error the engine releases the period's claim and a later
+	// run (the next scheduled fire, a restart, `smed remind`) tries again.
+	SendReminder(ctx context.Context, team string, r Reminder) error
+	// PostDigest posts d to channel, splitting it over several messages when it
+	// does not fit in one. Errors as for SendReminder; a digest that failed half
+	// way is posted again in full by the retry.
+	PostDigest(ctx context.Context, team, channel string, d Digest) error
+}
+
+// Directory answers who is still in the workspace (Slack users.info).
+type Directory interface {
+	// Deleted reports whether userID has left the workspace (deactivated).
+	// An unknown user ID is deleted. An error means the answer is unknown: the
+	// engine then sends that owner no DM in this run (counted as failed) and
+	// lists the owner's accounts under the owner in the digest.
+	Deleted(ctx context.Context, userID string) (bool, error)
+}
+
+// Guard timings: the lease outlives a slow send by far, keep outlives the period.
+const (
+	claimLease   = 10 * time.Minute
+	remindKeep   = 8 * 24 * time.Hour
+	digestKeep   = 40 * 24 * time.Hour
+	maxListed    = 10              // reminder items listed; the rest are counted in More
+	cleanupAfter = 5 * time.Second // Confirm/Release after the run's ctx ended
+)
+
+// Reminder is one owner's DM: their overdue customers, most urgent first.
+type Reminder struct {
+	Owner       string // Slack user ID
+	Date        string // the local day it is for, YYYY-MM-DD in the engine's zone
+	Items       []Item // at most 10, most urgent first
+	More        int    // overdue customers not listed ("and 3 more")
+	ValueAtRisk int64  // summed value of all the owner's overdue customers
+}
+
+// Digest is the team's neglected-accounts post.
+type Digest struct {
+	Period      string // the schedule's latest fire at or before now, local time ("2026-11-23T09:00")
+	Items       []Item // overdue accounts with an owner in the workspace, most urgent first
+	Orphaned    []Item // overdue accounts whose owner left the workspace or is unset, most urgent first
+	Overdue     int    // len(Items) + len(Orphaned)
+	ValueAtRisk int64  // summed value of all overdue accounts
+	Customers   int    // all the team's customers; 0 when the Store is no Totaler
+	TotalValue  int64  // their summed value
+}
+
+// Coverage returns the shares of customers, and of their value, that are not
+// overdue; ok is false when the totals are unknown.
+func (d Digest) Coverage() (customers, value float64, ok bool) {
+	if d.Customers <= 0 {
+		return 0, 0, false
+	}
+	customers = 1 - float64(d.Overdue)/float64(d.Customers)
+	value = 1
+	if d.TotalValue > 0 {
+		value = 1 - float64(d.ValueAtRisk)/float64(d.TotalValue)
+	}
+	return max(customers, 0), max(value, 0), true
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	Sent     int // delivered by this run
+	Skipped  int // already sent this period, or being sent by another process
+	Failed   int // not delivered; a later run retries
+	Departed int // owners who left the workspace: no DM
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("sent %d, skipped %d (already sent), failed %d, owners gone %d", s.Sent, s.Skipped, s.Failed, s.Departed)
+}
+
+// Engine decides what is overdue for whom and sends it at most once per period.
+// It never reads the clock: now is a parameter. Safe for concurrent use.
+type Engine struct {
+	store  Store
+	guard  smed.Guard
+	notify Notifier
+	dir    Directory
+	loc    *time.Location
+	digest cron.Schedule // nil: the digest period is the local day
+	log    *slog.Logger
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithDigestSchedule sets the schedule (from ParseSpec) whose fires name the
+// digest periods; without it a period is a local day. The Scheduler posts on it.
+func WithDigestSchedule(s cron.Schedule) Option { return func(e *Engine) { e.digest = s } }
+
+// NewEngine returns an engine over its dependencies. loc (reminders.timezone)
+// decides where a day begins; nil is UTC.
+func NewEngine(store Store, guard smed.Guard, n Notifier, dir Directory, loc *time.Location, log *slog.Logger, opts ...Option) *Engine {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{store: store, guard: guard, notify: n, dir: dir, loc: loc, log: log}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Remind sends each owner with overdue customers one DM for now's local day,
+// guarded by "remind:<day>:<owner>" so a second run, another replica or a cron
+// double fire sends nothing more. Owners who left the workspace and customers
+// with no owner get no DM (they are in the digest).
+//
+// It returns the reminders sent (dryRun: every reminder it would send, guards
+// neither read nor written, nothing sent). A failed owner does not stop the
+// others; the error, non-nil when any failed or the store could not be read,
+// names the failed owners, and Summary has the counts.
+func (e *Engine) Remind(ctx context.Context, team string, now time.Time, dryRun bool) ([]Reminder, Summary, error) {
+	var sum Summary
+	cards, err := e.store.Overdue(ctx, team, now, "")
+	if err != nil {
+		return nil, sum, fmt.Errorf("reminders: read overdue customers: %w", err)
+	}
+	Rank(cards, now)
+	byOwner := map[string][]smed.Card{}
+	for _, c := range cards {
+		if c.Owner != "" {
+			byOwner[c.Owner] = append(byOwner[c.Owner], c)
+		}
+	}
+	owners := make([]string, 0, len(byOwner))
+	for o := range byOwner {
+		owners = append(owners, o)
+	}
+	slices.Sort(owners)
+
+	day := dayKey(now, e.loc)
+	var out []Reminder
+	var errs []error
+	for _, owner := range owners {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		r := newReminder(owner, day, byOwner[owner], now)
+		gone, err := e.dir.Deleted(ctx, owner)
+		if err != nil {
+			sum.Failed++
+			errs = append(errs, fmt.Errorf("owner %s: look up user: %w", owner, err))
+			continue
+		}
+		if gone {
+			sum.Departed++
+			e.log.Info("reminder not sent: owner left the workspace", "team_id", team, "user_id", owner, "overdue", len(byOwner[owner]))
+			continue
+		}
+		if dryRun {
+			out = append(out, r)
+			continue
+		}
+		key := "remind:" + day + ":" + owner
+		sent, err := e.once(ctx, team, key, remindKeep, func() error { return e.notify.SendReminder(ctx, team, r) })
+		switch {
+		case err != nil:
+			sum.Failed++
+			errs = append(errs, fmt.Errorf("owner %s: %w", owner, err))
+			e.log.Warn("reminder failed", "team_id", team, "user_id", owner, "err", err)
+		case !sent:
+			sum.Skipped++
+		default:
+			sum.Sent++
+			out = append(out, r)
+			e.log.Info("reminder sent", "team_id", team, "user_id", owner, "overdue", len(byOwner[owner]))
+		}
+	}
+	if len(errs) > 0 {
+		return out, sum, fmt.Errorf("reminders: %d of %d owners failed (%s): %w", sum.Failed, len(owners), sum, errors.Join(errs...))
+	}
+	return out, sum, nil
+}
+
+func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {
+	r := Reminder{Owner: owner, Date: day}
+	for i, c := range cards {
+		r.ValueAtRisk = addValue(r.ValueAtRisk, c.Value)
+		if i < maxListed {
+			r.Items = append(r.Items, newItem(c, now))
+		} else {
+			r.More++
+		}
+	}
+	return r
+}
+
+// Digest posts the team's overdue accounts to channel once per digest period
+// (the latest fire of the digest schedule at or before now), guarded by
+// "digest:<channel>:<period>". Accounts whose owner left the workspace, or
+// have none, are listed as orphaned.
+//
+// dryRun builds the digest and sends nothing, whatever the guard says; channel
+// may then be "" (/customer neglected shows the digest to whoever asks). The
+// error is non-nil when the store could not be read or the post failed (the
+// claim is then released, so the next run posts it).
+func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time, dryRun bool) (Digest, Summary, error) {
+	var sum Summary
+	if channel == "" && !dryRun {
+		return Digest{}, sum, errors.New("reminders: digest: no channel (set digest.channel)")
+	}
+	cards, err := e.store.Overdue(ctx, team, now, "")
+	if err != nil {
+		return Digest{}, sum, fmt.Errorf("reminders: read overdue customers: %w", err)
+	}
+	Rank(cards, now)
+	d := Digest{Period: e.period(now), Overdue: len(cards)}
+	gone := map[string]bool{}
+	for _, c := range cards {
+		d.ValueAtRisk = addValue(d.ValueAtRisk, c.Value)
+		left, known := gone[c.Owner]
+		if !known && c.Owner != "" {
+			left, err = e.dir.Deleted(ctx, c.Owner)
+			if err != nil {
+				// Listing the account under its owner is the lesser harm.
+				e.log.Warn("digest: owner lookup failed", "team_id", team, "user_id", c.Owner, "err", err)
+			}
+			gone[c.Owner] = left
+		}
+		if c.Owner == "" || left {
+			d.Orphaned = append(d.Orphaned, newItem(c, now))
+		} else {
+			d.Items = append(d.Items, newItem(c, now))
+		}
+	}
+	if t, ok := e.store.(Totaler); ok {
+		n, v, err := t.Totals(ctx, team)
+		if err != nil {
+			e.log.Warn("digest: totals unavailable, no coverage", "team_id", team, "err", err)
+		} else {
+			d.Customers, d.TotalValue = n, v
+		}
+	}
+	if dryRun {
+		return d, sum, nil
+	}
+	key := "digest:" + channel + ":" + d.Period
+	sent, err := e.once(ctx, team, key, digestKeep, func() error { return e.notify.PostDigest(ctx, team, channel, d) })
+	switch {
+	case err != nil:
+		sum.Failed++
+		return d, sum, fmt.Errorf("reminders: digest %s to %s: %w", d.Period, channel, err)
+	case !sent:
+		sum.Skipped++
+	default:
+		sum.Sent++
+		e.log.Info("digest posted", "team_id", team, "channel_id", channel, "period", d.Period, "overdue", d.Overdue)
+	}
+	return d, sum, nil
+}
+
+// period names the digest period that now falls in.
+func (e *Engine) period(now time.Time) string {
+	if e.digest != nil {
+		if p := prevFire(e.digest, now); !p.IsZero() {
+			return formatPeriod(p, e.loc)
+		}
+	}
+	return dayKey(now, e.loc)
+}
+
+// once runs send at most once per key across processes: Claim → send →
+// Confirm, or Release when send fails so that a later run retries. sent is
+// false with a nil error when the key was already taken.
+//
+// A crash between send and Confirm lets the lease expire and the send repeat:
+// at least once in that window, exactly once otherwise.
+func (e *Engine) once(ctx context.Context, team, key string, keep time.Duration, send func() error) (sent bool, err error) {
+	if !validKey(key) {
+		return false, fmt.Errorf("guard key %q has characters outside [A-Za-z0-9:_.-]", key)
+	}
+	ok, err := e.guard.Claim(ctx, team, key, claimLease)
+	if err != nil {
+		return false, fmt.Errorf("claim: %w", err)
+	}
+	if !ok {
+		return false, nil
+	}
+	// Settle the claim even when ctx ended during the send (shutdown): a
+	// dangling lease would delay the retry or, after Confirm is lost, repeat it.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupAfter)
+	defer cancel()
+	if err := send(); err != nil {
+		if rerr := e.guard.Release(cctx, team, key); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release %s (retried after the lease ends): %w", key, rerr))
+		}
+		return false, err
+	}
+	if err := e.guard.Confirm(cctx, team, key, keep); err != nil {
+		// Delivered; only the record of it is missing. Not a failed send.
+		e.log.Error("sent but not confirmed: may repeat after the lease", "team_id", team, "key", key, "err", err)
+	}
+	return true, nil
+}
+
+// validKey: guard keys become part of Redis keys, which never hold user text.
+func validKey(k string) bool {
+	return k != "" && !strings.ContainsFunc(k, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune(":_.-", r))
+	})
+}
