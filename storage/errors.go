@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed"
+)
+
+// wrap translates a go-redis error into the domain's vocabulary and names the
+// operation: redis.Nil becomes smed.ErrNotFound, anything that means "Redis is
+// not there or not answering" becomes smed.ErrUnavailable (with the cause kept
+// for logs), the rest is wrapped as it is.
+func wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, redis.Nil):
+		return fmt.Errorf("storage: %s: %w", op, smed.ErrNotFound)
+	case unavailable(err):
+		return fmt.Errorf("storage: %s: %w: %w", op, smed.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("storage: %s: %w", op, err)
+	}
+}
+
+// unavailable reports whether err means the store could not be reached or did
+// not answer in time, as opposed to a bug or a refused command.
+func unavailable(err error) bool {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &netErr), // dial errors, refused, timeouts, resets
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ENOENT), // unix socket gone
+		errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout),
+		errors.Is(err, redis.ErrPoolExhausted):
+		return true
+	}
+	// Redis is up but cannot serve yet (or any more): loading its data set,
+	// replica lost its master, cluster reconfiguring.
+	return redis.IsLoadingError(err) || redis.IsMasterDownError(err) ||
+		redis.IsClusterDownError(err) || redis.IsTryAgainError(err) ||
+		redis.IsMaxClientsError(err)
+}

@@ -1,0 +1,95 @@
+package storage
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// t0 is the fixed "now" of the tests; times are parameters, never the clock.
+var t0 = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+
+const team = "T0123ABC"
+
+// redisStore is a Store on the shared test redis-server under a fresh prefix.
+func redisStore(tb testing.TB) *Store {
+	tb.Helper()
+	return storeAt(tb, redistest.URL(tb))
+}
+
+// memoryStore is a Store on its own embedded Redis, opened as cmd opens it.
+func memoryStore(tb testing.TB) *Store {
+	tb.Helper()
+	return storeAt(tb, "memory://")
+}
+
+func storeAt(tb testing.TB, url string) *Store {
+	tb.Helper()
+	rdb, closeFn, err := dial(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { closeFn() })
+	return New(rdb, WithPrefix(redistest.Prefix(tb)))
+}
+
+// words offers every prefix of the input as a candidate name, longest first,
+// as the Slack edge does for unquoted input.
+func words(input string) []smed.Candidate {
+	ws := strings.Fields(input)
+	var out []smed.Candidate
+	for i := len(ws); i >= 1; i-- {
+		out = append(out, smed.Candidate{Name: strings.Join(ws[:i], " "), Rest: strings.Join(ws[i:], " ")})
+	}
+	return out
+}
+
+// named is the candidate list of quoted input: exactly that name.
+func named(name, rest string) []smed.Candidate {
+	return []smed.Candidate{{Name: name, Rest: rest}}
+}
+
+// mustNote logs a note, creating the customer when needed, and fails on error.
+func mustNote(tb testing.TB, s *Store, team string, cands []smed.Candidate, author string, at time.Time) smed.NoteReceipt {
+	tb.Helper()
+	r, err := s.AddNote(tb.Context(), team, smed.NoteRequest{
+		Candidates: cands, Author: author, At: at, Create: true, CadenceDays: 30,
+	})
+	if err != nil {
+		tb.Fatalf("AddNote(%q): %v", cands[0].Name, err)
+	}
+	return r
+}
+
+// allKeys lists the store's keys (its prefix only) with SCAN, never KEYS.
+func allKeys(tb testing.TB, s *Store) []string {
+	tb.Helper()
+	var out []string
+	iter := s.rdb.Scan(tb.Context(), 0, s.prefix+"*", 1000).Iterator()
+	for iter.Next(tb.Context()) {
+		out = append(out, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// dueScore is the customer's score in a due index (-1 when absent).
+func dueScore(tb testing.TB, s *Store, team, owner, id string) int64 {
+	tb.Helper()
+	k, err := s.team(team)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f, err := s.rdb.ZScore(tb.Context(), k.due(owner), id).Result()
+	if err != nil {
+		return -1
+	}
+	return int64(f)
+}
