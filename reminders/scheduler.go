@@ -1,0 +1,124 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// SchedulerConfig says what the Scheduler runs. The zone and the digest
+// schedule are the Engine's, so that scheduled and manual runs agree on days
+// and periods.
+type SchedulerConfig struct {
+	Team          string // Slack team ID the runs act on
+	RemindSpec    string // reminders.schedule, e.g. "0 9 * * 1-5" or "@every 10s"
+	DigestChannel string // digest.channel; "" = no digest
+}
+
+// Scheduler runs the engine's reminders and digest on their cron schedules.
+type Scheduler struct {
+	e       *Engine
+	cfg     SchedulerConfig
+	log     *slog.Logger
+	cron    *cron.Cron
+	jobs    []scheduled
+	catchUp sync.WaitGroup
+}
+
+type scheduled struct {
+	name  string
+	sched cron.Schedule
+	id    cron.EntryID
+}
+
+// NewScheduler checks the specs and builds the cron. A bad spec is an error
+// naming its configuration key; so is a digest channel on an engine without
+// WithDigestSchedule.
+func NewScheduler(e *Engine, cfg SchedulerConfig, log *slog.Logger) (*Scheduler, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	remind, err := ParseSpec(cfg.RemindSpec, e.loc)
+	if err != nil {
+		return nil, fmt.Errorf("reminders.schedule: %w", err)
+	}
+	if cfg.DigestChannel != "" && e.digest == nil {
+		return nil, fmt.Errorf("digest.schedule: not set (reminders.WithDigestSchedule) but digest.channel is %q", cfg.DigestChannel)
+	}
+	l := cronLogger{log}
+	// Skip outside Recover: in the other order a panic skips Skip's unlock and
+	// the job never runs again (robfig/cron v3.0.1).
+	c := cron.New(cron.WithLocation(e.loc), cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)), cron.WithLogger(l))
+	s := &Scheduler{e: e, cfg: cfg, log: log, cron: c}
+	s.jobs = append(s.jobs, scheduled{name: "remind", sched: remind})
+	if cfg.DigestChannel != "" {
+		s.jobs = append(s.jobs, scheduled{name: "digest", sched: e.digest})
+	}
+	return s, nil
+}
+
+// Start schedules the jobs, runs them on ctx, and catches up: a job whose
+// latest fire was earlier today (in the engine's zone) runs now, so a process
+// that was down at 09:00 still sends the day's reminders when it comes back
+// at 11:00. The guards make the catch-up a no-op when that fire was already
+// served by this or another process. Call Start once.
+func (s *Scheduler) Start(ctx context.Context) {
+	for i := range s.jobs {
+		j := &s.jobs[i]
+		j.id = s.cron.Schedule(j.sched, cron.FuncJob(s.runner(ctx, j.name)))
+	}
+	s.cron.Start()
+	now := time.Now()
+	for _, j := range s.jobs {
+		p := prevFire(j.sched, now)
+		if p.IsZero() || dayKey(p, s.e.loc) != dayKey(now, s.e.loc) {
+			continue
+		}
+		s.log.Info("scheduler: catching up", "job", j.name, "missed", p)
+		// The wrapped job shares the cron chain, so a fire due meanwhile is
+		// skipped rather than run alongside.
+		run := s.cron.Entry(j.id).WrappedJob
+		s.catchUp.Go(run.Run)
+	}
+}
+
+// Stop stops scheduling and waits for running jobs, catch-ups included, to
+// finish. Cancel Start's ctx first to cut them short.
+func (s *Scheduler) Stop() {
+	<-s.cron.Stop().Done()
+	s.catchUp.Wait()
+}
+
+func (s *Scheduler) runner(ctx context.Context, name string) func() {
+	team := s.cfg.Team
+	if name == "digest" {
+		return func() {
+			_, sum, err := s.e.Digest(ctx, team, s.cfg.DigestChannel, time.Now(), false)
+			s.report(name, sum, err)
+		}
+	}
+	return func() {
+		_, sum, err := s.e.Remind(ctx, team, time.Now(), false)
+		s.report(name, sum, err)
+	}
+}
+
+func (s *Scheduler) report(job string, sum Summary, err error) {
+	if err != nil {
+		s.log.Error("scheduler: run failed", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "failed", sum.Failed, "err", err)
+		return
+	}
+	s.log.Info("scheduler: run done", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "departed", sum.Departed)
+}
+
+// cronLogger sends robfig/cron's logging to slog; its chatter goes to Debug.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
