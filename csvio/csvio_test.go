@@ -1,0 +1,225 @@
+package csvio
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/smedhq/smed"
+)
+
+var cph = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+func problemLines(ps []LineError) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Error())
+	}
+	return out
+}
+
+func TestReadGoodAndBadRows(t *testing.T) {
+	in := "name,owner,value,cadence_days,last_contact,facts\n" + // 1
+		"Acme Corp,U0123ABC,120k,14,2026-11-02,prefers calls before 10 | pays in instalments\n" + // 2
+		"Beta,,,,,\n" + // 3
+		"Gamma,bob,1,1,,\n" + // 4
+		"\"Delta, Inc\",W012AB,\"1,200\",7,2026-11-02T09:30:00+01:00,\"a fact\nover two lines\"\n" + // 5-6
+		"Epsilon,U1AB,abc,7,,\n" + // 7
+		"Zeta,U1AB,5,0,,\n" + // 8
+		"Eta,U1AB,5,7,02/11/2026,\n" + // 9
+		",U1AB,5,7,,\n" + // 10
+		"Theta,U1AB,5\n" + // 11
+		",,,,,\n" + // 12: blank, skipped
+		"Iota,U1AB,-5,7,,\n" + // 13
+		"Kappa,U1AB,1m,3650,,\n" // 14
+	rows, problems, err := Read(strings.NewReader(in), 30, cph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Row{
+		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: "U0123ABC", Value: 120000, CadenceDays: 14,
+			LastContactAt: time.Date(2026, 11, 2, 0, 0, 0, 0, cph), Facts: []string{"prefers calls before 10", "pays in instalments"}}},
+		{Line: 3, Record: smed.ImportRecord{Name: "Beta", CadenceDays: 30}},
+		{Line: 5, Record: smed.ImportRecord{Name: "Delta, Inc", Owner: "W012AB", Value: 1200, CadenceDays: 7,
+			LastContactAt: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC), Facts: []string{"a fact\nover two lines"}}},
+		{Line: 14, Record: smed.ImportRecord{Name: "Kappa", Owner: "U1AB", Value: 1_000_000, CadenceDays: 3650}},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	wantProblems := []string{
+		`line 4: owner "bob" is not a Slack user ID (like U0123ABC)`,
+		`line 7: value "abc" is not an amount (try 120000, 120k or 1.2m)`,
+		`line 8: cadence_days "0" is not a whole number of days from 1 to 3650`,
+		`line 9: last_contact "02/11/2026" is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:30:00Z)`,
+		`line 10: name is empty`,
+		`line 11: 3 fields, but the header has 6`,
+		`line 13: value "-5": a value cannot be negative`,
+	}
+	if diff := cmp.Diff(wantProblems, problemLines(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadHeaderVariants(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []Row
+		wantErr  string
+	}{
+		{"BOM and CRLF", "\ufeffname,owner\r\nAcme,U1AB\r\n", []Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: "U1AB", CadenceDays: 30}}}, ""},
+		{"any case and order, spaces", " Facts , NAME ,Cadence_Days\nx | y,Acme,9\n",
+			[]Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", CadenceDays: 9, Facts: []string{"x", "y"}}}}, ""},
+		{"name only", "name\nAcme\n\nBeta\n", []Row{
+			{Line: 2, Record: smed.ImportRecord{Name: "Acme", CadenceDays: 30}},
+			{Line: 4, Record: smed.ImportRecord{Name: "Beta", CadenceDays: 30}}}, ""},
+		{"unknown columns named", "name,owner,email,Phone\n", nil, `unknown columns "email", "Phone"`},
+		{"no name column", "owner,value\n", nil, "no name column"},
+		{"duplicate column", "name,Name\n", nil, "columns name appear twice"},
+		{"empty file", "", nil, "empty file"},
+		{"BOM only", "\ufeff", nil, "empty file"},
+		{"broken header quote", "\"name,owner\n", nil, "header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, problems, err := Read(strings.NewReader(tt.in), 30, cph)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("err = %v, problems = %v", err, problems)
+			}
+			if diff := cmp.Diff(tt.want, rows); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A quoting error spoils its row only; later rows keep their line numbers.
+func TestReadQuoteErrorThenMore(t *testing.T) {
+	in := "name,value\n" +
+		"Acme,1\n" +
+		"Bad \"quote,2\n" + // bare quote in an unquoted field
+		"\"Multi\nline\",3\n" +
+		"Last,4\n"
+	rows, problems, err := Read(strings.NewReader(in), 30, cph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%d %q", r.Line, r.Record.Name))
+	}
+	if diff := cmp.Diff([]string{`2 "Acme"`, `6 "Last"`}, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{
+		`line 3: bare " in non-quoted-field`,
+		`line 4: name "Multi\nline" holds a line break or control character`,
+	}, problemLines(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cards := []smed.Card{
+		{Customer: smed.Customer{Name: "Acme Corp", Owner: "U0123ABC", Value: 120000, CadenceDays: 14, LastContactAt: at("2026-11-02T09:30:00.123+01:00")},
+			Facts: []smed.Fact{{Text: "prefers calls before 10"}, {Text: "pays, in \"instalments\""}}},
+		{Customer: smed.Customer{Name: "Ærø Fisk, \"the\" best", Value: smed.MaxValue, CadenceDays: smed.MaxDays},
+			Facts: []smed.Fact{{Text: "two\nlines"}}},
+		{Customer: smed.Customer{Name: "Nobody's", CadenceDays: 1}},
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, cards, cph); err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _ := strings.Cut(buf.String(), "\n"); first != strings.Join(Header, ",") {
+		t.Errorf("header %q", first)
+	}
+	rows, problems, err := Read(&buf, 30, cph)
+	if err != nil || len(problems) > 0 {
+		t.Fatalf("Read: %v %v", err, problems)
+	}
+	var got []smed.ImportRecord
+	for _, r := range rows {
+		got = append(got, r.Record)
+	}
+	var want []smed.ImportRecord
+	for _, c := range cards {
+		rec := smed.ImportRecord{Name: c.Name, Owner: c.Owner, Value: c.Value, CadenceDays: c.CadenceDays, LastContactAt: c.LastContactAt}
+		for _, f := range c.Facts {
+			rec.Facts = append(rec.Facts, f.Text)
+		}
+		want = append(want, rec)
+	}
+	// cmp compares times with Time.Equal: the same instant, whatever the zone.
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteUTC(t *testing.T) {
+	var buf bytes.Buffer
+	c := smed.Card{Customer: smed.Customer{Name: "A", CadenceDays: 7, LastContactAt: time.Date(2026, 11, 2, 10, 0, 0, 0, cph)}}
+	if err := Write(&buf, []smed.Card{c}, cph); err != nil {
+		t.Fatal(err)
+	}
+	want := "name,owner,value,cadence_days,last_contact,facts\nA,,0,7,2026-11-02T09:00:00Z,\n"
+	if got := buf.String(); got != want {
+		t.Errorf("Write = %q, want %q", got, want)
+	}
+}
+
+func TestReadDefaultCadence(t *testing.T) {
+	if _, _, err := Read(strings.NewReader("name\n"), 0, nil); err == nil {
+		t.Error("default cadence 0: want an error")
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	for _, seed := range []string{
+		"name,owner,value,cadence_days,last_contact,facts\nAcme,U1AB,120k,14,2026-11-02,a | b\n",
+		"\ufeffNAME\r\n\"x\ny\",\n",
+		"name,value\n\"unterminated,1\n",
+		"name,facts\na,\"q\"\"q | r\"\nb\xff,c\n",
+		"name,value\nA,1e9999\nB,NaN\nC,-0\n",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, problems, err := Read(strings.NewReader(in), 30, time.UTC)
+		if err != nil && (len(rows) > 0 || len(problems) > 0) {
+			t.Fatalf("rows and problems alongside a header error %v", err)
+		}
+		for _, r := range rows {
+			if r.Record.Name == "" || r.Record.CadenceDays < 1 || r.Record.Value < 0 || r.Line < 2 {
+				t.Fatalf("accepted a bad row: %+v", r)
+			}
+		}
+		for _, p := range problems {
+			if p.Line < 2 || p.Err == nil {
+				t.Fatalf("bad problem: %+v", p)
+			}
+		}
+	})
+}
