@@ -21,16 +21,18 @@ func Key(name string) string {
 	// Fold case on the NFC form and normalise again: folding can produce
 	// sequences that compose differently.
 	s := norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
-	return strings.Join(strings.FieldsFunc(s, isSpace), " ")
+	return strings.Join(strings.FieldsFunc(s, IsSpace), " ")
 }
 
 // Display tidies a name for showing and storing as typed: NFC, spaces folded,
 // case kept.
 func Display(name string) string {
-	return strings.Join(strings.FieldsFunc(norm.NFC.String(name), isSpace), " ")
+	return strings.Join(strings.FieldsFunc(norm.NFC.String(name), IsSpace), " ")
 }
 
-func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' }
+// IsSpace reports whether r separates words in a name: Unicode white space and
+// the invisible zero-width space and byte-order mark that pasted text carries.
+func IsSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' }
 
 // NearMiss returns the known names that typed is a near-miss of: typed is not
 // itself known, and either typed is a prefix of a known name ("Acm" → "Acme

@@ -1,0 +1,50 @@
+# Smed. `make help` lists the targets.
+GO      ?= go
+MODULE  := github.com/smedhq/smed
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: help run build test test-short bench lint check-imports fuzz contract clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# With no config.yaml and no SMED_SLACK_BOT_TOKEN, run starts the shell on the
+# embedded store (nothing to install); with either, the real bot.
+run: ## the bot when configured, else a local shell on an in-memory store
+	@if [ -f config.yaml ] || [ -n "$$SMED_SLACK_BOT_TOKEN" ]; then \
+		$(GO) run -ldflags "$(LDFLAGS)" ./cmd/smed run; \
+	else \
+		echo "No config.yaml and no SMED_SLACK_BOT_TOKEN: starting the local shell on an in-memory store."; \
+		echo "To run the Slack bot: cp config.example.yaml config.yaml, fill in the tokens, make run (see README.md)."; \
+		SMED_REDIS_URL=$${SMED_REDIS_URL:-memory://} $(GO) run -ldflags "$(LDFLAGS)" ./cmd/smed shell; \
+	fi
+
+build: ## build bin/smed
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/smed ./cmd/smed
+
+test: ## all tests, with the race detector, against a real redis-server when installed
+	$(GO) test -race -count=1 ./...
+
+test-short: ## quick tests without the race detector
+	$(GO) test -count=1 ./...
+
+bench: ## benchmarks (storage hot path vs a PING baseline, parser)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## fuzz the /customer parser and the CSV reader for a minute each
+	$(GO) test ./bot -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	$(GO) test ./csvio -run '^$$' -fuzz FuzzRead -fuzztime 60s
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+check-imports: ## keep the package arrows pointing down (STYLE.md)
+	@./.ci/check-imports
+
+contract: ## the black-box contract check from ../shared
+	../shared/bin/smed-contract -project .
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/slack-go/slack"
+)
+
+// maxBody bounds what a Slack request may carry before it is verified. Slash
+// command text is small; interaction payloads carry whole messages and views.
+const maxBody = 1 << 20
+
+// Verify is middleware that lets through only requests signed with the signing
+// secret (v0 scheme, timestamp at most 5 minutes old). It reads the raw body,
+// bounded, before anything parses it, and answers 401 with no details otherwise.
+// The body is restored for the next handler.
+func (b *Bot) Verify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		sv, err := slack.NewSecretsVerifier(r.Header, b.secret)
+		if err == nil {
+			_, _ = sv.Write(body)
+			err = sv.Ensure()
+		}
+		if err != nil || b.secret == "" {
+			b.log.WarnContext(r.Context(), "rejected unsigned or forged request", "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// teamAllowed says whether a request from team may be served.
+func (b *Bot) teamAllowed(team string) bool { return b.team == "" || team == b.team }
+
+// HandleCommands serves POST /slack/commands (form-encoded, as Slack sends them).
+func (b *Bot) HandleCommands() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sc, err := slack.SlashCommandParse(r)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if !b.teamAllowed(sc.TeamID) {
+			b.log.WarnContext(r.Context(), "refused command from another workspace", "team_id", sc.TeamID)
+			writeJSON(w, errorReply("This Smed serves another workspace.").message())
+			return
+		}
+		rep := b.answer(Request{Team: sc.TeamID, User: sc.UserID, Text: sc.Text}, sc.ResponseURL)
+		writeJSON(w, rep.message())
+	})
+}
+
+// HandleEvents serves POST /slack/events: the url_verification handshake, and
+// an acknowledgement for every other event (Smed subscribes to none it acts on).
+func (b *Bot) HandleEvents() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Type      string `json:"type"`
+			Challenge string `json:"challenge"`
+			TeamID    string `json:"team_id"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if ev.Type == "url_verification" {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, ev.Challenge)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// HandleInteractions serves POST /slack/interactions (payload=<json>).
+func (b *Bot) HandleInteractions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, err := url.ParseQuery(string(body))
+		if err != nil || form.Get("payload") == "" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if !b.teamAllowed(cb.Team.ID) {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		resp := b.interact(r.Context(), cb)
+		if resp == nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeJSON(w, resp)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/reminders"
+)
+
+// Notifier sends reminders and digests through the Slack Web API. It
+// implements reminders.Notifier and reminders.Directory.
+//
+// Rate limits: the client is built with slack.OptionRetry, which waits out a
+// 429's Retry-After and tries again; on top of that the notifier paces its own
+// calls so a run of 1,000 DMs stays under Slack's per-minute tiers instead of
+// leaning on 429s.
+type Notifier struct {
+	api  *slack.Client
+	log  *slog.Logger
+	pace *pacer
+
+	mu    sync.Mutex
+	dms   map[string]string    // user ID → DM channel ID (conversations.open)
+	users map[string]userState // users.info answers, briefly cached
+}
+
+type userState struct {
+	deleted bool
+	at      time.Time
+}
+
+const userCacheFor = 10 * time.Minute
+
+var (
+	_ reminders.Notifier  = (*Notifier)(nil)
+	_ reminders.Directory = (*Notifier)(nil)
+)
+
+// NewNotifier returns a Notifier over api. interval is the least time between
+// two Web API calls (0 = 20 ms).
+func NewNotifier(api *slack.Client, interval time.Duration, log *slog.Logger) *Notifier {
+	if interval <= 0 {
+		interval = 20 * time.Millisecond
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Notifier{api: api, log: log, pace: &pacer{every: interval},
+		dms: map[string]string{}, users: map[string]userState{}}
+}
+
+// pacer spaces calls at least every apart, across goroutines.
+type pacer struct {
+	mu    sync.Mutex
+	every time.Duration
+	next  time.Time
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.every)
+	p.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// SendReminder DMs the owner their overdue customers.
+func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Reminder) error {
+	ch, err := n.dm(ctx, r.Owner)
+	if err != nil {
+		return err
+	}
+	rep := reminderReply(r)
+	return n.post(ctx, ch, rep)
+}
+
+// PostDigest posts the digest to channel, in several messages when it does not
+// fit in one. It joins a public channel it is not in yet.
+func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d reminders.Digest) error {
+	for i, msg := range splitReply(digestReply(d, time.Time{})) {
+		err := n.post(ctx, channel, msg)
+		if i == 0 && isSlackError(err, "not_in_channel") {
+			if err := n.pace.wait(ctx); err != nil {
+				return err
+			}
+			if _, _, _, jerr := n.api.JoinConversationContext(ctx, channel); jerr != nil {
+				return fmt.Errorf("slack: join %s for the digest: %w", channel, jerr)
+			}
+			err = n.post(ctx, channel, msg)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Deleted says whether a user has left the workspace (users.info).
+func (n *Notifier) Deleted(ctx context.Context, userID string) (bool, error) {
+	n.mu.Lock()
+	st, ok := n.users[userID]
+	n.mu.Unlock()
+	if ok && time.Since(st.at) < userCacheFor {
+		return st.deleted, nil
+	}
+	if err := n.pace.wait(ctx); err != nil {
+		return false, err
+	}
+	u, err := n.api.GetUserInfoContext(ctx, userID)
+	var deleted bool
+	switch {
+	case isSlackError(err, "user_not_found"):
+		deleted = true
+	case err != nil:
+		return false, fmt.Errorf("slack: users.info %s: %w", userID, err)
+	default:
+		deleted = u.Deleted
+	}
+	n.mu.Lock()
+	n.users[userID] = userState{deleted: deleted, at: time.Now()}
+	n.mu.Unlock()
+	return deleted, nil
+}
+
+// dm returns the DM channel with a user, opening it once per process.
+func (n *Notifier) dm(ctx context.Context, user string) (string, error) {
+	n.mu.Lock()
+	ch, ok := n.dms[user]
+	n.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	if err := n.pace.wait(ctx); err != nil {
+		return "", err
+	}
+	c, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return "", fmt.Errorf("slack: conversations.open %s: %w", user, err)
+	}
+	n.mu.Lock()
+	n.dms[user] = c.ID
+	n.mu.Unlock()
+	return c.ID, nil
+}
+
+func (n *Notifier) post(ctx context.Context, channel string, r reply) error {
+	if err := n.pace.wait(ctx); err != nil {
+		return err
+	}
+	_, _, err := n.api.PostMessageContext(ctx, channel,
+		slack.MsgOptionText(r.fallbackText(), false), slack.MsgOptionBlocks(r.blocks()...))
+	if err != nil {
+		return fmt.Errorf("slack: chat.postMessage to %s: %w", channel, err)
+	}
+	return nil
+}
+
+func isSlackError(err error, code string) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err == code
+	}
+	return err != nil && strings.Contains(err.Error(), code)
+}
+
+// splitReply cuts a reply into messages of at most maxBlocks blocks each,
+// repeating nothing: later messages continue where the previous one stopped.
+func splitReply(r reply) []reply {
+	if len(r.parts) <= maxBlocks {
+		return []reply{r}
+	}
+	var out []reply
+	for i := 0; i < len(r.parts); i += maxBlocks {
+		part := reply{fallback: r.fallback, parts: r.parts[i:min(i+maxBlocks, len(r.parts))]}
+		if i > 0 {
+			part.fallback = r.fallback + " (continued)"
+		}
+		out = append(out, part)
+	}
+	return out
+}
+
+// reminderReply renders one owner's reminder DM: most urgent first, each with
+// days since contact, value, cadence, facts and the latest note, and buttons.
+func reminderReply(r reminders.Reminder) reply {
+	var rep reply
+	total := len(r.Items) + r.More
+	rep.header(fmt.Sprintf("%d of your customers are waiting to hear from you", total))
+	if total == 1 {
+		rep.parts[0].text = "One of your customers is waiting to hear from you"
+	}
+	rep.section(fmt.Sprintf("Most urgent first. *%s* at risk in all.", smed.FormatAmount(r.ValueAtRisk)))
+	for _, it := range r.Items {
+		rep.divider()
+		rep.section(itemText(it, true))
+		rep.buttons(
+			button{actionID: actionLogNote, value: it.Card.Name, label: "Log note", style: "primary"},
+			button{actionID: actionSnooze, value: it.Card.Name, label: "Snooze 7 days"},
+		)
+	}
+	if r.More > 0 {
+		rep.context(fmt.Sprintf("… and %d more. See them all with `/customer list mine`.", r.More))
+	}
+	rep.fallback = fmt.Sprintf("%d of your customers are waiting to hear from you (%s at risk)", total, smed.FormatAmount(r.ValueAtRisk))
+	return rep
+}
+
+// itemText is one overdue customer: name, value, cadence, silence, and, in a
+// reminder, what the owner needs to pick up the thread: facts and latest note.
+func itemText(it reminders.Item, detail bool) string {
+	c := it.Card
+	since := fmt.Sprintf("last contact %d days ago", it.DaysSince)
+	if it.Never {
+		since = fmt.Sprintf("never contacted (added %d days ago)", it.DaysSince)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* · %s · every %s · %s", esc(c.Name), smed.FormatAmount(c.Value), days(c.CadenceDays), since)
+	if !detail {
+		fmt.Fprintf(&b, " · %s", owner(c.Owner))
+		return b.String()
+	}
+	for _, f := range c.Facts {
+		b.WriteString("\n:pushpin: " + esc(truncate(f.Text, 300)))
+	}
+	if len(c.Notes) > 0 {
+		n := c.Notes[0]
+		b.WriteString(fmt.Sprintf("\n_Latest note (%s, %s):_\n%s", owner(n.Author), n.At.UTC().Format("2 Jan 2006"), quoteBlock(esc(truncate(n.Text, 500)))))
+	}
+	return safeCut(b.String(), maxSectionText)
+}
+
+// digestReply renders the neglected-accounts digest, ranked by value at risk.
+// Sections hold up to ten accounts each; splitReply spreads them over messages.
+func digestReply(d reminders.Digest, _ time.Time) reply {
+	var r reply
+	r.header("Neglected accounts")
+	if d.Overdue == 0 {
+		r.section(":tada: No account is overdue. Every customer has heard from us on time.")
+		r.fallback = "No neglected accounts"
+		return r
+	}
+	summary := fmt.Sprintf("*%d overdue accounts*, *%s* at risk.", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
+	if cust, val, ok := d.Coverage(); ok {
+		summary += fmt.Sprintf(" Coverage: %.0f%% of customers, %.0f%% of their value.", cust*100, val*100)
+	}
+	r.section(summary + " Ranked by value at risk:")
+	list := func(items []reminders.Item, start int) {
+		var b strings.Builder
+		for i, it := range items {
+			line := fmt.Sprintf("%d. %s\n", start+i+1, itemText(it, false))
+			if (i > 0 && i%10 == 0) || b.Len()+len(line) > maxSectionText-200 {
+				r.section(strings.TrimRight(b.String(), "\n"))
+				b.Reset()
+			}
+			b.WriteString(line)
+		}
+		if b.Len() > 0 {
+			r.section(strings.TrimRight(b.String(), "\n"))
+		}
+	}
+	list(d.Items, 0)
+	if len(d.Orphaned) > 0 {
+		r.section(fmt.Sprintf("*Orphaned:* %d overdue accounts have no owner in the workspace. Hand them over with `/customer owner <customer> @someone`:", len(d.Orphaned)))
+		list(d.Orphaned, 0)
+	}
+	r.fallback = fmt.Sprintf("Neglected accounts: %d overdue, %s at risk", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
+	return r
+}
+
+// ReminderText renders a reminder as plain text (smed remind --dry-run).
+func ReminderText(r reminders.Reminder) string { return reminderReply(r).plain() }
+
+// DigestText renders a digest as plain text (smed digest --dry-run).
+func DigestText(d reminders.Digest) string { return digestReply(d, time.Time{}).plain() }

@@ -1,0 +1,170 @@
+package bot
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+// Slack's limits for one message (https://api.slack.com/reference/block-kit).
+const (
+	maxBlocks      = 50
+	maxSectionText = 3000
+	maxFallback    = 3000 // keep the notification text short; blocks carry the rest
+)
+
+// reply is what a command answers, independent of how it is shown: Block Kit for
+// Slack, plain text for the shell. Text in it is Slack mrkdwn in which every
+// piece of user text has been escaped with esc.
+type reply struct {
+	fallback  string // the message's top-level text (notifications, old clients)
+	parts     []part
+	inChannel bool // visible to the channel instead of only to the caller
+	failed    bool // an error reply (for metrics and logs)
+}
+
+type partKind int
+
+const (
+	partSection partKind = iota
+	partHeader
+	partContext
+	partDivider
+	partButtons
+)
+
+type part struct {
+	kind    partKind
+	text    string
+	buttons []button
+}
+
+type button struct {
+	actionID, value, label, style string
+}
+
+func (r *reply) header(s string)  { r.parts = append(r.parts, part{kind: partHeader, text: s}) }
+func (r *reply) section(s string) { r.parts = append(r.parts, part{kind: partSection, text: s}) }
+func (r *reply) context(s string) { r.parts = append(r.parts, part{kind: partContext, text: s}) }
+func (r *reply) divider()         { r.parts = append(r.parts, part{kind: partDivider}) }
+func (r *reply) buttons(bs ...button) {
+	r.parts = append(r.parts, part{kind: partButtons, buttons: bs})
+}
+func textReply(fallback string) reply {
+	return reply{fallback: fallback, parts: []part{{text: fallback}}}
+}
+func errorReply(msg string) reply           { r := textReply(msg); r.failed = true; return r }
+func (r reply) withFallback(s string) reply { r.fallback = s; return r }
+
+// esc escapes user text for mrkdwn: &, < and > (Slack's only control
+// characters), so "<!channel>" in a note is shown, never sent as a ping.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// truncate cuts s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRightFunc(string(r[:n-1]), func(c rune) bool { return c == '&' }) + "…"
+}
+
+// blocks renders the reply as Block Kit within Slack's limits: long sections
+// are cut, and past 50 blocks the rest is summarised in a last context block.
+func (r reply) blocks() []slack.Block {
+	var out []slack.Block
+	for i, p := range r.parts {
+		if len(out) == maxBlocks-1 && i < len(r.parts)-1 {
+			out = append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "… more not shown.", false, false)))
+			break
+		}
+		switch p.kind {
+		case partHeader:
+			out = append(out, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(unescape(p.text), 150), false, false)))
+		case partSection:
+			out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false), nil, nil))
+		case partContext:
+			out = append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false)))
+		case partDivider:
+			out = append(out, slack.NewDividerBlock())
+		case partButtons:
+			var els []slack.BlockElement
+			for _, b := range p.buttons {
+				btn := slack.NewButtonBlockElement(b.actionID, b.value, slack.NewTextBlockObject(slack.PlainTextType, b.label, false, false))
+				if b.style != "" {
+					btn.Style = slack.Style(b.style)
+				}
+				els = append(els, btn)
+			}
+			out = append(out, slack.NewActionBlock("", els...))
+		}
+	}
+	return out
+}
+
+// safeCut truncates escaped mrkdwn without splitting an entity such as &amp;.
+func safeCut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := []rune(s)[:n-1]
+	if i := strings.LastIndexByte(string(cut), '&'); i >= 0 && !strings.Contains(string(cut)[i:], ";") {
+		return string(cut)[:i] + "…"
+	}
+	return string(cut) + "…"
+}
+
+// fallbackText is the reply's top-level text, never empty (Slack refuses an
+// empty message).
+func (r reply) fallbackText() string {
+	if r.fallback != "" {
+		return safeCut(r.fallback, maxFallback)
+	}
+	for _, p := range r.parts {
+		if p.text != "" {
+			return safeCut(p.text, maxFallback)
+		}
+	}
+	return "Smed"
+}
+
+var (
+	mrkdwnUser = regexp.MustCompile(`<@([A-Z0-9]+)>`)
+	mrkdwnLink = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
+)
+
+// unescape turns escaped mrkdwn back into readable text (for headers and the shell).
+func unescape(s string) string {
+	s = mrkdwnUser.ReplaceAllString(s, "@$1")
+	s = mrkdwnLink.ReplaceAllString(s, "$2 ($1)")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// Plain renders the reply as readable text for a terminal.
+func (r reply) plain() string {
+	var b strings.Builder
+	for _, p := range r.parts {
+		switch p.kind {
+		case partHeader:
+			t := unescape(p.text)
+			b.WriteString(t + "\n" + strings.Repeat("=", utf8.RuneCountInString(t)) + "\n")
+		case partSection:
+			b.WriteString(strings.NewReplacer("*", "").Replace(unescape(p.text)) + "\n")
+		case partContext:
+			b.WriteString("  " + strings.ReplaceAll(unescape(p.text), "\n", "\n  ") + "\n")
+		case partDivider:
+			b.WriteString("---\n")
+		case partButtons:
+			var labels []string
+			for _, bt := range p.buttons {
+				labels = append(labels, "["+bt.label+"]")
+			}
+			b.WriteString(strings.Join(labels, " ") + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/smedhq/smed/bot"
+	"github.com/smedhq/smed/reminders"
+	"github.com/smedhq/smed/storage"
+)
+
+// localTeam is the workspace of commands run outside Slack when slack.team_id
+// is not set.
+const localTeam = "local"
+
+// app is the wired program: configuration, store, Slack client, engine.
+type app struct {
+	cfg      *config
+	log      *slog.Logger
+	store    *storage.Store
+	close    func() error
+	team     string // for commands outside Slack
+	api      *slack.Client
+	notifier *bot.Notifier
+	engine   *reminders.Engine
+	cmds     *bot.Commands
+}
+
+// appOptions says what a command needs.
+type appOptions struct {
+	slack    bool       // a bot token is required
+	serve    bool       // and a way for Slack to reach us
+	logLevel slog.Level // default Info
+}
+
+// newApp loads the configuration and wires the adapters.
+func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
+	cfg, err := loadConfig(e.config, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if o.slack {
+		if err := cfg.needSlack(o.serve); err != nil {
+			return nil, err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	a := &app{cfg: cfg, log: log, team: cfg.Slack.TeamID}
+	if a.team == "" {
+		a.team = localTeam
+	}
+	a.store, a.close, err = storage.Open(ctx, cfg.Redis.URL, log)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	if storage.IsMemory(cfg.Redis.URL) {
+		log.Warn("using the embedded in-memory store (redis.url=memory://): nothing survives exit; point SMED_REDIS_URL at a Redis to keep data")
+	}
+	a.api = slack.New(cfg.Slack.BotToken,
+		slack.OptionAPIURL(cfg.Slack.APIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		slack.OptionRetry(5), // waits out 429 Retry-After
+	)
+	a.notifier = bot.NewNotifier(a.api, 0, log)
+	var dir reminders.Directory = a.notifier
+	if cfg.Slack.BotToken == "" {
+		dir = everyoneHere{} // no Slack to ask: dry runs treat every owner as present
+	}
+	digestSched, err := reminders.ParseSpec(cfg.Digest.Schedule, cfg.loc)
+	if err != nil {
+		return nil, &configError{[]string{"digest.schedule (SMED_DIGEST_SCHEDULE): " + err.Error()}}
+	}
+	a.engine = reminders.NewEngine(a.store, a.store, a.notifier, dir, cfg.loc, log, reminders.WithDigestSchedule(digestSched))
+	a.cmds = bot.NewCommands(bot.CommandsConfig{
+		Store: a.store, Digest: a.engine, DefaultCadence: cfg.Customers.DefaultCadenceDays,
+		Admins: cfg.Admins, Log: log,
+	})
+	return a, nil
+}
+
+// everyoneHere is the Directory when there is no Slack token.
+type everyoneHere struct{}
+
+func (everyoneHere) Deleted(context.Context, string) (bool, error) { return false, nil }
+
+var unsafeUser = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/reminders"
+)
+
+// config is every setting of SPEC.md's configuration table.
+type config struct {
+	Slack struct {
+		BotToken      string `mapstructure:"bot_token"`
+		AppToken      string `mapstructure:"app_token"`
+		SigningSecret string `mapstructure:"signing_secret"`
+		APIURL        string `mapstructure:"api_url"`
+		TeamID        string `mapstructure:"team_id"`
+	} `mapstructure:"slack"`
+	HTTP struct {
+		Addr string `mapstructure:"addr"`
+	} `mapstructure:"http"`
+	Redis struct {
+		URL string `mapstructure:"url"`
+	} `mapstructure:"redis"`
+	Reminders struct {
+		Schedule string `mapstructure:"schedule"`
+		Timezone string `mapstructure:"timezone"`
+	} `mapstructure:"reminders"`
+	Digest struct {
+		Schedule string `mapstructure:"schedule"`
+		Channel  string `mapstructure:"channel"`
+	} `mapstructure:"digest"`
+	Customers struct {
+		DefaultCadenceDays int `mapstructure:"default_cadence_days"`
+	} `mapstructure:"customers"`
+	Admins []string `mapstructure:"admins"`
+
+	loc  *time.Location // reminders.timezone, loaded
+	file string         // the config file read, "" when none
+}
+
+// defaults lists every key with its default. Viper only maps environment
+// variables onto keys it knows, so every key must be here.
+var defaults = map[string]any{
+	"slack.bot_token":                "",
+	"slack.app_token":                "",
+	"slack.signing_secret":           "",
+	"slack.api_url":                  "https://slack.com/api/",
+	"slack.team_id":                  "",
+	"http.addr":                      ":3000",
+	"redis.url":                      "redis://localhost:6379/0",
+	"reminders.schedule":             "0 9 * * 1-5",
+	"reminders.timezone":             "UTC",
+	"digest.schedule":                "0 9 * * 1",
+	"digest.channel":                 "",
+	"customers.default_cadence_days": 30,
+	"admins":                         []string{},
+}
+
+// envName is the environment variable of a key: SMED_ + upper case, . → _.
+func envName(key string) string {
+	return "SMED_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// configError lists every problem found, so an operator fixes them in one go.
+type configError struct{ problems []string }
+
+func (e *configError) Error() string {
+	return "configuration: " + strings.Join(e.problems, "; ")
+}
+
+// loadConfig reads the config file (path, or ./config.yaml when present) and
+// the SMED_* environment (which wins), then validates everything at once.
+func loadConfig(path string, getenv func(string) string) (*config, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	file := path
+	if file == "" {
+		if _, err := os.Stat("config.yaml"); err == nil {
+			file = "config.yaml"
+		}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return nil, &configError{[]string{fmt.Sprintf("--config %s: %v", file, err)}}
+		}
+	}
+	// The environment wins. getenv is read directly (not viper.AutomaticEnv) so
+	// tests can pass their own environment.
+	for k := range defaults {
+		val, ok := lookup(getenv, envName(k))
+		if !ok {
+			continue
+		}
+		if k == "admins" {
+			// viper splits env lists on spaces; operators write commas.
+			v.Set(k, splitList(val))
+			continue
+		}
+		v.Set(k, val)
+	}
+	var c config
+	if err := v.Unmarshal(&c); err != nil {
+		return nil, &configError{[]string{err.Error()}}
+	}
+	if s, ok := v.Get("admins").(string); ok { // a YAML string instead of a list
+		c.Admins = splitList(s)
+	}
+	c.file = file
+	return &c, c.validate()
+}
+
+// lookup reads an environment variable; an empty value counts as unset.
+func lookup(getenv func(string) string, name string) (string, bool) {
+	val := getenv(name)
+	return val, val != ""
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		out = append(out, f)
+	}
+	return out
+}
+
+var (
+	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	slackTeamID  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	slackChannel = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
+)
+
+// validate checks every key and reports all problems together, each naming
+// its key and environment variable.
+func (c *config) validate() error {
+	var p []string
+	bad := func(key, format string, args ...any) {
+		p = append(p, fmt.Sprintf("%s (%s): %s", key, envName(key), fmt.Sprintf(format, args...)))
+	}
+	if c.Slack.BotToken != "" && !strings.HasPrefix(c.Slack.BotToken, "xoxb-") {
+		bad("slack.bot_token", "a bot token starts with xoxb-")
+	}
+	if c.Slack.AppToken != "" && !strings.HasPrefix(c.Slack.AppToken, "xapp-") {
+		bad("slack.app_token", "an app-level token starts with xapp-")
+	}
+	if u, err := url.Parse(c.Slack.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("slack.api_url", "%q is not an http(s) URL", c.Slack.APIURL)
+	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
+		c.Slack.APIURL += "/" // slack-go appends method names
+	}
+	if c.Slack.TeamID != "" && !slackTeamID.MatchString(c.Slack.TeamID) {
+		bad("slack.team_id", "%q is not a Slack team ID (like T0123ABCD)", c.Slack.TeamID)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%q is not host:port (like :3000)", c.HTTP.Addr)
+	}
+	if err := checkRedisURL(c.Redis.URL); err != nil {
+		bad("redis.url", "%v", err)
+	}
+	if loc, err := time.LoadLocation(c.Reminders.Timezone); err != nil || c.Reminders.Timezone == "" {
+		bad("reminders.timezone", "%q is not an IANA time zone (like Europe/Copenhagen)", c.Reminders.Timezone)
+	} else {
+		c.loc = loc
+	}
+	if err := reminders.ValidateSpec(c.Reminders.Schedule); err != nil {
+		bad("reminders.schedule", "%v", err)
+	}
+	if err := reminders.ValidateSpec(c.Digest.Schedule); err != nil {
+		bad("digest.schedule", "%v", err)
+	}
+	if c.Digest.Channel != "" && !slackChannel.MatchString(c.Digest.Channel) {
+		bad("digest.channel", "%q is not a channel ID (like C0123ABCD; find it in the channel's details)", c.Digest.Channel)
+	}
+	if d := c.Customers.DefaultCadenceDays; d < 1 || d > smed.MaxDays {
+		bad("customers.default_cadence_days", "%d is out of range (1 to %d)", d, smed.MaxDays)
+	}
+	for _, a := range c.Admins {
+		if !slackUserID.MatchString(a) {
+			bad("admins", "%q is not a Slack user ID (like U0123ABCD)", a)
+		}
+	}
+	if len(p) > 0 {
+		return &configError{p}
+	}
+	return nil
+}
+
+// needSlack checks what talking to Slack requires, for the commands that do.
+// serve additionally needs a way for Slack to reach it.
+func (c *config) needSlack(serve bool) error {
+	var p []string
+	if c.Slack.BotToken == "" {
+		p = append(p, "slack.bot_token (SMED_SLACK_BOT_TOKEN): required to talk to Slack (xoxb-…)")
+	}
+	if serve && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
+		p = append(p, "slack.signing_secret (SMED_SLACK_SIGNING_SECRET): required for HTTP mode (or set slack.app_token for Socket Mode)")
+	}
+	if len(p) > 0 {
+		return &configError{p}
+	}
+	return nil
+}
+
+func checkRedisURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", s)
+	}
+	switch u.Scheme {
+	case "redis", "rediss", "unix", "memory":
+		return nil
+	}
+	return fmt.Errorf("%q: use redis://host:port/db, rediss://…, unix:///path or memory://", s)
+}
+
+var errUsage = errors.New("usage")

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/smedhq/smed/bot"
+	"github.com/smedhq/smed/csvio"
+)
+
+// jobTimeout bounds one-shot remind and digest runs.
+const jobTimeout = 10 * time.Minute
+
+// cmdRemind is `smed remind [--dry-run]`: today's reminders now, with the
+// same once-per-owner-per-day guard as the scheduler.
+func cmdRemind(ctx context.Context, args []string, e *env) error {
+	fs := e.flags("remind")
+	dry := fs.Bool("dry-run", false, "print the reminders instead of sending them")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageErr{fmt.Sprintf("remind takes no arguments (got %q)", fs.Arg(0))}
+	}
+	a, err := newApp(ctx, e, appOptions{slack: !*dry})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	rs, sum, err := a.engine.Remind(ctx, a.team, time.Now(), *dry)
+	if *dry {
+		if len(rs) == 0 && err == nil {
+			fmt.Fprintln(e.stdout, "No reminders: nobody has overdue customers.")
+		}
+		for _, r := range rs {
+			fmt.Fprintf(e.stdout, "--- to @%s (%s) ---\n%s\n\n", r.Owner, r.Date, bot.ReminderText(r))
+		}
+		if err != nil {
+			return fmt.Errorf("remind --dry-run: %w", err)
+		}
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "remind: %s\n", sum)
+	if err != nil {
+		return fmt.Errorf("remind: %w", err)
+	}
+	return nil
+}
+
+// cmdDigest is `smed digest [--dry-run] [--channel ID]`.
+func cmdDigest(ctx context.Context, args []string, e *env) error {
+	fs := e.flags("digest")
+	dry := fs.Bool("dry-run", false, "print the digest instead of posting it")
+	channel := fs.String("channel", "", "channel ID to post to (default: digest.channel)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageErr{fmt.Sprintf("digest takes no arguments (got %q)", fs.Arg(0))}
+	}
+	a, err := newApp(ctx, e, appOptions{slack: !*dry})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ch := *channel
+	if ch == "" {
+		ch = a.cfg.Digest.Channel
+	}
+	if ch != "" && !slackChannel.MatchString(ch) {
+		return &usageErr{fmt.Sprintf("--channel: %q is not a channel ID (like C0123ABCD)", ch)}
+	}
+	if ch == "" && !*dry {
+		return &usageErr{"no channel to post to: pass --channel ID or set digest.channel (SMED_DIGEST_CHANNEL)"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
+	defer cancel()
+	d, sum, err := a.engine.Digest(ctx, a.team, ch, time.Now(), *dry)
+	if *dry {
+		if err != nil {
+			return fmt.Errorf("digest --dry-run: %w", err)
+		}
+		fmt.Fprintln(e.stdout, bot.DigestText(d))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "digest to %s: %s\n", ch, sum)
+	if err != nil {
+		return fmt.Errorf("digest: %w", err)
+	}
+	return nil
+}
+
+// cmdImport is `smed import FILE.csv`: rows with problems are reported by line
+// and the rest still import; the exit status is 1 when any row failed.
+func cmdImport(ctx context.Context, args []string, e *env) error {
+	fs := e.flags("import")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &usageErr{"usage: smed import FILE.csv"}
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return &usageErr{err.Error()}
+	}
+	defer f.Close()
+	a, err := newApp(ctx, e, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rows, problems, err := csvio.Read(f, a.cfg.Customers.DefaultCadenceDays, a.cfg.loc)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
+	}
+	var created, updated int
+	var failed []string
+	now := time.Now()
+	for _, p := range problems {
+		failed = append(failed, p.Error())
+	}
+	for _, row := range rows {
+		isNew, err := a.store.Import(ctx, a.team, row.Record, now)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("line %d: %v", row.Line, err))
+			continue
+		}
+		if isNew {
+			created++
+		} else {
+			updated++
+		}
+	}
+	fmt.Fprintf(e.stdout, "import %s: %d created, %d updated, %d rows with problems\n", fs.Arg(0), created, updated, len(failed))
+	for _, f := range failed {
+		fmt.Fprintln(e.stdout, "  "+f)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("import: %d rows were not imported (see above)", len(failed))
+	}
+	return nil
+}
+
+// cmdExport is `smed export [FILE.csv]` (stdout without FILE).
+func cmdExport(ctx context.Context, args []string, e *env) (err error) {
+	fs := e.flags("export")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return &usageErr{"usage: smed export [FILE.csv]"}
+	}
+	a, err := newApp(ctx, e, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cards, err := a.store.Export(ctx, a.team)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	var w io.Writer = e.stdout
+	if fs.NArg() == 1 && fs.Arg(0) != "-" {
+		f, err := os.Create(fs.Arg(0))
+		if err != nil {
+			return &usageErr{err.Error()}
+		}
+		defer func() { err = errors.Join(err, f.Close()) }()
+		w = f
+	}
+	if err := csvio.Write(w, cards, a.cfg.loc); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if fs.NArg() == 1 {
+		fmt.Fprintf(e.stderr, "exported %d customers to %s\n", len(cards), strings.TrimSpace(fs.Arg(0)))
+	}
+	return nil
+}

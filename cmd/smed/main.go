@@ -1,0 +1,177 @@
+// Command smed is the Smed Slack bot and its operator tools: the server
+// (smed run), a local shell, one-shot reminder and digest runs, and CSV
+// import/export. It wires the adapters together; it is the only package that
+// reads configuration (viper).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// Exit statuses (SPEC.md): 0 success, 1 runtime failure, 2 usage or configuration.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode maps an error to the process exit status; run has already printed it.
+func exitCode(err error) int {
+	var ce *configError
+	var ue *usageErr
+	if errors.As(err, &ce) || errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// usageErr is a command-line mistake.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string { return e.msg }
+
+const usageText = `smed: Smed, the Slack relationship assistant.
+
+Usage:
+  smed [--config PATH] <command> [flags]
+
+Commands:
+  run                     the bot: HTTP server, Socket Mode when an app token is set, the scheduler
+  shell [--user NAME]     a local chat with the same /customer commands, no Slack needed
+  remind [--dry-run]      send today's reminder DMs now (once per owner per day)
+  digest [--dry-run] [--channel ID]
+                          post the neglected-accounts digest now (once per period)
+  import FILE.csv         create or update customers from CSV
+  export [FILE.csv]       write all customers as CSV (stdout without FILE)
+  version                 version and build info
+
+Global flags:
+  --config PATH           config file (default: ./config.yaml when present)
+
+Every setting can come from the environment as SMED_<KEY> (see config.example.yaml).
+`
+
+// env is what every command gets from run.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	config string // --config
+}
+
+// run is the whole program; main only calls it. It prints its own errors.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		var ce *configError
+		if errors.As(err, &ce) {
+			fmt.Fprintln(stderr, "smed: configuration problems:")
+			for _, p := range ce.problems {
+				fmt.Fprintln(stderr, "  -", p)
+			}
+		} else {
+			fmt.Fprintln(stderr, "smed:", err)
+		}
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, e *env) error {
+	global := flag.NewFlagSet("smed", flag.ContinueOnError)
+	global.SetOutput(e.stderr)
+	global.Usage = func() { fmt.Fprint(e.stderr, usageText) }
+	global.StringVar(&e.config, "config", "", "config file")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageErr{err.Error()}
+	}
+	rest := global.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(e.stderr, usageText)
+		return &usageErr{"no command given"}
+	}
+	cmd, cargs := rest[0], rest[1:]
+	switch cmd {
+	case "run":
+		return cmdServe(ctx, cargs, e)
+	case "shell":
+		return cmdShell(ctx, cargs, e)
+	case "remind":
+		return cmdRemind(ctx, cargs, e)
+	case "digest":
+		return cmdDigest(ctx, cargs, e)
+	case "import":
+		return cmdImport(ctx, cargs, e)
+	case "export":
+		return cmdExport(ctx, cargs, e)
+	case "version", "--version":
+		return cmdVersion(e)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usageText)
+		return nil
+	}
+	fmt.Fprint(e.stderr, usageText)
+	return &usageErr{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// flags returns a flag set for a subcommand; --config is accepted there too.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("smed "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.config, "config", e.config, "config file")
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageErr{err.Error()}
+	}
+	return nil
+}
+
+func cmdVersion(e *env) error {
+	info, _ := debug.ReadBuildInfo()
+	goVersion, rev := "", ""
+	if info != nil {
+		goVersion = info.GoVersion
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				rev = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "smed %s", version)
+	if rev != "" {
+		fmt.Fprintf(e.stdout, " (%s)", rev)
+	}
+	fmt.Fprintf(e.stdout, " %s\n", goVersion)
+	return nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/smedhq/smed/bot"
+	"github.com/smedhq/smed/reminders"
+)
+
+// shutdownGrace bounds how long smed run waits for requests and follow-up
+// work when asked to stop.
+const shutdownGrace = 15 * time.Second
+
+// cmdServe is `smed run`: HTTP endpoints, Socket Mode when an app token is
+// set, and the scheduler, until ctx ends (SIGINT/SIGTERM).
+func cmdServe(ctx context.Context, args []string, e *env) error {
+	fs := e.flags("run")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := newApp(ctx, e, appOptions{slack: true, serve: true})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cfg := a.cfg
+
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if err := a.store.Ping(pingCtx); err != nil {
+		a.log.Warn("redis is not answering yet; commands report it until it is back", "err", err)
+	}
+	cancel()
+
+	// srvCtx outlives ctx by the grace period so follow-up work can finish.
+	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer srvCancel()
+	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
+		TeamID: cfg.Slack.TeamID, Log: a.log})
+
+	reg := newRegistry()
+	mux := http.NewServeMux()
+	addRoutes(mux, b, a.store, reg)
+	srv := &http.Server{
+		Addr: cfg.HTTP.Addr, Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return srvCtx },
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr: %w", err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	a.log.Info("smed is running", "addr", ln.Addr().String(), "socket_mode", cfg.Slack.AppToken != "",
+		"team_id", cfg.Slack.TeamID, "redis_memory", cfg.Redis.URL == "memory://", "version", version)
+
+	sched, err := reminders.NewScheduler(a.engine, reminders.SchedulerConfig{
+		Team: a.team, RemindSpec: cfg.Reminders.Schedule, DigestChannel: cfg.Digest.Channel}, a.log)
+	if err != nil {
+		return &configError{[]string{err.Error()}}
+	}
+	sched.Start(srvCtx)
+
+	socketErr := make(chan error, 1)
+	if cfg.Slack.AppToken != "" {
+		sapi := slack.New(cfg.Slack.BotToken, slack.OptionAppLevelToken(cfg.Slack.AppToken),
+			slack.OptionAPIURL(cfg.Slack.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+		go func() { socketErr <- b.RunSocketMode(srvCtx, sapi) }()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-socketErr:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			runErr = fmt.Errorf("socket mode: %w", err)
+		}
+	}
+	return errors.Join(runErr, shutdown(a.log, srv, sched, b, srvCancel))
+}
+
+// shutdown stops taking requests, lets running ones, scheduled jobs and
+// follow-up Slack work finish (bounded), then cancels what is left.
+func shutdown(log *slog.Logger, srv *http.Server, sched *reminders.Scheduler, b *bot.Bot, cancel context.CancelFunc) error {
+	ctx, done := context.WithTimeout(context.Background(), shutdownGrace)
+	defer done()
+	err := srv.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	sched.Stop()
+	if werr := b.Wait(ctx); werr != nil {
+		log.Warn("follow-up work still running at shutdown", "err", werr)
+	}
+	cancel()
+	return err
+}
