@@ -210,7 +210,7 @@ func (e *Engine) Remind(ctx context.Context, team string, now time.Time, dryRun 
 		}
 	}
 	if len(errs) > 0 {
-		return out, sum, fmt.Errorf("reminders: %d of %d owners failed (%s): %w", sum.Failed, len(owners), sum, errors.Join(errs...))
+		return out, sum, fmt.Errorf("reminders: %s: %w", sum, errors.Join(errs...))
 	}
 	return out, sum, nil
 }
