@@ -110,6 +110,11 @@ func dial(url string) (*redis.Client, func() error, error) {
 	if opt.WriteTimeout == 0 {
 		opt.WriteTimeout = ioTimeout
 	}
+	if opt.DialerRetries == 0 {
+		// One dial attempt: go-redis's default of 5 with backoff turns a
+		// dead Redis into a half-second wait, a black-holed one into 5 s.
+		opt.DialerRetries = 1
+	}
 	if opt.MaxRetries == 0 {
 		// No automatic retries: the scripts are not idempotent, and a retry
 		// after a read timeout or a dropped connection can apply a note twice
