@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/smedhq/smed/reminders"
 )
 
 // ackWait is how long a command may run before Slack gets a holding answer and
@@ -25,12 +27,13 @@ const asyncLimit = 30 * time.Second
 
 // Bot serves Slack: HTTP endpoints, Socket Mode, interactions.
 type Bot struct {
-	cmds   *Commands
-	api    *slack.Client
-	http   *http.Client
-	secret string
-	team   string // "" = any workspace
-	log    *slog.Logger
+	cmds      *Commands
+	reminders ReminderSource
+	api       *slack.Client
+	http      *http.Client
+	secret    string
+	team      string // "" = any workspace
+	log       *slog.Logger
 
 	// base is the server-lifetime context for work that outlives a request;
 	// work tracks it so shutdown can wait.
@@ -38,11 +41,18 @@ type Bot struct {
 	work sync.WaitGroup
 }
 
+// ReminderSource builds one owner's reminder as it stands now, sending nothing.
+// *reminders.Engine implements it.
+type ReminderSource interface {
+	ReminderFor(ctx context.Context, team, owner string, now time.Time) (reminders.Reminder, error)
+}
+
 // Config configures a Bot.
 type Config struct {
 	Commands      *Commands
-	API           *slack.Client // Web API client (its URL honours slack.api_url)
-	HTTPClient    *http.Client  // for response_url posts; nil = a client with a 10 s timeout
+	Reminders     ReminderSource // nil: reminder DMs are not rewritten after a click
+	API           *slack.Client  // Web API client (its URL honours slack.api_url)
+	HTTPClient    *http.Client   // for response_url posts; nil = a client with a 10 s timeout
 	SigningSecret string
 	TeamID        string // when set, requests from other workspaces are refused
 	Log           *slog.Logger
@@ -51,7 +61,7 @@ type Config struct {
 // New returns a Bot. ctx is the server-lifetime context: work started after an
 // acknowledgement runs on it.
 func New(ctx context.Context, cfg Config) *Bot {
-	b := &Bot{cmds: cfg.Commands, api: cfg.API, http: cfg.HTTPClient, secret: cfg.SigningSecret,
+	b := &Bot{cmds: cfg.Commands, reminders: cfg.Reminders, api: cfg.API, http: cfg.HTTPClient, secret: cfg.SigningSecret,
 		team: cfg.TeamID, log: cfg.Log, base: ctx}
 	if b.http == nil {
 		b.http = &http.Client{Timeout: 10 * time.Second}

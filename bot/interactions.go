@@ -66,13 +66,20 @@ func (b *Bot) blockAction(cb slack.InteractionCallback, a *slack.BlockAction) {
 	case a.ActionID == actionSnooze:
 		b.goTracked(func(ctx context.Context) { b.snoozeFromReminder(ctx, cb, a.Value) })
 	case a.ActionID == actionLogNote:
-		meta, _ := json.Marshal(logNoteMeta{Customer: a.Value, Channel: cb.Channel.ID, TS: cb.Container.MessageTs})
+		meta, _ := json.Marshal(logNoteMeta{Customer: a.Value, Channel: cmpOr(cb.Container.ChannelID, cb.Channel.ID), TS: cb.Container.MessageTs})
 		b.goTracked(func(ctx context.Context) {
 			if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, logNoteView(a.Value, string(meta))); err != nil {
 				b.log.WarnContext(ctx, "views.open failed", "team_id", team, "user_id", user, "err", err)
 			}
 		})
 	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // snoozeUntil is when a "Snooze 7 days" click made at now ends. It is rounded to
@@ -89,7 +96,12 @@ func (b *Bot) snoozeFromReminder(ctx context.Context, cb slack.InteractionCallba
 	case err != nil:
 		r = b.cmds.fail(ctx, Request{Team: cb.Team.ID, User: cb.User.ID}, "snooze", err)
 	default:
-		r.section(fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(c.Name), until.UTC().Format("Mon 2 Jan")))
+		done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(c.Name), until.UTC().Format("Mon 2 Jan"))
+		if b.reminders != nil && cb.Container.ChannelID != "" && cb.Container.MessageTs != "" {
+			b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, cb.Container.ChannelID, cb.Container.MessageTs, done)
+			return
+		}
+		r.section(done)
 	}
 	b.postEphemeral(ctx, cb, r)
 }
@@ -157,26 +169,32 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 		b.log.WarnContext(ctx, "note from modal failed", "team_id", cb.Team.ID, "user_id", cb.User.ID, "err", err)
 		return fieldErr("I couldn't save this just now; your text is still here. Please try Save again in a minute.")
 	}
-	if meta.Channel != "" && meta.TS != "" {
-		b.goTracked(func(ctx context.Context) { b.markReminderDone(ctx, meta, rc.Customer.Name) })
-	}
+	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(rc.Customer.Name))
+	b.goTracked(func(ctx context.Context) { b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, meta.Channel, meta.TS, done) })
 	return nil
 }
 
-// markReminderDone adds a line to the reminder DM saying the note was logged.
-func (b *Bot) markReminderDone(ctx context.Context, meta logNoteMeta, name string) {
-	hist, err := b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: meta.Channel, Latest: meta.TS, Oldest: meta.TS, Inclusive: true, Limit: 1})
-	if err != nil || len(hist.Messages) == 0 {
+// refreshReminder rewrites a reminder DM after its owner acted on it: the
+// customers still overdue, and a line saying what was just done.
+func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, done string) {
+	if b.reminders == nil || channel == "" || ts == "" {
 		return
 	}
-	blocks := append(hist.Messages[0].Blocks.BlockSet, slack.NewContextBlock("",
-		slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(name)), false, false)))
-	if len(blocks) > maxBlocks {
+	r, err := b.reminders.ReminderFor(ctx, team, owner, b.cmds.now())
+	if err != nil {
+		b.log.WarnContext(ctx, "reminder refresh failed", "team_id", team, "user_id", owner, "err", err)
 		return
 	}
-	if _, _, _, err := b.api.UpdateMessageContext(ctx, meta.Channel, meta.TS,
-		slack.MsgOptionText(hist.Messages[0].Text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		b.log.WarnContext(ctx, "chat.update failed", "channel", meta.Channel, "err", err)
+	var rep reply
+	if len(r.Items) == 0 {
+		rep.section(":white_check_mark: All caught up: none of your customers is waiting to hear from you.")
+		rep.fallback = "All caught up"
+	} else {
+		rep = reminderReply(r)
+	}
+	rep.context(done)
+	if _, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts,
+		slack.MsgOptionText(rep.fallbackText(), false), slack.MsgOptionBlocks(rep.blocks()...)); err != nil {
+		b.log.WarnContext(ctx, "chat.update of a reminder failed", "team_id", team, "user_id", owner, "err", err)
 	}
 }

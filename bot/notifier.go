@@ -260,7 +260,7 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 		r.fallback = "No neglected accounts"
 		return r
 	}
-	summary := fmt.Sprintf("*%d overdue accounts*, *%s* at risk.", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
+	summary := fmt.Sprintf("*%s*, *%s* at risk.", plural(d.Overdue, "overdue account"), smed.FormatAmount(d.ValueAtRisk))
 	if cust, val, ok := d.Coverage(); ok {
 		summary += fmt.Sprintf(" Coverage: %.0f%% of customers, %.0f%% of their value.", cust*100, val*100)
 	}
@@ -281,7 +281,7 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 	}
 	list(d.Items, 0)
 	if len(d.Orphaned) > 0 {
-		r.section(fmt.Sprintf("*Orphaned:* %d overdue accounts have no owner in the workspace. Hand them over with `/customer owner <customer> @someone`:", len(d.Orphaned)))
+		r.section(fmt.Sprintf("*Orphaned:* %s with no owner in the workspace. Hand them over with `/customer owner <customer> @someone`:", plural(len(d.Orphaned), "overdue account")))
 		list(d.Orphaned, 0)
 	}
 	r.fallback = fmt.Sprintf("Neglected accounts: %d overdue, %s at risk", d.Overdue, smed.FormatAmount(d.ValueAtRisk))

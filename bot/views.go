@@ -35,6 +35,14 @@ func relDay(t, now time.Time) string {
 	}
 }
 
+// plural writes a count with its noun: "1 overdue account", "3 overdue accounts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func days(n int) string {
 	switch {
 	case n == 1:
@@ -261,8 +269,8 @@ func statsReply(cs []smed.Customer, week, month map[string]int, now time.Time) r
 	if value > 0 {
 		valueCovered = float64(value-atRisk) / float64(value) * 100
 	}
-	r.section(fmt.Sprintf("*Coverage:* %.0f%% of customers (%d of %d) and %.0f%% of their value are not overdue.\n*Value at risk:* %s in %d overdue accounts.",
-		covered, total-overdue, total, valueCovered, smed.FormatAmount(atRisk), overdue))
+	r.section(fmt.Sprintf("*Coverage:* %.0f%% of customers (%d of %d) and %.0f%% of their value are not overdue.\n*Value at risk:* %s in %s.",
+		covered, total-overdue, total, valueCovered, smed.FormatAmount(atRisk), plural(overdue, "overdue account")))
 	authors := make([]string, 0, len(month))
 	for a := range month {
 		authors = append(authors, a)

@@ -215,6 +215,18 @@ func (e *Engine) Remind(ctx context.Context, team string, now time.Time, dryRun 
 	return out, sum, nil
 }
 
+// ReminderFor builds owner's reminder as it stands at now, sending nothing and
+// touching no guard: what a reminder DM should show after the owner acted on
+// it (logged a note, snoozed). Items is empty when nothing is overdue any more.
+func (e *Engine) ReminderFor(ctx context.Context, team, owner string, now time.Time) (Reminder, error) {
+	cards, err := e.store.Overdue(ctx, team, now, owner)
+	if err != nil {
+		return Reminder{}, fmt.Errorf("reminders: read overdue customers of %s: %w", owner, err)
+	}
+	Rank(cards, now)
+	return newReminder(owner, dayKey(now, e.loc), cards, now), nil
+}
+
 func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {
 	r := Reminder{Owner: owner, Date: day}
 	for i, c := range cards {

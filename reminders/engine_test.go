@@ -306,3 +306,24 @@ func TestRemindErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestReminderForOneOwnerSendsNothing(t *testing.T) {
+	f := newFixture(t,
+		overdueCard("a1", "UA", 100, 3),
+		overdueCard("a2", "UA", 900, 1),
+		overdueCard("b1", "UB", 50, 2),
+	)
+	r, err := f.e.ReminderFor(context.Background(), team, "UA", engineNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a2", "a1"}, ids(r.Items)); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+	if r.Owner != "UA" || r.ValueAtRisk != 1000 {
+		t.Errorf("reminder = %+v", r)
+	}
+	if len(f.note.reminders) != 0 || f.guard.claims != 0 {
+		t.Errorf("ReminderFor sent %d DMs and made %d claims; want none", len(f.note.reminders), f.guard.claims)
+	}
+}

@@ -42,7 +42,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	// srvCtx outlives ctx by the grace period so follow-up work can finish.
 	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer srvCancel()
-	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
+	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Reminders: a.engine, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
 		TeamID: cfg.Slack.TeamID, Log: a.log})
 
 	reg := newRegistry()
@@ -99,7 +99,13 @@ func shutdown(log *slog.Logger, srv *http.Server, sched *reminders.Scheduler, b 
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	sched.Stop()
+	stopped := make(chan struct{})
+	go func() { sched.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		log.Warn("a scheduled job was still running at shutdown; its claims expire and the next run retries")
+	}
 	if werr := b.Wait(ctx); werr != nil {
 		log.Warn("follow-up work still running at shutdown", "err", werr)
 	}

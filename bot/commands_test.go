@@ -1,0 +1,272 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redistest"
+	"github.com/smedhq/smed/storage"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+var teamSeq atomic.Int64
+
+// harness runs commands as Slack would, against a real Redis, at a fixed time.
+type harness struct {
+	t    *testing.T
+	cmds *Commands
+	team string
+	now  time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	opt, err := redis.ParseURL(redistest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { rdb.Close() })
+	h := &harness{t: t, team: fmt.Sprintf("TB%d", teamSeq.Add(1)), now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	h.cmds = NewCommands(CommandsConfig{
+		Store: storage.New(rdb, storage.WithPrefix(redistest.Prefix(t))), Now: func() time.Time { return h.now },
+		DefaultCadence: 30, Admins: []string{"UADMIN"},
+	})
+	return h
+}
+
+// do runs a command as user and returns what the user sees as text, checking
+// that the Block Kit form is valid for Slack on the way.
+func (h *harness) do(user, text string) string {
+	h.t.Helper()
+	r := h.cmds.run(context.Background(), Request{Team: h.team, User: user, Text: text})
+	checkBlocks(h.t, r)
+	return r.plain()
+}
+
+// raw returns the reply's JSON as Slack would receive it.
+func (h *harness) raw(user, text string) string {
+	h.t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as the HTTP handler writes it
+	if err := enc.Encode(h.cmds.run(context.Background(), Request{Team: h.team, User: user, Text: text}).message()); err != nil {
+		h.t.Fatal(err)
+	}
+	return b.String()
+}
+
+func checkBlocks(t *testing.T, r reply) {
+	t.Helper()
+	bs := r.blocks()
+	if len(bs) > maxBlocks {
+		t.Errorf("%d blocks, Slack allows %d", len(bs), maxBlocks)
+	}
+	b, _ := json.Marshal(bs)
+	var parsed []struct {
+		Type string `json:"type"`
+		Text *struct {
+			Text string `json:"text"`
+		} `json:"text"`
+	}
+	_ = json.Unmarshal(b, &parsed)
+	for _, p := range parsed {
+		if p.Text != nil && len([]rune(p.Text.Text)) > maxSectionText {
+			t.Errorf("a %s block has %d characters", p.Type, len([]rune(p.Text.Text)))
+		}
+	}
+	if r.fallbackText() == "" {
+		t.Error("empty fallback text")
+	}
+}
+
+func must(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("reply does not contain %q:\n%s", w, got)
+		}
+	}
+}
+
+func mustNot(t *testing.T, got string, nots ...string) {
+	t.Helper()
+	for _, w := range nots {
+		if strings.Contains(got, w) {
+			t.Errorf("reply contains %q:\n%s", w, got)
+		}
+	}
+}
+
+func TestNoteCreatesThenShows(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	must(t, h.do("U1", "note Acme Called Bo about renewal"), "Acme", "new customer", "owned by you")
+	h.now = h.now.Add(2 * smed.Day)
+	must(t, h.do("U2", "note acme Sent the quote"), "Noted on Acme", "in 30 days")
+	card := h.do("U3", "show ACME")
+	must(t, card, "Acme", "Owner: @U1", "Sent the quote", "Called Bo about renewal", "today")
+	if strings.Index(card, "Sent the quote") > strings.Index(card, "Called Bo") {
+		t.Error("latest note is not first on the card")
+	}
+}
+
+func TestLongestKnownPrefix(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Acme Corp" first`)
+	h.do("U1", `note "Acme" other`)
+	must(t, h.do("U1", "note Acme Corp called them"), "Noted on Acme Corp")
+	must(t, h.do("U1", "show Acme Corp"), "called them")
+	mustNot(t, h.do("U1", "show Acme"), "called them")
+}
+
+func TestNearMissIsNotCreated(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Acme Corp" first`)
+	got := h.do("U1", "note Acme Crop called them")
+	must(t, got, "Did you mean", "Acme Corp", "Nothing was saved", `"Acme Crop"`, "called them")
+	must(t, h.do("U1", "show Acme Crop"), "I don't know a customer called", "Did you mean")
+	must(t, h.do("U1", "note acme hello"), "Did you mean", "Acme Corp") // a prefix of a known name
+	// Quoting forces a new customer.
+	must(t, h.do("U1", `note "Acme Crop" really new`), "new customer")
+	must(t, h.do("U1", "show acme crop"), "really new")
+}
+
+func TestUnicodeNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note “Ærø Fisk” hej med dig")
+	must(t, h.do("U1", "show ærø  FISK"), "hej med dig")
+	h.do("U1", `note "Cafe`+"\u0301"+` Noir" bonjour`)
+	must(t, h.do("U1", "show café noir"), "bonjour")
+}
+
+func TestEscapesUserText(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	// Slack sends @channel typed in a command as <!channel>, and a literal < as &lt;.
+	js := h.raw("U1", "note Evil <!channel> hello &lt;!here&gt; &amp; <@U9|bob>")
+	mustNot(t, js, "<!channel>", "<!here>", "<@U9")
+	js = h.raw("U1", "show Evil")
+	mustNot(t, js, "<!channel>", "<!here>")
+	must(t, js, "&lt;!here&gt;", "@channel")
+}
+
+func TestOwnerHandover(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	must(t, h.do("U2", "owner Acme <@U2|me>"), "belongs to @U1", "Only they or an admin")
+	must(t, h.do("U1", "owner Acme <@U2|bob>"), "now belongs to @U2")
+	must(t, h.do("UADMIN", "owner Acme <@U3>"), "now belongs to @U3")
+	must(t, h.do("U1", "show Acme"), "Owner: @U3")
+	must(t, h.do("U1", "owner Nobody <@U3>"), "I don't know a customer called")
+}
+
+func TestValueCadenceSnooze(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	must(t, h.do("U1", "value Acme 120k"), "worth 120,000")
+	must(t, h.do("U1", "value acme 1.2m"), "worth 1,200,000")
+	must(t, h.do("U1", "value Acme lots"), `"lots" is not an amount`, "Usage:")
+	must(t, h.do("U1", "cadence Acme 2w"), "every 2 weeks", "in 14 days")
+	must(t, h.do("U1", "cadence Acme 3y"), "not a number of days")
+	must(t, h.do("U1", "snooze Acme 30d"), "No reminders for Acme until Wed 23 Dec 2026")
+	must(t, h.do("U1", "show Acme"), "snoozed until 23 Dec", "1,200,000", "every 2 weeks")
+	must(t, h.do("U1", "snooze Acme off"), "no longer snoozed")
+}
+
+func TestListFindHistoryStats(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Small hi")
+	h.do("U1", "value Small 1k")
+	h.do("U2", "note Big hello")
+	h.do("U2", "value Big 1m")
+	h.do("U1", "remember Big prefers calls before 10")
+	h.now = h.now.Add(40 * smed.Day) // both overdue
+	h.do("U1", "note Fresh renewal talk")
+	list := h.do("U1", "list")
+	must(t, list, "All accounts", "3, 2 overdue (1,001,000 at risk)")
+	if strings.Index(list, "Big") > strings.Index(list, "Small") || strings.Index(list, "Small") > strings.Index(list, "Fresh") {
+		t.Errorf("list not ranked by value at risk, then due:\n%s", list)
+	}
+	mine := h.do("U1", "list mine")
+	must(t, mine, "Your accounts", "Small", "Fresh")
+	mustNot(t, mine, "Big")
+	must(t, h.do("U1", "list <@U2|x>"), "Accounts of @U2", "Big")
+	must(t, h.do("U1", "find calls"), "Big", "prefers calls before 10")
+	must(t, h.do("U1", "find renewal"), "Fresh", "renewal talk")
+	must(t, h.do("U1", "find nothing-like-this"), "Nothing matches")
+	for i := range 23 {
+		h.do("U1", fmt.Sprintf("note Small n%02d", i))
+	}
+	p1 := h.do("U1", "history Small")
+	must(t, p1, "n22", "Page 1 of 3", "24 notes", "[Older]")
+	mustNot(t, p1, "n05")
+	must(t, h.do("U1", "history Small page 3"), "Page 3 of 3", "hi", "[Newer]")
+	must(t, h.do("U1", "history Small page 9"), "There is no page 9")
+	must(t, h.do("U1", "stats"), "Coverage: 67% of customers (2 of 3)", "Value at risk: 1,000,000 in 1 overdue account.", "@U1: 24 / 24")
+}
+
+func TestBadInputStoresNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	must(t, h.do("U1", ""), "what your team knows")
+	must(t, h.do("U1", "frobnicate"), "I don't know the command", "/customer help")
+	long := strings.Repeat("x", 10000)
+	got := h.do("U1", "note Acme "+long)
+	must(t, got, "10,000 characters", "limit is 3,000", "Nothing was saved", long[:2000])
+	must(t, h.do("U1", "show Acme"), "I don't know a customer called")
+	must(t, h.do("U1", `note "Acme`), "never closed")
+	must(t, h.do("U1", "show Nobody"), "I don't know a customer called Nobody", "note Nobody")
+	must(t, h.do("U1", "remember Nobody likes tea"), "I don't know a customer called")
+	must(t, h.do("U1", "note \xff\xfe bad bytes"), "Noted")
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	help := h.do("U1", "help")
+	for _, v := range verbs {
+		must(t, help, "/customer "+v)
+	}
+	must(t, h.do("U1", "help value"), "120k", "1.2m")
+}
+
+// downStore is a store whose Redis is gone.
+type downStore struct{ smed.Store }
+
+func (downStore) AddNote(context.Context, string, smed.NoteRequest) (smed.NoteReceipt, error) {
+	return smed.NoteReceipt{}, fmt.Errorf("storage: add note: %w", smed.ErrUnavailable)
+}
+
+func TestStoreDownIsExplained(t *testing.T) {
+	t.Parallel()
+	c := NewCommands(CommandsConfig{Store: downStore{}})
+	got := c.run(context.Background(), Request{Team: "T1", User: "U1", Text: "note Acme hi"})
+	must(t, got.plain(), "can't reach Smed's database", "nothing was saved")
+	mustNot(t, got.plain(), "storage:", "add note")
+}
+
+func TestManyCustomersFitSlack(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for i := range 120 {
+		h.do("U1", fmt.Sprintf(`note "Customer %03d with a fairly long name to fill the line" hi`, i))
+	}
+	got := h.do("U1", "list")
+	must(t, got, "120, 0 overdue", "and 95 more")
+}
