@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +37,19 @@ func storeAt(tb testing.TB, url string) *Store {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { closeFn() })
-	return New(rdb, WithPrefix(redistest.Prefix(tb)))
+	s := New(rdb, WithPrefix(redistest.Prefix(tb)))
+	if os.Getenv(redistest.EnvURL) != "" {
+		// Someone else's Redis: leave it as we found it. Runs before the
+		// client closes (cleanups run last-in first-out).
+		tb.Cleanup(func() {
+			ctx := context.Background() // the test's context is done by now
+			iter := rdb.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
+			for iter.Next(ctx) {
+				rdb.Del(ctx, iter.Val())
+			}
+		})
+	}
+	return s
 }
 
 // words offers every prefix of the input as a candidate name, longest first,

@@ -208,6 +208,7 @@ func (p *Proc) Restart(tb testing.TB) {
 		if err := p.mini.Restart(); err != nil {
 			tb.Fatalf("redistest: restart: %v", err)
 		}
+		p.mini.FlushAll() // miniredis keeps its data; a restarted test server does not
 		return
 	}
 	p.Kill()
@@ -280,7 +281,7 @@ func ping(network, addr string) error {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
 		return err
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
