@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// The example file must load and hold every key with its default, so it
+// cannot rot as keys are added.
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := loadConfig("../../config.example.yaml", envOf(nil))
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	if c.HTTP.Addr != ":3000" || c.Redis.URL != "redis://localhost:6379/0" || c.Reminders.Schedule != "0 9 * * 1-5" ||
+		c.Digest.Schedule != "0 9 * * 1" || c.Customers.DefaultCadenceDays != 30 || c.Slack.APIURL != "https://slack.com/api/" ||
+		c.Reminders.Timezone != "UTC" {
+		t.Errorf("example config differs from the defaults: %+v", c)
+	}
+	raw, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range defaults {
+		leaf := k[strings.LastIndex(k, ".")+1:]
+		if !strings.Contains(string(raw), leaf+":") {
+			t.Errorf("config.example.yaml does not document %s", k)
+		}
+	}
+}
+
+func TestEnvironmentWins(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(file, []byte("http:\n  addr: \":4000\"\nadmins: [U0FILE]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadConfig(file, envOf(map[string]string{
+		"SMED_HTTP_ADDR": "127.0.0.1:5000", "SMED_ADMINS": "U0BOSS,U0ADMIN", "SMED_SLACK_API_URL": "http://127.0.0.1:9/api",
+		"SMED_CUSTOMERS_DEFAULT_CADENCE_DAYS": "14",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:5000" || c.Customers.DefaultCadenceDays != 14 {
+		t.Errorf("env did not win: addr %q cadence %d", c.HTTP.Addr, c.Customers.DefaultCadenceDays)
+	}
+	if diff := cmp.Diff([]string{"U0BOSS", "U0ADMIN"}, c.Admins); diff != "" {
+		t.Errorf("admins (-want +got):\n%s", diff)
+	}
+	if c.Slack.APIURL != "http://127.0.0.1:9/api/" {
+		t.Errorf("api_url %q: want a trailing slash added", c.Slack.APIURL)
+	}
+	c, err = loadConfig(file, envOf(nil))
+	if err != nil || c.HTTP.Addr != ":4000" || !cmp.Equal(c.Admins, []string{"U0FILE"}) {
+		t.Errorf("file values: %+v, %v", c, err)
+	}
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	_, err := loadConfig("", envOf(map[string]string{
+		"SMED_REMINDERS_TIMEZONE": "Mars/Base", "SMED_DIGEST_SCHEDULE": "nonsense", "SMED_REDIS_URL": "http://x",
+		"SMED_CUSTOMERS_DEFAULT_CADENCE_DAYS": "0", "SMED_ADMINS": "bob", "SMED_DIGEST_CHANNEL": "#general",
+		"SMED_SLACK_BOT_TOKEN": "xoxp-user",
+	}))
+	var ce *configError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want a configError", err)
+	}
+	for _, key := range []string{"reminders.timezone", "SMED_REMINDERS_TIMEZONE", "digest.schedule", "redis.url",
+		"customers.default_cadence_days", "admins", "digest.channel", "slack.bot_token"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
+		}
+	}
+	if exitCode(err) != exitUsage {
+		t.Errorf("exit code %d, want %d", exitCode(err), exitUsage)
+	}
+}
+
+func TestMissingConfigFileIsAUsageError(t *testing.T) {
+	_, err := loadConfig(filepath.Join(t.TempDir(), "nope.yaml"), envOf(nil))
+	if err == nil || exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--config") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestServeNeedsSlackSecrets(t *testing.T) {
+	c, err := loadConfig("", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.needSlack(true)
+	if err == nil || !strings.Contains(err.Error(), "SMED_SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "SMED_SLACK_SIGNING_SECRET") {
+		t.Errorf("needSlack = %v", err)
+	}
+}
