@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -266,7 +267,9 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	args := []any{key, names.Display(rec.Name), newID(), rec.Owner, rec.Value,
 		rec.CadenceDays, toMS(rec.LastContactAt), toMS(at)}
 	for _, f := range rec.Facts {
-		args = append(args, clean(f))
+		if strings.TrimSpace(f) != "" { // "a |  | b" in a CSV cell is two facts
+			args = append(args, clean(f))
+		}
 	}
 	created, err := importScript.Run(ctx, s.rdb, []string{k.base}, args...).Int()
 	if err != nil {

@@ -2,8 +2,8 @@
 // smed.Guard over a go-redis UniversalClient (a single node, or Cluster later),
 // and an embedded in-process Redis for memory:// URLs.
 //
-// It is the only package that imports go-redis. It imports the domain (smed,
-// names) and must not import bot, reminders' engine internals or cmd.
+// It is the only package that imports go-redis (and miniredis, for memory://).
+// Besides those it imports only the domain (smed, names); never bot or cmd.
 //
 // # Key layout
 //
