@@ -66,8 +66,9 @@ type Match struct {
 // the named customer does not exist and wrap ErrUnavailable when the store cannot
 // be reached; nothing is written in either case.
 type Store interface {
-	// AddNote logs a note and moves the customer's clock to req.At in one atomic
-	// step. ErrNotFound when no candidate is known and req.Create is false.
+	// AddNote logs a note and moves the customer's clock to req.At (never
+	// backwards) in one atomic step. ErrNotFound when no candidate is known and
+	// req.Create is false.
 	AddNote(ctx context.Context, team string, req NoteRequest) (NoteReceipt, error)
 	// Remember adds a lasting fact to the customer named by the first known
 	// candidate (longest first). ErrNotFound when none is known.

@@ -840,3 +840,27 @@ func ids(tb testing.TB, s *Store, owner string) []string {
 	}
 	return out
 }
+
+// A note stamped before the last contact (clock skew between replicas) is
+// kept, but does not move the customer's clock backwards.
+func TestBackdatedNoteKeepsClock(t *testing.T) {
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) { testBackdatedNote(t, s) })
+	}
+}
+
+func testBackdatedNote(t *testing.T, s *Store) {
+	ctx := t.Context()
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	cands := []smed.Candidate{{Name: "Skew", Rest: "late"}}
+	if _, err := s.AddNote(ctx, "TSKEW", smed.NoteRequest{Candidates: cands, Author: "U1", At: at, Create: true, CadenceDays: 30}); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.AddNote(ctx, "TSKEW", smed.NoteRequest{Candidates: []smed.Candidate{{Name: "Skew", Rest: "early"}}, Author: "U2", At: at.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rc.Customer.LastContactAt.Equal(at) || rc.Customer.NoteCount != 2 {
+		t.Errorf("last contact %v, notes %d; want %v and 2", rc.Customer.LastContactAt, rc.Customer.NoteCount, at)
+	}
+}

@@ -98,7 +98,11 @@ local e = entry(author, at, ARGV[idx + 2])
 if kind == 'note' then
   redis.call('RPUSH', base .. 'notes:' .. id, e)
   local n = redis.call('HINCRBY', ckey, 'notes', 1)
-  redis.call('HSET', ckey, 'last_contact_at', at)
+  -- The clock only moves forward: a note stamped earlier (clock skew between
+  -- replicas) must not make a customer look more neglected than it is.
+  if tonumber(at) > (tonumber(redis.call('HGET', ckey, 'last_contact_at')) or 0) then
+    redis.call('HSET', ckey, 'last_contact_at', at)
+  end
   redis.call('ZADD', base .. 'activity', at, id .. ':' .. n .. ':' .. author)
 else
   redis.call('RPUSH', base .. 'facts:' .. id, e)
