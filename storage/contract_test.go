@@ -27,6 +27,52 @@ func TestContractMemory(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
+	t.Run("Totals", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		check := func(step string) {
+			t.Helper()
+			n, v, err := s.Totals(ctx, team)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := s.Customers(ctx, team, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			for _, c := range cs {
+				want += c.Value
+			}
+			if n != len(cs) || v != want {
+				t.Errorf("after %s: Totals = %d customers, %d value; want %d, %d", step, n, v, len(cs), want)
+			}
+		}
+		check("nothing")
+		mustNote(t, s, team, named("A", "x"), "U1", t0)
+		mustNote(t, s, team, named("A", "y"), "U1", t0) // a second note adds no customer
+		check("notes")
+		if _, err := s.Update(ctx, team, "A", smed.Change{Value: ptr[int64](500)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Update(ctx, team, "A", smed.Change{Value: ptr[int64](300)}); err != nil {
+			t.Fatal(err)
+		}
+		check("value changes")
+		rec := smed.ImportRecord{Name: "B", Owner: "U2", Value: 9000, CadenceDays: 30}
+		for range 2 { // re-import changes nothing
+			if _, err := s.Import(ctx, team, rec, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec.Name, rec.Value = "a", 100 // import updating A
+		if _, err := s.Import(ctx, team, rec, t0); err != nil {
+			t.Fatal(err)
+		}
+		check("imports")
+	})
+
 	t.Run("CreateByNote", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

@@ -144,3 +144,23 @@ func (s *Store) NoteCounts(ctx context.Context, team string, since time.Time) (m
 	}
 	return counts, nil
 }
+
+// Totals returns how many customers the team has and their summed value, from
+// counters the scripts keep (reminders.Totaler: digest coverage without a scan).
+func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
+	const op = "totals"
+	k, err := s.team(team)
+	if err != nil {
+		return 0, 0, invalid(op, "%v", err)
+	}
+	vals, err := s.rdb.HMGet(ctx, k.totals(), "customers", "value").Result()
+	if err != nil {
+		return 0, 0, wrap(op, err)
+	}
+	num := func(v any) int64 {
+		s, _ := v.(string)
+		n, _ := strconv.ParseInt(s, 10, 64)
+		return n
+	}
+	return int(num(vals[0])), num(vals[1]), nil
+}

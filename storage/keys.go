@@ -27,6 +27,8 @@
 //	                                a team ID, plus '.')
 //	smed:{T}:activity         ZSET  "<id>:<n>:<author>" → ms, one per note (n is
 //	                                the note's number on that customer)
+//	smed:{T}:totals           HASH  customers, value: the team's count and summed
+//	                                value, kept by every script (Totals)
 //	smed:{T}:guard:<key>      STRING "pending" while a send is claimed, "sent" after
 //
 // The due score mirrors smed.Customer.DueAt and is recomputed inside every
@@ -64,6 +66,7 @@ func (k keys) customer(id string) string { return k.base + "c:" + id }
 func (k keys) notes(id string) string    { return k.base + "notes:" + id }
 func (k keys) facts(id string) string    { return k.base + "facts:" + id }
 func (k keys) activity() string          { return k.base + "activity" }
+func (k keys) totals() string            { return k.base + "totals" }
 func (k keys) guard(key string) string   { return k.base + "guard:" + key }
 
 // due is the all-customers due index for owner "", else that owner's.

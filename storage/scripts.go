@@ -48,6 +48,15 @@ local function reindex(id, c, old_owner)
   end
 end
 
+-- totals keeps the team's customer count and summed value up to date, so
+-- coverage needs no scan.
+local function totals(dcount, dvalue)
+  if dcount ~= 0 then redis.call('HINCRBY', base .. 'totals', 'customers', dcount) end
+  if dvalue ~= 0 then
+    redis.call('HINCRBY', base .. 'totals', 'value', string.format('%.0f', dvalue))
+  end
+end
+
 -- entry is a note or fact as stored in its list.
 local function entry(author, at, text)
   return '{"author":' .. cjson.encode(author) .. ',"at":' .. at ..
@@ -91,6 +100,7 @@ if not id then
   redis.call('HSET', base .. 'c:' .. id, 'id', id, 'name', ARGV[8],
     'owner', author, 'value', '0', 'cadence_days', ARGV[6], 'created_at', at,
     'last_contact_at', '0', 'snoozed_until', '0', 'notes', '0')
+  totals(1, 0)
   created = 1
 end
 local ckey = base .. 'c:' .. id
@@ -125,8 +135,10 @@ local id = redis.call('HGET', base .. 'names', ARGV[1])
 if not id then return false end
 local ckey = base .. 'c:' .. id
 local old = redis.call('HGET', ckey, 'owner') or ''
+local oldv = tonumber(redis.call('HGET', ckey, 'value')) or 0
 for i = 2, #ARGV, 2 do redis.call('HSET', ckey, ARGV[i], ARGV[i + 1]) end
 local c, flat = hgetall(ckey)
+totals(0, (tonumber(c.value) or 0) - oldv)
 reindex(id, c, old)
 return flat
 `)
@@ -159,10 +171,12 @@ if not id then
     'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6],
     'created_at', ARGV[8], 'last_contact_at', ARGV[7], 'snoozed_until', '0',
     'notes', '0')
+  totals(1, tonumber(ARGV[5]) or 0)
   created = 1
 else
   local ckey = base .. 'c:' .. id
   old = redis.call('HGET', ckey, 'owner') or ''
+  totals(0, (tonumber(ARGV[5]) or 0) - (tonumber(redis.call('HGET', ckey, 'value')) or 0))
   redis.call('HSET', ckey, 'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6])
   local last = tonumber(redis.call('HGET', ckey, 'last_contact_at')) or 0
   local given = tonumber(ARGV[7])
