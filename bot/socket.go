@@ -64,7 +64,9 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 		}
 		b.ack(ctx, client, evt, payload)
 	default:
-		if evt.Request != nil {
+		// Everything Slack sent as an envelope is acknowledged; hello and
+		// disconnect carry no envelope ID and want no answer.
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
 			b.ack(ctx, client, evt, nil)
 		}
 	}
