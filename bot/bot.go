@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
 	"github.com/smedhq/smed/reminders"
@@ -39,6 +40,8 @@ type Bot struct {
 	// work tracks it so shutdown can wait.
 	base context.Context
 	work sync.WaitGroup
+
+	metrics *metrics
 }
 
 // ReminderSource builds one owner's reminder as it stands now, sending nothing.
@@ -56,6 +59,7 @@ type Config struct {
 	SigningSecret string
 	TeamID        string // when set, requests from other workspaces are refused
 	Log           *slog.Logger
+	Metrics       prometheus.Registerer // nil: no command metrics
 }
 
 // New returns a Bot. ctx is the server-lifetime context: work started after an
@@ -69,6 +73,7 @@ func New(ctx context.Context, cfg Config) *Bot {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	b.metrics = newMetrics(cfg.Metrics)
 	return b
 }
 
@@ -101,8 +106,10 @@ func (b *Bot) goTracked(f func(ctx context.Context)) {
 // returned and the real one is posted to responseURL when ready.
 func (b *Bot) answer(req Request, responseURL string) reply {
 	done := make(chan reply, 1)
+	start := time.Now()
 	b.goTracked(func(ctx context.Context) {
 		r := b.cmds.run(ctx, req)
+		b.metrics.observe(r, time.Since(start))
 		done <- r
 	})
 	timer := time.NewTimer(ackWait)

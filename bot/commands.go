@@ -86,7 +86,9 @@ func (c *Commands) RunText(ctx context.Context, req Request) string {
 func (c *Commands) run(ctx context.Context, req Request) reply {
 	cmd, err := parse(req.Text)
 	if err != nil {
-		return c.fail(ctx, req, "", err)
+		r := c.fail(ctx, req, "", err)
+		r.verb = "invalid"
+		return r
 	}
 	var r reply
 	switch cmd.verb {
@@ -112,8 +114,9 @@ func (c *Commands) run(ctx context.Context, req Request) reply {
 		r = helpReply(cmd.topic)
 	}
 	if err != nil {
-		return c.fail(ctx, req, cmd.verb, err)
+		r = c.fail(ctx, req, cmd.verb, err)
 	}
+	r.verb = cmd.verb
 	return r
 }
 
@@ -126,6 +129,10 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 		known, nerr := c.store.Names(ctx, req.Team)
 		if nerr != nil {
 			return reply{}, nerr
+		}
+		if whole := wholeName(cmd.cands[0]); whole != "" && slices.ContainsFunc(known, func(k string) bool { return names.Key(k) == names.Key(whole) }) {
+			// "note Acme Corp" with no text: the words name a known customer.
+			return reply{}, usagef("note", "What is the note? Write it after the customer's name.")
 		}
 		if sugg := suggest(cmd.cands, known); len(sugg) > 0 {
 			return nearMissReply(cmd, sugg), nil
@@ -312,6 +319,14 @@ func (c *Commands) notFound(ctx context.Context, team, name string, cands []smed
 		r.context("Log a first note to create it: `/customer note " + esc(quoteIfSpaced(name)) + " …`, or look with `/customer find " + esc(name) + "`.")
 	}
 	return r, nil
+}
+
+// wholeName is all the words of the longest reading, name and rest together.
+func wholeName(c smed.Candidate) string {
+	if strings.ContainsAny(c.Rest, "\n") {
+		return ""
+	}
+	return names.Display(c.Name + " " + c.Rest)
 }
 
 // suggest collects near-misses of every reading of the name, best first.

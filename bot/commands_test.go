@@ -138,6 +138,7 @@ func TestNearMissIsNotCreated(t *testing.T) {
 	must(t, got, "Did you mean", "Acme Corp", "Nothing was saved", `"Acme Crop"`, "called them")
 	must(t, h.do("U1", "show Acme Crop"), "I don't know a customer called", "Did you mean")
 	must(t, h.do("U1", "note acme hello"), "Did you mean", "Acme Corp") // a prefix of a known name
+	must(t, h.do("U1", "note acme corp"), "What is the note?")          // a known name, no text
 	// Quoting forces a new customer.
 	must(t, h.do("U1", `note "Acme Crop" really new`), "new customer")
 	must(t, h.do("U1", "show acme crop"), "really new")

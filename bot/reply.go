@@ -21,8 +21,9 @@ const (
 type reply struct {
 	fallback  string // the message's top-level text (notifications, old clients)
 	parts     []part
-	inChannel bool // visible to the channel instead of only to the caller
-	failed    bool // an error reply (for metrics and logs)
+	inChannel bool   // visible to the channel instead of only to the caller
+	failed    bool   // an error reply (for metrics and logs)
+	verb      string // the subcommand that produced it (for metrics)
 }
 
 type partKind int

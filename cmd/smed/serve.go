@@ -42,10 +42,10 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	// srvCtx outlives ctx by the grace period so follow-up work can finish.
 	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer srvCancel()
-	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Reminders: a.engine, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
-		TeamID: cfg.Slack.TeamID, Log: a.log})
-
 	reg := newRegistry()
+	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Reminders: a.engine, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
+		TeamID: cfg.Slack.TeamID, Log: a.log, Metrics: reg})
+
 	mux := http.NewServeMux()
 	addRoutes(mux, b, a.store, reg)
 	srv := &http.Server{
