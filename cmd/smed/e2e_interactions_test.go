@@ -222,9 +222,18 @@ func TestE2EInteractions(t *testing.T) {
 		card := h.known("Beta")
 		contains(t, "card after the modal", card, "Lunch with the CFO")
 		lacks(t, "card after the modal", card, "<!here>")
-		if !h.slack.WaitFor(5*time.Second, func() bool { return len(h.slack.Calls("chat.update")) > 0 }) {
-			t.Logf("note: the reminder DM was not updated after the modal (chat.update not called)")
+		updated := func() bool {
+			for _, c := range h.slack.Calls("chat.update") {
+				if c.OK() && c.Channel() == dm.Channel() && strings.Contains(c.Text(), "Beta") && strings.Contains(strings.ToLower(c.Text()), "logged") {
+					return true
+				}
+			}
+			return false
 		}
+		if !h.slack.WaitFor(5*time.Second, updated) {
+			t.Logf("note: the reminder DM was not marked \"note logged on Beta\" after the modal")
+		}
+		h.checkAnswers("lognote", dm.Channel())
 	})
 
 	t.Run("the same modal for a customer that is gone", func(t *testing.T) {

@@ -48,6 +48,7 @@ type Call struct {
 	Time   time.Time  // when it arrived
 	Status int        // HTTP status answered
 	Error  string     // Slack error code answered; "" when ok
+	TS     string     // chat.postMessage: the ts of the accepted message
 }
 
 // OK reports whether the fake accepted the call.
@@ -509,6 +510,7 @@ func (s *Server) message(w http.ResponseWriter, c *Call) {
 		s.ok(w, map[string]any{"channel": ch, "ts": p.Get("ts"), "text": p.Get("text")})
 	default:
 		ts := s.nextTS()
+		c.TS = ts
 		s.mu.Lock()
 		s.msgs[ch+"/"+ts] = message{channel: ch, ts: ts, text: p.Get("text"), blocks: p.Get("blocks")}
 		s.mu.Unlock()
