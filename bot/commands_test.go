@@ -234,7 +234,8 @@ func TestBadInputStoresNothing(t *testing.T) {
 	must(t, h.do("U1", `note "Acme`), "never closed")
 	must(t, h.do("U1", "show Nobody"), "I don't know a customer called Nobody", "note Nobody")
 	must(t, h.do("U1", "remember Nobody likes tea"), "I don't know a customer called")
-	must(t, h.do("U1", "note \xff\xfe bad bytes"), "Noted")
+	must(t, h.do("U1", "note Bad\xff\xfe bytes"), "not valid text", "saved nothing")
+	must(t, h.do("U1", "list"), "none yet")
 }
 
 func TestHelp(t *testing.T) {

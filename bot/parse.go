@@ -144,7 +144,7 @@ func plain(s string) string {
 			return target // a link: keep the address, which Slack links again
 		}
 	})
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return unescaper.Replace(s)
 }
 
 var verbs = []string{"note", "show", "remember", "owner", "value", "cadence", "snooze", "list", "neglected", "find", "history", "stats", "help"}
@@ -156,6 +156,9 @@ var aliases = map[string]string{
 
 // parse reads the text of a /customer command (as Slack sends it, escaped).
 func parse(text string) (command, error) {
+	if !utf8.ValidString(text) {
+		return command{}, usagef("", "Your message holds bytes that are not valid text (UTF-8), so I saved nothing. Please type it again.")
+	}
 	toks, err := tokenize(text)
 	if err != nil {
 		return command{}, err

@@ -59,10 +59,17 @@ func textReply(fallback string) reply {
 func errorReply(msg string) reply           { r := textReply(msg); r.failed = true; return r }
 func (r reply) withFallback(s string) reply { r.fallback = s; return r }
 
+// Slack's three escapes, both ways. Replacers are built once: building one
+// costs more than using it.
+var (
+	escaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+)
+
 // esc escapes user text for mrkdwn: &, < and > (Slack's only control
 // characters), so "<!channel>" in a note is shown, never sent as a ping.
 func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return escaper.Replace(s)
 }
 
 // truncate cuts s to at most n runes, marking the cut.
@@ -142,7 +149,7 @@ var (
 func unescape(s string) string {
 	s = mrkdwnUser.ReplaceAllString(s, "@$1")
 	s = mrkdwnLink.ReplaceAllString(s, "$2 ($1)")
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+	return unescaper.Replace(s)
 }
 
 // Plain renders the reply as readable text for a terminal.
@@ -154,7 +161,7 @@ func (r reply) plain() string {
 			t := unescape(p.text)
 			b.WriteString(t + "\n" + strings.Repeat("=", utf8.RuneCountInString(t)) + "\n")
 		case partSection:
-			b.WriteString(strings.NewReplacer("*", "").Replace(unescape(p.text)) + "\n")
+			b.WriteString(strings.ReplaceAll(unescape(p.text), "*", "") + "\n")
 		case partContext:
 			b.WriteString("  " + strings.ReplaceAll(unescape(p.text), "\n", "\n  ") + "\n")
 		case partDivider:

@@ -76,12 +76,14 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 	return nil
 }
 
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 var mention = regexp.MustCompile(`(^|\s)@([A-Za-z0-9_-]{2,64})\b`)
 
 // slackEscape makes typed text look like what Slack sends for it: &, < and >
 // escaped, and @name turned into a mention.
 func slackEscape(s string) string {
-	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	s = slackEscaper.Replace(s)
 	return mention.ReplaceAllString(s, "$1<@$2>")
 }
 
