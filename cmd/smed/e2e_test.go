@@ -445,7 +445,7 @@ func shown(contentType, body string) (text, blocks string) {
 
 // internalRE matches what a user must never see: stack traces, Go errors,
 // Redis or Slack internals.
-var internalRE = regexp.MustCompile(`panic:|goroutine \d|\.go:\d|runtime error|(?i:\bredis:|\bERR |WRONGTYPE|nil pointer|dial tcp|connection refused|storage: |slack: |i/o timeout|context deadline)`)
+var internalRE = regexp.MustCompile(`panic:|goroutine \d|\.go:\d|runtime error|(?i:\bredis: |\bERR |WRONGTYPE|nil pointer|dial tcp|connection refused|storage: |slack: |i/o timeout|context deadline)`)
 
 // say sends a command that must answer 200 in time with nothing internal
 // showing, and returns the text the user saw.
