@@ -115,6 +115,7 @@ type e2e struct {
 	proc    *os.Process
 	exited  chan struct{} // closed when smed run exited
 	exitErr error         // set before exited is closed
+	stopped bool          // the test ended smed run itself
 
 	seq atomic.Int64 // response_url and trigger IDs
 }
@@ -253,7 +254,9 @@ func (h *e2e) tryStart() error {
 func (h *e2e) stop() {
 	select {
 	case <-h.exited:
-		h.t.Errorf("smed run exited during the test: %v", h.exitErr)
+		if !h.stopped {
+			h.t.Errorf("smed run exited during the test: %v", h.exitErr)
+		}
 	default:
 		h.proc.Signal(syscall.SIGTERM)
 		select {

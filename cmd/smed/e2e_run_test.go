@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// replica is a second `smed run` of the same team, Redis and Slack, on its
+// own HTTP address.
+func (h *e2e) replica() *e2e {
+	r := &e2e{t: h.t, slack: h.slack, team: h.team, secret: h.secret, dir: h.t.TempDir(), env: map[string]string{}}
+	for k, v := range h.env {
+		r.env[k] = v
+	}
+	r.env["SMED_HTTP_ADDR"] = "127.0.0.1:" + strconv.Itoa(freePort(h.t))
+	return r
+}
+
+// Two replicas whose scheduler fires every second still send each owner one
+// reminder a day.
+func TestE2EReplicasSendOnce(t *testing.T) {
+	parallel(t)
+	h := newE2E(t, func(h *e2e) { h.env["SMED_REMINDERS_SCHEDULE"] = "@every 1s" })
+	importOverdue(h)
+	h2 := h.replica()
+	h.start()
+	h2.start()
+	want := map[string]int{alice: 1, bob: 1, carol: 1}
+	if !h.slack.WaitFor(15*time.Second, func() bool {
+		got := countDMs(h)
+		return got[alice] > 0 && got[bob] > 0 && got[carol] > 0
+	}) {
+		t.Fatalf("the scheduled reminders did not arrive within 15s: %v", countDMs(h))
+	}
+	// Several more fires of both replicas: nobody gets a second DM.
+	h.slack.WaitFor(3500*time.Millisecond, func() bool {
+		for _, n := range countDMs(h) {
+			if n > 1 {
+				return true
+			}
+		}
+		return false
+	})
+	wantDMs(t, "two replicas firing every second", h, want)
+	// Both replicas serve commands from the same Redis.
+	h.say(alice, "note Acme via replica one")
+	contains(t, "replica two shows the note of replica one", h2.say(alice, "show Acme"), "via replica one")
+}
+
+// SIGTERM stops smed run cleanly and promptly.
+func TestE2EGracefulShutdown(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	h.start()
+	h.say(alice, "note Acme hello")
+	h.stopped = true
+	h.proc.Signal(syscall.SIGTERM)
+	select {
+	case <-h.exited:
+		if h.exitErr != nil {
+			t.Errorf("smed run after SIGTERM: %v, want exit 0", h.exitErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("smed run still running 10s after SIGTERM")
+	}
+}
