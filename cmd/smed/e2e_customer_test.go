@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -179,16 +180,62 @@ func TestE2ECustomerNames(t *testing.T) {
 			t.Errorf("show: want the note's @channel shown as text, got:\n%s", s.text)
 		}
 	})
+	t.Run("a name typed with <!channel> is echoed escaped everywhere", func(t *testing.T) {
+		// Slack sends typed < and > as &lt; and &gt;.
+		const typed = `"Evil &lt;!channel&gt; Co"`
+		for _, text := range []string{"note " + typed + " hi", "show " + typed, "history " + typed,
+			"list", "find Evil", "value " + typed + " 10k", "remember " + typed + " likes tea", "note Evil &lt;!here&gt; hi"} {
+			r := h.cmd(alice, text)
+			h.checkReply(text, r)
+			noPing(t, text, r)
+		}
+	})
 }
 
-// noPing fails when a reply holds a raw Slack broadcast token anywhere.
+// noPing fails when a reply holds a raw Slack broadcast token where Slack
+// parses markup: the top-level text and every mrkdwn text (plain_text, as in
+// headers, is shown literally).
 func noPing(t *testing.T, what string, r reply) {
 	t.Helper()
-	for _, tok := range []string{"<!channel>", "<!here>", "<!everyone>"} {
-		if strings.Contains(r.text, tok) || strings.Contains(r.body, tok) || strings.Contains(r.blocks, tok) {
-			t.Errorf("%s: holds the raw %s token, which pings everyone:\n%s", what, tok, r.body)
+	var msg any
+	if json.Unmarshal([]byte(r.body), &msg) != nil {
+		msg = map[string]any{"text": r.text}
+	}
+	for _, s := range parsedTexts(msg) {
+		for _, tok := range []string{"<!channel>", "<!here>", "<!everyone>"} {
+			if strings.Contains(s, tok) {
+				t.Errorf("%s: holds the raw %s token where Slack parses it (it pings everyone):\n%s", what, tok, s)
+			}
 		}
 	}
+}
+
+// parsedTexts returns the texts Slack parses as mrkdwn in a message: the
+// top-level text and text objects not of type plain_text.
+func parsedTexts(v any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok && x["type"] != "plain_text" {
+				out = append(out, s)
+			}
+			for k, e := range x {
+				if k != "text" {
+					walk(e)
+				} else if _, ok := e.(string); !ok {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 // Bad input gets a clear answer, no internals, and changes nothing.

@@ -241,6 +241,17 @@ func TestE2ECommandCorners(t *testing.T) {
 		}
 		contains(t, "card after bad values", h.known("Acme"), "Value:* 0")
 	})
+	t.Run("a decimal comma is not read as a thousands separator", func(t *testing.T) {
+		for v, wrong := range map[string]string{"1,5m": "15,000,000", "12,34": "1,234", "2,5k": "25,000"} {
+			got := h.say(alice, "value Acme "+v)
+			card := h.known("Acme")
+			if strings.Contains(got, wrong) || strings.Contains(card, "Value:* "+wrong) {
+				t.Errorf("value Acme %s: read as %s (a European user meant %s); want it refused or read as a decimal:\n%s",
+					v, wrong, map[string]string{"1,5m": "1,500,000", "12,34": "12", "2,5k": "2,500"}[v], got)
+			}
+		}
+		h.say(alice, "value Acme 0")
+	})
 	t.Run("snooze off", func(t *testing.T) {
 		h.say(alice, "snooze Acme 14d")
 		contains(t, "card after snooze 14d", h.known("Acme"), "snoozed")
