@@ -483,7 +483,7 @@ func clipText(s string) string {
 }
 
 // errorRE: what reads as an error or a refusal to a user (CONTRACT-CHECK.md).
-var errorRE = regexp.MustCompile(`(?i)(error|unavailable|could ?n[o'’]t|can[o'’]?t|failed|try again|invalid|unknown|not found|did you mean|usage|don[o'’]?t know|too long|at most|only they|never closed)`)
+var errorRE = regexp.MustCompile(`(?i)(error|unavailable|could ?n[o'’]t|can[o'’]?t|failed|try again|invalid|unknown|not found|did you mean|usage|don[o'’]?t know|too long|at most|only they|never closed|not valid|saved nothing)`)
 
 // contains fails the test unless got holds every want (case-insensitively).
 func contains(t *testing.T, what, got string, want ...string) {
