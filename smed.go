@@ -17,8 +17,12 @@ var (
 	// ErrNotFound: the named customer (or other record) does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrUnavailable: the store could not be reached or did not answer in time.
-	// Nothing was written.
+	// Nothing was written, unless the error is also ErrUnconfirmed.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrUnconfirmed comes with ErrUnavailable when a request reached the store
+	// but no answer came back in time: the write may or may not have happened,
+	// so the user must be told to check before retrying.
+	ErrUnconfirmed = errors.New("write not confirmed")
 	// ErrConflict: the change could not be applied because the record changed
 	// under it (for example a rename onto a name that is already taken).
 	ErrConflict = errors.New("conflict")

@@ -382,6 +382,9 @@ func capitalise(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// writes are the subcommands that change the store.
+var writes = map[string]bool{"note": true, "remember": true, "owner": true, "value": true, "cadence": true, "snooze": true}
+
 // deniedError is a refusal the user can understand as it stands.
 type deniedError struct{ msg string }
 
@@ -410,6 +413,10 @@ func (c *Commands) fail(ctx context.Context, req Request, verb string, err error
 		return r
 	case errors.As(err, &de):
 		return errorReply(de.msg)
+	case writes[verb] && (errors.Is(err, smed.ErrUnconfirmed) || errors.Is(err, context.DeadlineExceeded)):
+		c.log.WarnContext(ctx, "store did not confirm a write", "verb", verb, "team_id", req.Team, "user_id", req.User, "err", err)
+		return errorReply(":warning: Smed's database did not answer in time, so I can't tell whether this was saved. " +
+			"Please check with `/customer show` in a minute before you try again.")
 	case errors.Is(err, smed.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		c.log.WarnContext(ctx, "store unavailable", "verb", verb, "team_id", req.Team, "user_id", req.User, "err", err)
 		return errorReply(":warning: I can't reach Smed's database right now, so nothing was saved. Please try again in a minute.")

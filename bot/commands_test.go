@@ -255,6 +255,21 @@ func (downStore) AddNote(context.Context, string, smed.NoteRequest) (smed.NoteRe
 	return smed.NoteReceipt{}, fmt.Errorf("storage: add note: %w", smed.ErrUnavailable)
 }
 
+// hungStore is a store whose Redis took the write but never answered.
+type hungStore struct{ smed.Store }
+
+func (hungStore) AddNote(context.Context, string, smed.NoteRequest) (smed.NoteReceipt, error) {
+	return smed.NoteReceipt{}, fmt.Errorf("storage: add note: %w: %w", smed.ErrUnavailable, smed.ErrUnconfirmed)
+}
+
+func TestUnconfirmedWriteIsNotCalledLost(t *testing.T) {
+	t.Parallel()
+	c := NewCommands(CommandsConfig{Store: hungStore{}})
+	got := c.run(context.Background(), Request{Team: "T1", User: "U1", Text: "note Acme hi"}).plain()
+	must(t, got, "can't tell whether this was saved", "check")
+	mustNot(t, got, "nothing was saved")
+}
+
 func TestStoreDownIsExplained(t *testing.T) {
 	t.Parallel()
 	c := NewCommands(CommandsConfig{Store: downStore{}})

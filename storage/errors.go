@@ -23,11 +23,25 @@ func wrap(op string, err error) error {
 		return nil
 	case errors.Is(err, redis.Nil):
 		return fmt.Errorf("storage: %s: %w", op, smed.ErrNotFound)
+	case unavailable(err) && unconfirmed(err):
+		return fmt.Errorf("storage: %s: %w: %w: %w", op, smed.ErrUnavailable, smed.ErrUnconfirmed, err)
 	case unavailable(err):
 		return fmt.Errorf("storage: %s: %w: %w", op, smed.ErrUnavailable, err)
 	default:
 		return fmt.Errorf("storage: %s: %w", op, err)
 	}
+}
+
+// unconfirmed reports whether err is a timeout after the command may have been
+// sent: Redis may still run it (a frozen server resumes and executes what it
+// received). A dial that timed out sent nothing.
+func unconfirmed(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
 }
 
 // unavailable reports whether err means the store could not be reached or did

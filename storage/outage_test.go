@@ -39,6 +39,9 @@ func TestRedisDownThenBack(t *testing.T) {
 		if !errors.Is(err, smed.ErrUnavailable) {
 			t.Errorf("%s with Redis down: %v, want ErrUnavailable", op.name, err)
 		}
+		if errors.Is(err, smed.ErrUnconfirmed) {
+			t.Errorf("%s with Redis down: %v; nothing was sent, so it is not ErrUnconfirmed", op.name, err)
+		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("%s took %v to fail, want under 2s", op.name, d)
 		}
@@ -70,8 +73,8 @@ func TestRedisHung(t *testing.T) {
 	defer srv.Resume()
 	start := time.Now()
 	_, err := s.AddNote(t.Context(), team, smed.NoteRequest{Candidates: named("Acme", "during"), Author: "U1", At: t0})
-	if !errors.Is(err, smed.ErrUnavailable) {
-		t.Errorf("AddNote with Redis hung: %v, want ErrUnavailable", err)
+	if !errors.Is(err, smed.ErrUnavailable) || !errors.Is(err, smed.ErrUnconfirmed) {
+		t.Errorf("AddNote with Redis hung: %v, want ErrUnavailable and ErrUnconfirmed (it may still run)", err)
 	}
 	if d := time.Since(start); d > 2500*time.Millisecond {
 		t.Errorf("took %v to fail, want well under 3s", d)
