@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -14,11 +15,18 @@ const MaxValue = 1_000_000_000_000_000 // 10^15
 // MaxDays bounds cadences and snoozes (ten years).
 const MaxDays = 3650
 
+var (
+	thousands    = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?$`)
+	decimalComma = regexp.MustCompile(`^\d+,\d{1,2}$`)
+)
+
 // ParseAmount reads a customer value as people type it: "120000", "120,000",
-// "120k", "1.2m", "2.5M", "1bn". Fractions of a unit are rounded.
+// "120k", "1.2m", "2.5M", "1bn", and a decimal comma ("1,5m"). A comma that is
+// neither a thousands separator nor a decimal comma is refused rather than
+// guessed. Fractions of a unit are rounded.
 func ParseAmount(s string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.NewReplacer(",", "", "_", "", " ", "").Replace(t)
+	t = strings.NewReplacer("_", "", " ", "").Replace(t)
 	t = strings.TrimLeft(t, "$€£¥")
 	mult := 1.0
 	for _, suf := range []struct {
@@ -30,8 +38,15 @@ func ParseAmount(s string) (int64, error) {
 			break
 		}
 	}
-	if t == "" {
+	switch {
+	case t == "":
 		return 0, fmt.Errorf("%q is not an amount (try 120000, 120k or 1.2m)", s)
+	case thousands.MatchString(t):
+		t = strings.ReplaceAll(t, ",", "") // 1,200,000 or 1,234.5
+	case decimalComma.MatchString(t):
+		t = strings.Replace(t, ",", ".", 1) // 1,5m as many Europeans write it
+	case strings.Contains(t, ","):
+		return 0, fmt.Errorf("%q is ambiguous: write 1.5m or 1500000", s)
 	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(t, "eEx") {

@@ -6,7 +6,7 @@ func TestParseAmount(t *testing.T) {
 	good := map[string]int64{
 		"120000": 120000, "120,000": 120000, "120k": 120000, "120K": 120000,
 		"1.2m": 1200000, "2.5M": 2500000, "1bn": 1e9, "$5k": 5000, "0": 0, "0.5k": 500,
-		"9000000": 9000000,
+		"9000000": 9000000, "1,5m": 1500000, "2,5k": 2500, "12,34": 12, "1,234.5k": 1234500, "1,200,000": 1200000,
 	}
 	for in, want := range good {
 		got, err := ParseAmount(in)
@@ -14,7 +14,7 @@ func TestParseAmount(t *testing.T) {
 			t.Errorf("ParseAmount(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "abc", "-5", "1e9", "k", "1.2.3", "NaN", "Inf", "99999999999999999999", "0x10", "12kk"} {
+	for _, in := range []string{"", "abc", "-5", "1e9", "k", "1.2.3", "NaN", "Inf", "99999999999999999999", "0x10", "12kk", "1,2345", "1,23,456", ",5", "1,,000"} {
 		if got, err := ParseAmount(in); err == nil {
 			t.Errorf("ParseAmount(%q) = %d, want an error", in, got)
 		}

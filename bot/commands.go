@@ -148,7 +148,7 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 	var r reply
 	if rc.Created {
 		r.section(fmt.Sprintf(":memo: Noted. *%s* is a new customer, owned by you; Smed will nudge you if it hears nothing from them for %d days.", name, rc.Customer.CadenceDays))
-		r.context(fmt.Sprintf("Set what they are worth with `/customer value %s 120k` and how often to check in with `/customer cadence %s 2w`.", quoteIfSpaced(rc.Customer.Name), quoteIfSpaced(rc.Customer.Name)))
+		r.context(fmt.Sprintf("Set what they are worth with `/customer value %s 120k` and how often to check in with `/customer cadence %s 2w`.", esc(quoteIfSpaced(rc.Customer.Name)), esc(quoteIfSpaced(rc.Customer.Name))))
 	} else {
 		r.section(fmt.Sprintf(":memo: Noted on *%s*. Next check-in due %s.", name, relDay(rc.Customer.DueAt(), c.now())))
 	}

@@ -287,3 +287,23 @@ func TestManyCustomersFitSlack(t *testing.T) {
 	got := h.do("U1", "list")
 	must(t, got, "120, 0 overdue", "and 95 more")
 }
+
+// Every reply that shows a user-typed name escapes it, in blocks and in the
+// top-level text alike (Slack parses both).
+func TestNoReplyEchoesRawMarkup(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	name := `"Evil &lt;!channel&gt; Co"` // as Slack sends a typed <!channel>
+	for _, text := range []string{
+		"note " + name + " hi &lt;!here&gt;", "show " + name, "history " + name, "list", "find Evil",
+		"value " + name + " 5k", "remember " + name + " likes &lt;!everyone&gt;", "cadence " + name + " 1d",
+		"snooze " + name + " 2d", "note " + name + " again", "note Evil hello",
+	} {
+		js := h.raw("U1", text)
+		for _, bad := range []string{"<!channel>", "<!here>", "<!everyone>"} {
+			if strings.Contains(js, bad) {
+				t.Errorf("%q: reply holds raw %s:\n%s", text, bad, js)
+			}
+		}
+	}
+}

@@ -92,7 +92,9 @@ func (r reply) blocks() []slack.Block {
 		}
 		switch p.kind {
 		case partHeader:
-			out = append(out, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(unescape(p.text), 150), false, false)))
+			// Kept escaped: whether or not Slack decodes entities in
+			// plain_text, a typed <!channel> can never become a ping.
+			out = append(out, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, safeCut(p.text, 150), false, false)))
 		case partSection:
 			out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false), nil, nil))
 		case partContext:

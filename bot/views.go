@@ -94,7 +94,7 @@ func quoteBlock(s string) string { return "> " + strings.ReplaceAll(s, "\n", "\n
 func cardReply(card smed.Card, now time.Time) reply {
 	var r reply
 	c := card.Customer
-	r.header(c.Name)
+	r.header(esc(c.Name))
 	if len(card.Facts) > 0 {
 		var b strings.Builder
 		for _, f := range card.Facts {
@@ -122,7 +122,7 @@ func cardReply(card smed.Card, now time.Time) reply {
 func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) reply {
 	var r reply
 	pages := max(1, (c.NoteCount+historyPage-1)/historyPage)
-	r.header(fmt.Sprintf("%s: history", c.Name))
+	r.header(esc(c.Name) + ": history")
 	if len(notes) == 0 {
 		if c.NoteCount == 0 {
 			r.section("No notes yet.")
