@@ -159,7 +159,10 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 func (c *Commands) remember(ctx context.Context, req Request, cmd command) (reply, error) {
 	rc, err := c.store.Remember(ctx, req.Team, cmd.cands, req.User, c.now())
 	if errors.Is(err, smed.ErrNotFound) {
-		return c.notFound(ctx, req.Team, cmd.cands[0].Name, cmd.cands)
+		if c.known(ctx, req.Team, wholeName(cmd.cands[0])) {
+			return reply{}, usagef("remember", "What is the fact? Write it after the customer's name.")
+		}
+		return c.notFound(ctx, req.Team, cmd.cands[len(cmd.cands)-1].Name, cmd.cands)
 	}
 	if err != nil {
 		return reply{}, err
@@ -198,8 +201,23 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 	var ch smed.Change
 	now := c.now()
 	var done string
+	// "value Acme Corp" reads as customer Acme, amount "Corp": when the words
+	// together name a known customer, the argument was left out.
+	missing := func(what, example string) error {
+		whole := cmd.name + " " + cmd.arg
+		if !c.known(ctx, req.Team, whole) {
+			return nil
+		}
+		return usagef(cmd.verb, "I need %s for *%s*: `/customer %s %s %s`", what, esc(whole), cmd.verb, esc(quoteIfSpaced(whole)), example)
+	}
 	switch cmd.verb {
 	case "owner":
+		if cmd.user == "" {
+			if err := missing("a person", "@alex"); err != nil {
+				return reply{}, err
+			}
+			return reply{}, usagef("owner", "“%s” is not a person: mention them, like @alex.", esc(cmd.arg))
+		}
 		cur, err := c.store.Customer(ctx, req.Team, cmd.name)
 		if errors.Is(err, smed.ErrNotFound) {
 			return c.notFound(ctx, req.Team, cmd.name, nil)
@@ -215,14 +233,14 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 	case "value":
 		v, err := smed.ParseAmount(cmd.arg)
 		if err != nil {
-			return reply{}, usagef("value", "%s", capitalise(err.Error())+".")
+			return reply{}, cmpErr(missing("an amount", "120k"), usagef("value", "%s", capitalise(err.Error())+"."))
 		}
 		ch.Value = &v
 		done = ":moneybag: *%s* is now worth " + smed.FormatAmount(v) + "."
 	case "cadence":
 		d, err := smed.ParseDays(cmd.arg)
 		if err != nil {
-			return reply{}, usagef("cadence", "%s", capitalise(err.Error())+".")
+			return reply{}, cmpErr(missing("a cadence", "2w"), usagef("cadence", "%s", capitalise(err.Error())+"."))
 		}
 		ch.CadenceDays = &d
 		done = fmt.Sprintf(":calendar: *%%s* should hear from us every %s.", days(d))
@@ -235,7 +253,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 		}
 		d, err := smed.ParseDays(cmd.arg)
 		if err != nil {
-			return reply{}, usagef("snooze", "%s", capitalise(err.Error())+".")
+			return reply{}, cmpErr(missing("a number of days", "7d"), usagef("snooze", "%s", capitalise(err.Error())+"."))
 		}
 		until := now.Add(time.Duration(d) * smed.Day)
 		ch.SnoozedUntil = &until
@@ -319,6 +337,26 @@ func (c *Commands) notFound(ctx context.Context, team, name string, cands []smed
 		r.context("Log a first note to create it: `/customer note " + esc(quoteIfSpaced(name)) + " …`, or look with `/customer find " + esc(name) + "`.")
 	}
 	return r, nil
+}
+
+// known reports whether name is a known customer (false when the store fails:
+// the caller then gives its ordinary answer).
+func (c *Commands) known(ctx context.Context, team, name string) bool {
+	if name == "" {
+		return false
+	}
+	_, err := c.store.Customer(ctx, team, name)
+	return err == nil
+}
+
+// cmpErr returns the first non-nil error.
+func cmpErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wholeName is all the words of the longest reading, name and rest together.

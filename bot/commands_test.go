@@ -185,7 +185,7 @@ func TestValueCadenceSnooze(t *testing.T) {
 	must(t, h.do("U1", "cadence Acme 2w"), "every 2 weeks", "in 14 days")
 	must(t, h.do("U1", "cadence Acme 3y"), "not a number of days")
 	must(t, h.do("U1", "snooze Acme 30d"), "No reminders for Acme until Wed 23 Dec 2026")
-	must(t, h.do("U1", "show Acme"), "snoozed until 23 Dec", "1,200,000", "every 2 weeks")
+	must(t, h.do("U1", "show Acme"), "snoozed until Wed 23 Dec", "1,200,000", "every 2 weeks")
 	must(t, h.do("U1", "snooze Acme off"), "no longer snoozed")
 }
 
@@ -215,9 +215,11 @@ func TestListFindHistoryStats(t *testing.T) {
 		h.do("U1", fmt.Sprintf("note Small n%02d", i))
 	}
 	p1 := h.do("U1", "history Small")
-	must(t, p1, "n22", "Page 1 of 3", "24 notes", "[Older]")
+	must(t, p1, "n22", "Page 1 of 3", "24 notes", "history Small page 2")
 	mustNot(t, p1, "n05")
-	must(t, h.do("U1", "history Small page 3"), "Page 3 of 3", "hi", "[Newer]")
+	last := h.do("U1", "history Small page 3")
+	must(t, last, "Page 3 of 3", "hi")
+	mustNot(t, last, "page 4", "page 3`")
 	must(t, h.do("U1", "history Small page 9"), "There is no page 9")
 	must(t, h.do("U1", "stats"), "Coverage: 67% of customers (2 of 3)", "Value at risk: 1,000,000 in 1 overdue account.", "@U1: 24 / 24")
 }
@@ -306,4 +308,62 @@ func TestNoReplyEchoesRawMarkup(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestHistoryPagesHaveButtonsInSlack(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for i := range 12 {
+		h.do("U1", fmt.Sprintf("note Paged n%02d", i))
+	}
+	must(t, h.raw("U1", "history Paged"), `"action_id":"history_page_older"`)
+	js := h.raw("U1", "history Paged page 2")
+	must(t, js, `"action_id":"history_page_newer"`)
+	mustNot(t, js, "history_page_older")
+}
+
+// The shell shows replies as a terminal should: no Slack markup left over.
+func TestPlainTextHasNoSlackMarkup(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.cmds.admins["me"] = true
+	for _, text := range []string{
+		`note "Acme Corp" hello`, "note Acme Crop hi", "remember Acme Corp likes tea", "owner Acme Corp <@alex>",
+		"show Acme Corp", "list", "find tea", "snooze Acme Corp 3d", "help", `note "Nobody`, "history Acme Corp",
+		`note "Unowned" x`,
+	} {
+		got := h.do("me", text)
+		for _, bad := range []string{":memo:", ":pushpin:", ":zzz:", "<@", "*", "`", "&lt;", "_nobody_", "[Log note]"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("%q shows %q in the terminal:\n%s", text, bad, got)
+			}
+		}
+	}
+}
+
+// A known multi-word name with the last argument left out asks for it,
+// instead of reading the name's last word as the argument.
+func TestMissingArgumentAfterKnownName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Acme Corp" hi`)
+	for text, want := range map[string]string{
+		"note Acme Corp":     "What is the note?",
+		"remember Acme Corp": "What is the fact?",
+		"value Acme Corp":    `I need an amount for Acme Corp: /customer value "Acme Corp" 120k`,
+		"cadence Acme Corp":  "I need a cadence for Acme Corp",
+		"snooze Acme Corp":   "I need a number of days for Acme Corp",
+		"owner Acme Corp":    "I need a person for Acme Corp",
+		"owner Acme bob":     "“bob” is not a person",
+		"value Acme lots":    `"lots" is not an amount`,
+		"stats now":          "takes no arguments",
+	} {
+		must(t, h.do("U1", text), want)
+	}
+}
+
+func TestHelpForUnknownTopicSaysSo(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	must(t, h.do("U1", "help bogus"), "I don't know the command “bogus”", "/customer note")
 }

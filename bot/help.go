@@ -1,6 +1,9 @@
 package bot
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // usage lines per subcommand, with an example each.
 var usages = map[string][2]string{
@@ -52,6 +55,9 @@ func helpReply(topic string) reply {
 	if u, ok := usages[topic]; ok {
 		r.section("*" + topic + "*: " + helpText[topic] + "\n" + u[0] + "\nFor example: " + u[1])
 		return r
+	}
+	if topic != "" {
+		r.section(fmt.Sprintf("I don't know the command “%s”. Here is what I can do:", esc(topic)))
 	}
 	r.header("Smed: what your team knows about its customers")
 	var b strings.Builder

@@ -26,7 +26,7 @@ type command struct {
 	quoted bool             // the customer name was quoted: exact, and note may create it
 	name   string           // show, history, owner, value, cadence, snooze
 	arg    string           // owner: user ID; value, cadence, snooze: the raw argument
-	user   string           // list @user: user ID; list mine: "me"
+	user   string           // list @user, owner @user: user ID; list mine: "me"
 	page   int              // history: 1-based page
 	query  string           // find
 	topic  string           // help <topic>
@@ -64,36 +64,74 @@ func tokenize(s string) ([]token, error) {
 		switch {
 		case names.IsSpace(r):
 			i += size
+		case r == '\'' || r == '‘':
+			// Single quotes quote a name only when closed before a space or
+			// the end, so O'Brien and 'tis stay words.
+			if k := singleClose(s[i+size:]); k >= 0 {
+				j := i + size
+				_, csize := utf8.DecodeRuneInString(s[j+k:])
+				toks = append(toks, token{raw: s[j : j+k], start: i, end: j + k + csize, quoted: true})
+				i = j + k + csize
+				continue
+			}
+			j := wordEnd(s, i)
+			toks = append(toks, token{raw: s[i:j], start: i, end: j})
+			i = j
 		case openQuotes[r] != 0:
 			closeQ := openQuotes[r]
 			j := i + size
 			k := strings.IndexFunc(s[j:], func(c rune) bool { return c == closeQ || (closeQ == '”' && c == '"') || (r == '"' && c == '”') })
 			if k < 0 {
-				return nil, usagef("", "The quote that starts at %q is never closed.", clip(s[i:], 20))
+				return nil, usagef("", "The quote that starts at “%s” is never closed.", clip(s[i:], 20))
 			}
 			_, csize := utf8.DecodeRuneInString(s[j+k:])
 			toks = append(toks, token{raw: s[j : j+k], start: i, end: j + k + csize, quoted: true})
 			i = j + k + csize
 		default:
-			j := i
-			for j < len(s) {
-				c, cs := utf8.DecodeRuneInString(s[j:])
-				if names.IsSpace(c) {
-					break
-				}
-				if c == '<' { // Slack markup: up to the closing '>'
-					if k := strings.IndexByte(s[j:], '>'); k > 0 {
-						j += k + 1
-						continue
-					}
-				}
-				j += cs
-			}
+			j := wordEnd(s, i)
 			toks = append(toks, token{raw: s[i:j], start: i, end: j})
 			i = j
 		}
 	}
 	return toks, nil
+}
+
+// wordEnd is where the word starting at i ends: at white space, with Slack
+// markup such as <@U1|a b> kept whole.
+func wordEnd(s string, i int) int {
+	j := i
+	for j < len(s) {
+		c, cs := utf8.DecodeRuneInString(s[j:])
+		if names.IsSpace(c) {
+			break
+		}
+		if c == '<' { // Slack markup: up to the closing '>'
+			if k := strings.IndexByte(s[j:], '>'); k > 0 {
+				j += k + 1
+				continue
+			}
+		}
+		j += cs
+	}
+	return j
+}
+
+// singleClose finds the closing single quote (' or ’) of a quoted name in s:
+// one followed by white space or the end. It returns -1 when there is none.
+func singleClose(s string) int {
+	for k, r := range s {
+		if r != '\'' && r != '’' {
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(s[k+utf8.RuneLen(r):])
+		if k+utf8.RuneLen(r) == len(s) || names.IsSpace(next) {
+			if k == 0 {
+				return -1 // '' is no name
+			}
+			return k
+		}
+	}
+	return -1
 }
 
 var (
@@ -208,11 +246,11 @@ func parse(text string) (command, error) {
 		}
 		c.arg = plain(last.raw)
 		if verb == "owner" {
-			id, ok := userID(last.raw)
-			if !ok {
-				return c, usagef(verb, "%q is not a person: mention them, like @alex.", plain(last.raw))
+			// A word that is no mention is checked when the command runs: it
+			// may be the end of a known name with the person left out.
+			if id, ok := userID(last.raw); ok {
+				c.arg, c.user = id, id
 			}
-			c.arg = id
 		}
 		return c, nil
 	case "list":
@@ -237,6 +275,9 @@ func parse(text string) (command, error) {
 		}
 		return c, nil
 	case "neglected", "stats":
+		if len(args) > 0 {
+			return c, usagef(verb, "`%s` takes no arguments.", verb)
+		}
 		return c, nil
 	case "help":
 		if len(args) > 0 {

@@ -143,8 +143,17 @@ func (r reply) fallbackText() string {
 }
 
 var (
-	mrkdwnUser = regexp.MustCompile(`<@([A-Z0-9]+)>`)
-	mrkdwnLink = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
+	mrkdwnUser   = regexp.MustCompile(`<@([A-Za-z0-9._-]+)>`)
+	mrkdwnLink   = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
+	mrkdwnItalic = regexp.MustCompile(`(^|[\s(])_([^_\n]+)_`)
+	// emoji are the codes Smed's own replies use, as a terminal shows them.
+	emoji = strings.NewReplacer(
+		":memo: ", "📝 ", ":pushpin: ", "📌 ", ":thinking_face: ", "🤔 ", ":large_green_circle: ", "🟢 ",
+		":red_circle: ", "🔴 ", ":zzz: ", "💤 ", ":tada: ", "🎉 ", ":warning: ", "⚠️ ", ":moneybag: ", "💰 ",
+		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
+		":hourglass_flowing_sand: ", "⏳ ")
+	// mrkdwnMarks are the formatting characters a terminal shows as noise.
+	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )
 
 // unescape turns escaped mrkdwn back into readable text (for headers and the shell).
@@ -154,7 +163,9 @@ func unescape(s string) string {
 	return unescaper.Replace(s)
 }
 
-// Plain renders the reply as readable text for a terminal.
+// plain renders the reply as readable text for a terminal: emoji as glyphs,
+// mentions as @name, no mrkdwn marks, and no buttons (nothing to click there;
+// replies that have buttons also say what to type instead).
 func (r reply) plain() string {
 	var b strings.Builder
 	for _, p := range r.parts {
@@ -163,18 +174,22 @@ func (r reply) plain() string {
 			t := unescape(p.text)
 			b.WriteString(t + "\n" + strings.Repeat("=", utf8.RuneCountInString(t)) + "\n")
 		case partSection:
-			b.WriteString(strings.ReplaceAll(unescape(p.text), "*", "") + "\n")
+			b.WriteString(terminalText(p.text) + "\n")
 		case partContext:
-			b.WriteString("  " + strings.ReplaceAll(unescape(p.text), "\n", "\n  ") + "\n")
+			b.WriteString("  " + strings.ReplaceAll(terminalText(p.text), "\n", "\n  ") + "\n")
 		case partDivider:
 			b.WriteString("---\n")
-		case partButtons:
-			var labels []string
-			for _, bt := range p.buttons {
-				labels = append(labels, "["+bt.label+"]")
-			}
-			b.WriteString(strings.Join(labels, " ") + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// terminalText turns one piece of escaped mrkdwn into plain text. A * or `
+// that a user typed is dropped along with Smed's own formatting: the terminal
+// has no way to tell them apart.
+func terminalText(s string) string {
+	s = emoji.Replace(s)
+	s = mrkdwnItalic.ReplaceAllString(s, "$1$2")
+	s = mrkdwnMarks.Replace(s)
+	return unescape(s)
 }

@@ -19,9 +19,11 @@ const (
 
 // relDay says when t is relative to now in words a person uses: "today",
 // "yesterday", "in 3 days", "12 days ago".
+//
+// Days are whole 24-hour days elapsed (rounded down), as cadences and the
+// reminders count them, so every view of a customer agrees.
 func relDay(t, now time.Time) string {
-	d := t.Sub(now)
-	switch days := int(d.Round(smed.Day) / smed.Day); {
+	switch days := wholeDays(t.Sub(now)); {
 	case days == 0:
 		return "today"
 	case days == 1:
@@ -40,8 +42,14 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
+	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// wholeDays counts whole days in d, towards zero: 29.9 days ago is 29 days.
+func wholeDays(d time.Duration) int { return int(d / smed.Day) }
 
 func days(n int) string {
 	switch {
@@ -77,9 +85,12 @@ func dueLine(c smed.Customer, now time.Time) string {
 	due := c.DueAt()
 	switch {
 	case c.Snoozed(now):
-		return fmt.Sprintf(":zzz: snoozed until %s", c.SnoozedUntil.UTC().Format("2 Jan"))
+		return fmt.Sprintf(":zzz: snoozed until %s", c.SnoozedUntil.UTC().Format("Mon 2 Jan"))
 	case c.OverdueAt(now):
-		return fmt.Sprintf(":red_circle: overdue since %s", relDay(due, now))
+		if n := wholeDays(now.Sub(due)); n >= 1 {
+			return fmt.Sprintf(":red_circle: overdue for %s", plural(n, "day"))
+		}
+		return ":red_circle: overdue since today"
 	default:
 		return fmt.Sprintf(":large_green_circle: due %s", relDay(due, now))
 	}
@@ -144,7 +155,9 @@ func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) r
 	}
 	if len(bs) > 0 {
 		r.buttons(bs...)
-		r.context(fmt.Sprintf("Or type `/customer history %s page %d`.", esc(quoteIfSpaced(c.Name)), min(page+1, pages)))
+	}
+	if page < pages {
+		r.context(fmt.Sprintf("Older notes: `/customer history %s page %d`", esc(quoteIfSpaced(c.Name)), page+1))
 	}
 	return r
 }
@@ -225,7 +238,7 @@ func findReply(q string, ms []smed.Match, now time.Time) reply {
 		r.section(fmt.Sprintf("Nothing matches “%s” in names, facts or notes.", esc(q)))
 		return r
 	}
-	r.section(fmt.Sprintf("*%d matches* for “%s”:", len(ms), esc(q)))
+	r.section(fmt.Sprintf("*%s* for “%s”:", plural(len(ms), "match"), esc(q)))
 	var b strings.Builder
 	for _, m := range ms {
 		var line string
