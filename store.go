@@ -2,6 +2,7 @@ package smed
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -53,6 +54,35 @@ type ImportRecord struct {
 	Facts         []string  // added when not already remembered (exact text)
 }
 
+// ImportOutcome says what Store.Import did with a record, so that a report of
+// a bulk import can tell a re-import of the same file from real changes.
+type ImportOutcome int
+
+const (
+	// ImportUnchanged: the customer existed and the record changed nothing:
+	// owner, value and cadence were as stored, the last contact did not move
+	// (it was not given, or not later than the stored one) and every fact was
+	// already remembered.
+	ImportUnchanged ImportOutcome = iota
+	// ImportCreated: the customer did not exist and was created.
+	ImportCreated
+	// ImportUpdated: the customer existed and at least one of its fields
+	// changed, its last contact moved, or a new fact was added.
+	ImportUpdated
+)
+
+func (o ImportOutcome) String() string {
+	switch o {
+	case ImportUnchanged:
+		return "unchanged"
+	case ImportCreated:
+		return "created"
+	case ImportUpdated:
+		return "updated"
+	}
+	return fmt.Sprintf("ImportOutcome(%d)", int(o))
+}
+
 // Match is one hit of a search.
 type Match struct {
 	Customer Customer
@@ -99,9 +129,10 @@ type Store interface {
 	Find(ctx context.Context, team, query string, limit int) ([]Match, error)
 	// Export returns every customer of the team with its facts, by name.
 	Export(ctx context.Context, team string) ([]Card, error)
-	// Import creates the customer or updates the fields of an existing one;
-	// applying the same record twice changes nothing the second time.
-	Import(ctx context.Context, team string, rec ImportRecord, at time.Time) (created bool, err error)
+	// Import creates the customer or updates the fields of an existing one,
+	// and says which it did; applying the same record twice changes nothing
+	// the second time, and the second Import reports ImportUnchanged.
+	Import(ctx context.Context, team string, rec ImportRecord, at time.Time) (ImportOutcome, error)
 	// NoteCounts counts the notes logged since, per author.
 	NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error)
 	// Ping checks that the store answers.

@@ -61,9 +61,9 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		}
 		check("value changes")
 		rec := smed.ImportRecord{Name: "B", Owner: "U2", Value: 9000, CadenceDays: 30}
-		for range 2 { // re-import changes nothing
-			if _, err := s.Import(ctx, team, rec, t0); err != nil {
-				t.Fatal(err)
+		for _, want := range []smed.ImportOutcome{smed.ImportCreated, smed.ImportUnchanged} { // re-import changes nothing
+			if got, err := s.Import(ctx, team, rec, t0); err != nil || got != want {
+				t.Fatalf("Import(B) = %v, %v; want %v", got, err, want)
 			}
 		}
 		rec.Name, rec.Value = "a", 100 // import updating A
@@ -625,10 +625,10 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			{Name: "Never", Owner: "", Value: 1, CadenceDays: 1},
 		}
 		at := t0.Add(20 * smed.Day)
-		for i, want := range []bool{true, false, true} {
-			created, err := s.Import(ctx, team, recs[i], at)
-			if err != nil || created != want {
-				t.Fatalf("Import(%s) = %v, %v; want created %v", recs[i].Name, created, err, want)
+		for i, want := range []smed.ImportOutcome{smed.ImportCreated, smed.ImportUpdated, smed.ImportCreated} {
+			got, err := s.Import(ctx, team, recs[i], at)
+			if err != nil || got != want {
+				t.Fatalf("Import(%s) = %v, %v; want %v", recs[i].Name, got, err, want)
 			}
 		}
 		before, err := s.Export(ctx, team)
@@ -659,10 +659,10 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			t.Errorf("import left the old owner's index with %q", got)
 		}
 
-		// Re-applying the same records (later) changes nothing.
+		// Re-applying the same records (later) changes nothing, and says so.
 		for _, r := range recs {
-			if created, err := s.Import(ctx, team, r, at.Add(smed.Day)); err != nil || created {
-				t.Fatalf("re-Import(%s) = %v, %v", r.Name, created, err)
+			if got, err := s.Import(ctx, team, r, at.Add(smed.Day)); err != nil || got != smed.ImportUnchanged {
+				t.Fatalf("re-Import(%s) = %v, %v; want %v", r.Name, got, err, smed.ImportUnchanged)
 			}
 		}
 		after, err := s.Export(ctx, team)
@@ -683,12 +683,103 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		upd := recs[1]
 		upd.LastContactAt = later
 		upd.Facts = []string{"one fact", "two fact", "two fact"}
-		if _, err := s.Import(ctx, team, upd, at); err != nil {
-			t.Fatal(err)
+		if got, err := s.Import(ctx, team, upd, at); err != nil || got != smed.ImportUpdated {
+			t.Fatalf("Import(later contact, new fact) = %v, %v; want %v", got, err, smed.ImportUpdated)
 		}
 		card, _ := s.Card(ctx, team, "Existing", 0)
 		if !card.LastContactAt.Equal(later) || len(card.Facts) != 2 {
 			t.Errorf("after update: last contact %v, facts %+v", card.LastContactAt, card.Facts)
+		}
+	})
+
+	// Import reports a change only when the record changed something, so a
+	// re-import of the same file does not read as updates.
+	t.Run("ImportOutcome", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		base := smed.ImportRecord{Owner: "U1", Value: 5000, CadenceDays: 14,
+			LastContactAt: t0, Facts: []string{"likes tea"}}
+		for _, tc := range []struct {
+			name   string
+			change func(r *smed.ImportRecord)
+			want   smed.ImportOutcome
+		}{
+			{"same record", func(r *smed.ImportRecord) {}, smed.ImportUnchanged},
+			{"name spelled differently", func(r *smed.ImportRecord) { r.Name = "  " + strings.ToUpper(r.Name) + " " }, smed.ImportUnchanged},
+			{"no last contact given", func(r *smed.ImportRecord) { r.LastContactAt = time.Time{} }, smed.ImportUnchanged},
+			{"earlier last contact", func(r *smed.ImportRecord) { r.LastContactAt = t0.Add(-smed.Day) }, smed.ImportUnchanged},
+			{"same instant in another zone", func(r *smed.ImportRecord) { r.LastContactAt = t0.In(time.FixedZone("X", 3600)) }, smed.ImportUnchanged},
+			{"known facts only", func(r *smed.ImportRecord) { r.Facts = nil }, smed.ImportUnchanged},
+			{"known fact twice", func(r *smed.ImportRecord) { r.Facts = []string{"likes tea", "likes tea"} }, smed.ImportUnchanged},
+			{"owner", func(r *smed.ImportRecord) { r.Owner = "U2" }, smed.ImportUpdated},
+			{"owner cleared", func(r *smed.ImportRecord) { r.Owner = "" }, smed.ImportUpdated},
+			{"value", func(r *smed.ImportRecord) { r.Value = 5001 }, smed.ImportUpdated},
+			{"value zero", func(r *smed.ImportRecord) { r.Value = 0 }, smed.ImportUpdated},
+			{"largest value", func(r *smed.ImportRecord) { r.Value = smed.MaxValue }, smed.ImportUpdated},
+			{"cadence", func(r *smed.ImportRecord) { r.CadenceDays = 15 }, smed.ImportUpdated},
+			{"later last contact", func(r *smed.ImportRecord) { r.LastContactAt = t0.Add(time.Millisecond) }, smed.ImportUpdated},
+			{"new fact", func(r *smed.ImportRecord) { r.Facts = []string{"likes tea", "hates coffee"} }, smed.ImportUpdated},
+		} {
+			rec := base
+			rec.Name = "Co " + tc.name
+			if got, err := s.Import(ctx, team, rec, t0); err != nil || got != smed.ImportCreated {
+				t.Fatalf("%s: first Import = %v, %v; want %v", tc.name, got, err, smed.ImportCreated)
+			}
+			before, err := s.Card(ctx, team, rec.Name, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.change(&rec)
+			if got, err := s.Import(ctx, team, rec, t0.Add(smed.Day)); err != nil || got != tc.want {
+				t.Errorf("%s: Import = %v, %v; want %v", tc.name, got, err, tc.want)
+			}
+			after, err := s.Card(ctx, team, rec.Name, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == smed.ImportUnchanged {
+				if diff := cmp.Diff(before, after); diff != "" {
+					t.Errorf("%s: reported unchanged but changed (-before +after):\n%s", tc.name, diff)
+				}
+			} else if cmp.Equal(before, after) {
+				t.Errorf("%s: reported updated but the card is the same", tc.name)
+			}
+			if got, err := s.Import(ctx, team, rec, t0.Add(2*smed.Day)); err != nil || got != smed.ImportUnchanged {
+				t.Errorf("%s: Import again = %v, %v; want %v", tc.name, got, err, smed.ImportUnchanged)
+			}
+		}
+
+		// Customers written by other paths compare equal too: a note writes
+		// value "0", Update writes the numbers itself.
+		mustNote(t, s, team, named("Noted", "hi"), "U1", t0)
+		noted := smed.ImportRecord{Name: "Noted", Owner: "U1", CadenceDays: 30}
+		if got, err := s.Import(ctx, team, noted, t0); err != nil || got != smed.ImportUnchanged {
+			t.Errorf("Import of a noted customer as it is = %v, %v; want %v", got, err, smed.ImportUnchanged)
+		}
+		if _, err := s.Update(ctx, team, "Noted", smed.Change{Value: ptr[int64](120000), CadenceDays: ptr(7)}); err != nil {
+			t.Fatal(err)
+		}
+		noted.Value, noted.CadenceDays = 120000, 7
+		if got, err := s.Import(ctx, team, noted, t0); err != nil || got != smed.ImportUnchanged {
+			t.Errorf("Import of an updated customer as it is = %v, %v; want %v", got, err, smed.ImportUnchanged)
+		}
+
+		// The totals follow every kind of outcome.
+		n, v, err := s.Totals(ctx, team)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := s.Customers(ctx, team, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		for _, c := range cs {
+			want += c.Value
+		}
+		if n != len(cs) || v != want {
+			t.Errorf("Totals = %d customers, %d value; want %d, %d", n, v, len(cs), want)
 		}
 	})
 

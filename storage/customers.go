@@ -243,26 +243,27 @@ func (s *Store) Export(ctx context.Context, team string) ([]smed.Card, error) {
 }
 
 // Import creates or updates one customer in one script (see importScript for
-// why re-importing changes nothing).
-func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, at time.Time) (bool, error) {
+// why re-importing changes nothing) and reports which it did.
+func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, at time.Time) (smed.ImportOutcome, error) {
 	const op = "import"
 	k, err := s.team(team)
 	if err != nil {
-		return false, invalid(op, "%v", err)
+		return 0, invalid(op, "%v", err)
 	}
 	key := names.Key(rec.Name)
 	switch {
 	case key == "" || len(key) > maxNameBytes:
-		return false, invalid(op, "customer name must be 1 to %d bytes", maxNameBytes)
-	case rec.Value < 0:
-		return false, invalid(op, "value must not be negative, got %d", rec.Value)
+		return 0, invalid(op, "customer name must be 1 to %d bytes", maxNameBytes)
+	case rec.Value < 0 || rec.Value > smed.MaxValue:
+		// The script compares values as Lua doubles: exact up to MaxValue.
+		return 0, invalid(op, "value must be 0 to %d, got %d", int64(smed.MaxValue), rec.Value)
 	case rec.CadenceDays < 1:
-		return false, invalid(op, "cadence must be at least 1 day, got %d", rec.CadenceDays)
+		return 0, invalid(op, "cadence must be at least 1 day, got %d", rec.CadenceDays)
 	case at.IsZero():
-		return false, invalid(op, "no time given")
+		return 0, invalid(op, "no time given")
 	}
 	if err := checkOwner(rec.Owner); err != nil {
-		return false, invalid(op, "%v", err)
+		return 0, invalid(op, "%v", err)
 	}
 	args := []any{key, names.Display(rec.Name), newID(), rec.Owner, rec.Value,
 		rec.CadenceDays, toMS(rec.LastContactAt), toMS(at)}
@@ -271,9 +272,17 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 			args = append(args, clean(f))
 		}
 	}
-	created, err := importScript.Run(ctx, s.rdb, []string{k.base}, args...).Int()
+	res, err := importScript.Run(ctx, s.rdb, []string{k.base}, args...).Int()
 	if err != nil {
-		return false, wrap(op, err)
+		return 0, wrap(op, err)
 	}
-	return created == 1, nil
+	switch res {
+	case 0:
+		return smed.ImportUnchanged, nil
+	case 1:
+		return smed.ImportCreated, nil
+	case 2:
+		return smed.ImportUpdated, nil
+	}
+	return 0, fmt.Errorf("storage: %s: script answered %d, want 0, 1 or 2", op, res)
 }

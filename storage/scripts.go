@@ -144,22 +144,27 @@ return flat
 `)
 
 // importScript creates a customer or updates an existing one so that applying
-// the same record twice changes nothing the second time.
+// the same record twice changes nothing the second time, and says which
+// happened so a re-import is not reported as updates.
 //
 // KEYS[1]  team key base
 // ARGV[1]  names.Key, ARGV[2] display name, ARGV[3] ID for a new customer
 // ARGV[4]  owner, ARGV[5] value, ARGV[6] cadence days
-// ARGV[7]  last contact, unix ms; 0 keeps what is there. It is applied when it
-//
-//	is later than the stored one or none is stored.
-//
+// ARGV[7]  last contact, unix ms; 0 keeps what is there
 // ARGV[8]  at, unix ms: creation time of a new customer, time of new facts
 // ARGV[9…] facts; each is appended unless a fact with that exact text exists
 //
-// Returns 1 when the customer was created, else 0.
+// Returns 1 when the customer was created; 2 when an existing one changed
+// (owner, value or cadence differed, the last contact moved, or a fact was
+// appended); 0 when nothing changed, in which case nothing was written.
+//
+// The last contact is applied when it is later than the stored one or none is
+// stored. Value and cadence are compared as numbers: both sides are decimal
+// integers (Go writes them), exact as Lua doubles up to smed.MaxValue, and a
+// missing field reads as 0 as it does in due().
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', base .. 'names', ARGV[1])
-local created, old = 0, ''
+local outcome, old = 0, ''
 if not id then
   id = ARGV[3]
   if redis.call('EXISTS', base .. 'c:' .. id) == 1 then
@@ -172,16 +177,24 @@ if not id then
     'created_at', ARGV[8], 'last_contact_at', ARGV[7], 'snoozed_until', '0',
     'notes', '0')
   totals(1, tonumber(ARGV[5]) or 0)
-  created = 1
+  outcome = 1
 else
   local ckey = base .. 'c:' .. id
-  old = redis.call('HGET', ckey, 'owner') or ''
-  totals(0, (tonumber(ARGV[5]) or 0) - (tonumber(redis.call('HGET', ckey, 'value')) or 0))
-  redis.call('HSET', ckey, 'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6])
-  local last = tonumber(redis.call('HGET', ckey, 'last_contact_at')) or 0
-  local given = tonumber(ARGV[7])
+  local c = hgetall(ckey)
+  old = c.owner or ''
+  local oldv = tonumber(c.value) or 0
+  local newv = tonumber(ARGV[5]) or 0
+  if old ~= ARGV[4] or oldv ~= newv or
+      (tonumber(c.cadence_days) or 0) ~= (tonumber(ARGV[6]) or 0) then
+    totals(0, newv - oldv)
+    redis.call('HSET', ckey, 'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6])
+    outcome = 2
+  end
+  local last = tonumber(c.last_contact_at) or 0
+  local given = tonumber(ARGV[7]) or 0
   if given ~= 0 and (last == 0 or given > last) then
     redis.call('HSET', ckey, 'last_contact_at', ARGV[7])
+    outcome = 2
   end
 end
 local fkey = base .. 'facts:' .. id
@@ -194,11 +207,11 @@ for i = 9, #ARGV do
   if not have[ARGV[i]] then
     redis.call('RPUSH', fkey, entry('', ARGV[8], ARGV[i]))
     have[ARGV[i]] = true
+    if outcome == 0 then outcome = 2 end
   end
 end
-local c = hgetall(base .. 'c:' .. id)
-reindex(id, c, old)
-return created
+if outcome ~= 0 then reindex(id, hgetall(base .. 'c:' .. id), old) end
+return outcome
 `)
 
 // releaseScript frees a guard key only while it is still claimed, so a late

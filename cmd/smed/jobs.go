@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/csvio"
 )
@@ -121,32 +124,40 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
 	}
-	var created, updated int
-	var failed []string
+	counts := map[smed.ImportOutcome]int{}
+	failed := problems
 	now := time.Now()
-	for _, p := range problems {
-		failed = append(failed, p.Error())
-	}
 	for _, row := range rows {
-		isNew, err := a.store.Import(ctx, a.team, row.Record, now)
+		outcome, err := a.store.Import(ctx, a.team, row.Record, now)
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("line %d: %v", row.Line, err))
+			failed = append(failed, csvio.LineError{Line: row.Line, Err: err})
 			continue
 		}
-		if isNew {
-			created++
-		} else {
-			updated++
-		}
+		counts[outcome]++
 	}
-	fmt.Fprintf(e.stdout, "import %s: %d created, %d updated, %d rows with problems\n", fs.Arg(0), created, updated, len(failed))
+	// In file order, whether the reader or the store refused the row.
+	slices.SortStableFunc(failed, func(x, y csvio.LineError) int { return cmp.Compare(x.Line, y.Line) })
+	fmt.Fprintf(e.stdout, "import %s: %d created, %d updated, %d unchanged, %s with problems\n", fs.Arg(0),
+		counts[smed.ImportCreated], counts[smed.ImportUpdated], counts[smed.ImportUnchanged], rowCount(len(failed)))
 	for _, f := range failed {
-		fmt.Fprintln(e.stdout, "  "+f)
+		fmt.Fprintln(e.stdout, "  "+f.Error())
 	}
-	if len(failed) > 0 {
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return errors.New("import: 1 row was not imported (see above)")
+	default:
 		return fmt.Errorf("import: %d rows were not imported (see above)", len(failed))
 	}
-	return nil
+}
+
+// rowCount is "1 row", "0 rows", "2 rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 // cmdExport is `smed export [FILE.csv]` (stdout without FILE).

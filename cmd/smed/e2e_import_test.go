@@ -1,0 +1,58 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// summaryLine is the first line of smed import's report.
+func summaryLine(t *testing.T, r result) string {
+	t.Helper()
+	first, _, _ := strings.Cut(r.stdout, "\n")
+	if !strings.HasPrefix(first, "import ") {
+		t.Fatalf("import: want a summary line first\n%v", r)
+	}
+	_, counts, _ := strings.Cut(first, ": ")
+	return counts
+}
+
+// smed import counts what really happened: a re-import of the same file is
+// "unchanged", not "updated", and the counts read as English.
+func TestE2EImportReport(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	rows := []string{
+		"Acme Corp," + alice + ",120k,14," + daysAgo(40) + ",prefers calls before 10", // line 2
+		"Beta," + bob + ",5000,30,,", // line 3
+		"Gamma,,,,,",                 // line 4
+		"Badowner,bob,1000,30,,",     // line 5
+	}
+	for _, step := range []struct {
+		what       string
+		rows       []string
+		wantCounts string
+		wantErr    string
+	}{
+		{"first import", rows, "3 created, 0 updated, 0 unchanged, 1 row with problems", "1 row was not imported (see above)"},
+		{"same file again", rows, "0 created, 0 updated, 3 unchanged, 1 row with problems", "1 row was not imported (see above)"},
+		{"one value changed, the bad row fixed", []string{rows[0], "Beta," + bob + ",6000,30,,", rows[2], "Badowner," + bob + ",1000,30,,"},
+			"1 created, 1 updated, 2 unchanged, 0 rows with problems", ""},
+		{"a new fact, two bad rows", []string{rows[0] + " | pays in instalments", "Delta,U0DELTA,lots,30,,", "Epsilon,,,0,,"},
+			"0 created, 1 updated, 0 unchanged, 2 rows with problems", "2 rows were not imported (see above)"},
+	} {
+		r := h.importCSV(step.rows...)
+		if got := summaryLine(t, r); got != step.wantCounts {
+			t.Errorf("%s: summary %q, want %q\n%v", step.what, got, step.wantCounts, r)
+		}
+		if step.wantErr == "" {
+			if r.code != 0 {
+				t.Errorf("%s: want exit 0\n%v", step.what, r)
+			}
+			continue
+		}
+		if r.code != 1 {
+			t.Errorf("%s: want exit 1\n%v", step.what, r)
+		}
+		contains(t, step.what, r.stderr, step.wantErr)
+	}
+}
