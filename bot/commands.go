@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/names"
@@ -123,7 +124,7 @@ func (c *Commands) run(ctx context.Context, req Request) reply {
 // note logs a conversation. Unquoted names resolve to the longest known prefix;
 // when none is known, a near-miss of a known name is not created but asked about.
 func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, error) {
-	nr := smed.NoteRequest{Candidates: cmd.cands, Author: req.User, At: c.now(), Create: cmd.quoted, CadenceDays: c.defaultCadence}
+	nr := smed.NoteRequest{Candidates: fitting(cmd.cands), Author: req.User, At: c.now(), Create: cmd.quoted, CadenceDays: c.defaultCadence}
 	rc, err := c.store.AddNote(ctx, req.Team, nr)
 	if errors.Is(err, smed.ErrNotFound) {
 		known, nerr := c.store.Names(ctx, req.Team)
@@ -138,6 +139,9 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 			return nearMissReply(cmd, sugg), nil
 		}
 		first := cmd.cands[len(cmd.cands)-1] // the first word is the name
+		if n := utf8.RuneCountInString(first.Rest); n > maxTextRunes {
+			return reply{}, &tooLongError{verb: "note", what: "note", n: n, text: first.Name + " " + first.Rest}
+		}
 		nr.Candidates, nr.Create = []smed.Candidate{first}, true
 		rc, err = c.store.AddNote(ctx, req.Team, nr)
 	}
@@ -157,7 +161,7 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 }
 
 func (c *Commands) remember(ctx context.Context, req Request, cmd command) (reply, error) {
-	rc, err := c.store.Remember(ctx, req.Team, cmd.cands, req.User, c.now())
+	rc, err := c.store.Remember(ctx, req.Team, fitting(cmd.cands), req.User, c.now())
 	if errors.Is(err, smed.ErrNotFound) {
 		if c.known(ctx, req.Team, wholeName(cmd.cands[0])) {
 			return reply{}, usagef("remember", "What is the fact? Write it after the customer's name.")

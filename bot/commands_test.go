@@ -367,3 +367,18 @@ func TestHelpForUnknownTopicSaysSo(t *testing.T) {
 	h := newHarness(t)
 	must(t, h.do("U1", "help bogus"), "I don't know the command “bogus”", "/customer note")
 }
+
+// The length limit counts the text after the customer's name, whichever
+// name the store resolves, not after the first word.
+func TestLimitCountsTextAfterTheResolvedName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Acme Corp" hi`)
+	text := strings.Repeat("y", maxTextRunes)
+	must(t, h.do("U1", "note Acme Corp "+text), "Noted on Acme Corp")
+	must(t, h.do("U1", "remember Acme Corp "+text), "Remembered for Acme Corp")
+	got := h.do("U1", "note Zed Corp "+text) // "Zed" unknown: its note would be "Corp yyy…"
+	must(t, got, "3,005 characters", "Nothing was saved")
+	must(t, h.do("U1", "show Zed"), "I don't know a customer called")
+	must(t, h.do("U1", "note Acme Corp "+text+"y"), "3,001 characters")
+}

@@ -310,9 +310,6 @@ func parseNamed(c command, text string, args []token) (command, error) {
 	if len(args) == 1 {
 		return c, usagef(c.verb, "What is the %s? Write it after the customer's name.", what)
 	}
-	if _, err := checkText(c.verb, what, text[args[0].end:]); err != nil {
-		return c, err
-	}
 	// A name never runs past the end of the first line.
 	most := min(len(args)-1, maxNameWords)
 	for i := 1; i < most; i++ {
@@ -339,7 +336,27 @@ func parseNamed(c command, text string, args []token) (command, error) {
 		}
 		c.cands = append(c.cands, smed.Candidate{Name: name, Rest: strings.TrimSpace(plain(text[args[k-1].end:]))})
 	}
+	// The longest name leaves the shortest text: if even that is too long,
+	// every reading is. Readings that are too long are dropped when the
+	// command runs (see fitting), once the store says which name is known.
+	if len(c.cands) > 0 && utf8.RuneCountInString(c.cands[0].Rest) > maxTextRunes {
+		return c, &tooLongError{verb: c.verb, what: what, n: utf8.RuneCountInString(c.cands[0].Rest),
+			text: strings.TrimSpace(plain(text[args[0].start:]))}
+	}
 	return c, nil
+}
+
+// fitting keeps the readings whose text is within the limit, longest name
+// first as before. The last reading (the first word as the name) may be
+// dropped; the caller checks before creating a customer from it.
+func fitting(cands []smed.Candidate) []smed.Candidate {
+	var out []smed.Candidate
+	for _, cd := range cands {
+		if utf8.RuneCountInString(cd.Rest) <= maxTextRunes {
+			out = append(out, cd)
+		}
+	}
+	return out
 }
 
 // joinName reads the customer name of show, history, owner, value, cadence and

@@ -106,7 +106,7 @@ func TestParseTooLong(t *testing.T) {
 	if !errors.As(err, &tl) {
 		t.Fatalf("parse of a 10,000-character note: %v, want a tooLongError", err)
 	}
-	if tl.text != strings.TrimSpace(text) {
+	if tl.text != "Acme "+strings.TrimSpace(text) {
 		t.Error("the rejected text is not kept for the reply")
 	}
 }
