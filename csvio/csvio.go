@@ -4,7 +4,7 @@
 // The format is one header row and one customer per row:
 //
 //	name,owner,value,cadence_days,last_contact,facts
-//	Acme Corp,U0123ABC,120k,14,2026-11-02,prefers calls before 10 | pays in instalments
+//	Acme Corp,U0123ABCD,120k,14,2026-11-02,prefers calls before 10 | pays in instalments
 //
 // On input the columns may come in any order and header names are
 // case-insensitive; only name is required. owner is a Slack user ID (U… or W…)
@@ -46,7 +46,9 @@ type Row struct {
 	Record smed.ImportRecord
 }
 
-// LineError is a problem with one row; the row is not imported.
+// LineError is what is wrong with one row; the row is not imported. When
+// several fields are bad, Err holds all of them (errors.Is and errors.As find
+// each) and Error reads "line 4: owner …; value …" on one line.
 type LineError struct {
 	Line int // line the row starts on
 	Err  error
@@ -55,7 +57,7 @@ type LineError struct {
 func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 func (e LineError) Unwrap() error { return e.Err }
 
-// slackUser matches Slack user IDs (U0123ABC, and W… for Enterprise Grid).
+// slackUser matches Slack user IDs (U0123ABCD, and W… for Enterprise Grid).
 var slackUser = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 
 // Read reads customers from r. Rows with problems are returned in problems
@@ -157,68 +159,98 @@ func blank(rec []string) bool {
 	return true
 }
 
-// record checks one row's fields and returns the first problem.
+// rowErrors is every problem of one row, in column order. It reads as one
+// line, so a report shows one line per row; errors.Is and errors.As see each
+// problem.
+type rowErrors []error
+
+func (e rowErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e rowErrors) Unwrap() []error { return e }
+
+// record checks one row's fields and returns every problem at once, so a
+// row needs one round of fixing, not one per field.
 func record(rec, cols []string, defaultCadence int, loc *time.Location) (smed.ImportRecord, error) {
 	ir := smed.ImportRecord{CadenceDays: defaultCadence}
+	var errs rowErrors
 	for i, raw := range rec {
-		col := cols[i]
-		if !utf8.ValidString(raw) {
-			return ir, fmt.Errorf("%s is not valid UTF-8 text", col)
+		if err := field(&ir, cols[i], raw, loc); err != nil {
+			errs = append(errs, err)
 		}
-		s := strings.TrimSpace(raw)
-		switch col {
-		case "name":
-			if s == "" {
-				return ir, errors.New("name is empty")
+	}
+	switch len(errs) {
+	case 0:
+		return ir, nil
+	case 1:
+		return ir, errs[0]
+	}
+	return ir, errs
+}
+
+// field checks one field and sets it on ir.
+func field(ir *smed.ImportRecord, col, raw string, loc *time.Location) error {
+	if !utf8.ValidString(raw) {
+		return fmt.Errorf("%s is not valid UTF-8 text", col)
+	}
+	s := strings.TrimSpace(raw)
+	switch col {
+	case "name":
+		if s == "" {
+			return errors.New("name is empty")
+		}
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			return fmt.Errorf("name %q holds a line break or control character", s)
+		}
+		ir.Name = s
+	case "owner":
+		if s != "" && !slackUser.MatchString(s) {
+			return fmt.Errorf("owner %q is not a Slack user ID (like U0123ABCD)", s)
+		}
+		ir.Owner = s
+	case "value":
+		if s == "" {
+			return nil
+		}
+		v, err := smed.ParseAmount(s)
+		if err != nil {
+			if strings.HasPrefix(err.Error(), `"`) { // names the input already
+				return fmt.Errorf("value %w", err)
 			}
-			if strings.ContainsFunc(s, unicode.IsControl) {
-				return ir, fmt.Errorf("name %q holds a line break or control character", s)
-			}
-			ir.Name = s
-		case "owner":
-			if s != "" && !slackUser.MatchString(s) {
-				return ir, fmt.Errorf("owner %q is not a Slack user ID (like U0123ABC)", s)
-			}
-			ir.Owner = s
-		case "value":
-			if s == "" {
-				continue
-			}
-			v, err := smed.ParseAmount(s)
-			if err != nil {
-				if strings.HasPrefix(err.Error(), `"`) { // names the input already
-					return ir, fmt.Errorf("value %w", err)
-				}
-				return ir, fmt.Errorf("value %q: %w", s, err)
-			}
-			ir.Value = v
-		case "cadence_days":
-			if s == "" {
-				continue
-			}
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > smed.MaxDays {
-				return ir, fmt.Errorf("cadence_days %q is not a whole number of days from 1 to %d", s, smed.MaxDays)
-			}
-			ir.CadenceDays = n
-		case "last_contact":
-			if s == "" {
-				continue
-			}
-			t, err := parseTime(s, loc)
-			if err != nil {
-				return ir, err
-			}
-			ir.LastContactAt = t
-		case "facts":
-			for f := range strings.SplitSeq(raw, FactSep) {
-				if f = strings.TrimSpace(f); f != "" {
-					ir.Facts = append(ir.Facts, f)
-				}
+			return fmt.Errorf("value %q: %w", s, err)
+		}
+		ir.Value = v
+	case "cadence_days":
+		if s == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > smed.MaxDays {
+			return fmt.Errorf("cadence_days %q is not a whole number of days from 1 to %d", s, smed.MaxDays)
+		}
+		ir.CadenceDays = n
+	case "last_contact":
+		if s == "" {
+			return nil
+		}
+		t, err := parseTime(s, loc)
+		if err != nil {
+			return err
+		}
+		ir.LastContactAt = t
+	case "facts":
+		for f := range strings.SplitSeq(raw, FactSep) {
+			if f = strings.TrimSpace(f); f != "" {
+				ir.Facts = append(ir.Facts, f)
 			}
 		}
 	}
-	return ir, nil
+	return nil
 }
 
 func parseTime(s string, loc *time.Location) (time.Time, error) {

@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func problemLines(ps []LineError) []string {
 
 func TestReadGoodAndBadRows(t *testing.T) {
 	in := "name,owner,value,cadence_days,last_contact,facts\n" + // 1
-		"Acme Corp,U0123ABC,120k,14,2026-11-02,prefers calls before 10 | pays in instalments\n" + // 2
+		"Acme Corp,U0123ABCD,120k,14,2026-11-02,prefers calls before 10 | pays in instalments\n" + // 2
 		"Beta,,,,,\n" + // 3
 		"Gamma,bob,1,1,,\n" + // 4
 		"\"Delta, Inc\",W012AB,\"1,200\",7,2026-11-02T09:30:00+01:00,\"a fact\nover two lines\"\n" + // 5-6
@@ -46,7 +47,7 @@ func TestReadGoodAndBadRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Row{
-		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: "U0123ABC", Value: 120000, CadenceDays: 14,
+		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: "U0123ABCD", Value: 120000, CadenceDays: 14,
 			LastContactAt: time.Date(2026, 11, 2, 0, 0, 0, 0, cph), Facts: []string{"prefers calls before 10", "pays in instalments"}}},
 		{Line: 3, Record: smed.ImportRecord{Name: "Beta", CadenceDays: 30}},
 		{Line: 5, Record: smed.ImportRecord{Name: "Delta, Inc", Owner: "W012AB", Value: 1200, CadenceDays: 7,
@@ -57,7 +58,7 @@ func TestReadGoodAndBadRows(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	wantProblems := []string{
-		`line 4: owner "bob" is not a Slack user ID (like U0123ABC)`,
+		`line 4: owner "bob" is not a Slack user ID (like U0123ABCD)`,
 		`line 7: value "abc" is not an amount (try 120000, 120k or 1.2m)`,
 		`line 8: cadence_days "0" is not a whole number of days from 1 to 3650`,
 		`line 9: last_contact "02/11/2026" is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:30:00Z)`,
@@ -67,6 +68,51 @@ func TestReadGoodAndBadRows(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantProblems, problemLines(problems)); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+// A row with several bad fields reports all of them on its line, in column
+// order, so it needs one round of fixing.
+func TestReadAllProblemsOfARow(t *testing.T) {
+	in := "name,owner,value,cadence_days,last_contact,facts\n" + // 1
+		"Good,U0123ABCD,1,1,,\n" + // 2
+		"Two,bob,lots,7,,\n" + // 3
+		"Acme,bob,lots,0,yesterday,a fact\n" + // 4
+		",U1AB,5,7,,\n" + // 5
+		",\xff,5,x,,\n" // 6
+	rows, problems, err := Read(strings.NewReader(in), 30, cph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Record.Name != "Good" {
+		t.Errorf("rows = %+v, want only Good", rows)
+	}
+	want := []string{
+		`line 3: owner "bob" is not a Slack user ID (like U0123ABCD); value "lots" is not an amount (try 120000, 120k or 1.2m)`,
+		`line 4: owner "bob" is not a Slack user ID (like U0123ABCD); value "lots" is not an amount (try 120000, 120k or 1.2m); ` +
+			`cadence_days "0" is not a whole number of days from 1 to 3650; ` +
+			`last_contact "yesterday" is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:30:00Z)`,
+		`line 5: name is empty`,
+		`line 6: name is empty; owner is not valid UTF-8 text; cadence_days "x" is not a whole number of days from 1 to 3650`,
+	}
+	if diff := cmp.Diff(want, problemLines(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	for _, p := range problems {
+		if strings.Contains(p.Error(), "\n") {
+			t.Errorf("line %d: the report spans lines: %q", p.Line, p.Error())
+		}
+	}
+	// Each problem stays reachable for errors.Is and errors.As.
+	if len(problems) < 2 {
+		t.FailNow()
+	}
+	multi, ok := problems[1].Err.(interface{ Unwrap() []error })
+	if !ok || len(multi.Unwrap()) != 4 {
+		t.Fatalf("line 4: Err = %#v, want the 4 problems behind Unwrap() []error", problems[1].Err)
+	}
+	if !errors.Is(problems[1], multi.Unwrap()[2]) {
+		t.Error("line 4: errors.Is does not see the cadence problem")
 	}
 }
 
@@ -143,7 +189,7 @@ func TestRoundTrip(t *testing.T) {
 		return v
 	}
 	cards := []smed.Card{
-		{Customer: smed.Customer{Name: "Acme Corp", Owner: "U0123ABC", Value: 120000, CadenceDays: 14, LastContactAt: at("2026-11-02T09:30:00.123+01:00")},
+		{Customer: smed.Customer{Name: "Acme Corp", Owner: "U0123ABCD", Value: 120000, CadenceDays: 14, LastContactAt: at("2026-11-02T09:30:00.123+01:00")},
 			Facts: []smed.Fact{{Text: "prefers calls before 10"}, {Text: "pays, in \"instalments\""}}},
 		{Customer: smed.Customer{Name: "Ærø Fisk, \"the\" best", Value: smed.MaxValue, CadenceDays: smed.MaxDays},
 			Facts: []smed.Fact{{Text: "two\nlines"}}},
