@@ -41,14 +41,9 @@ type appOptions struct {
 
 // newApp loads the configuration and wires the adapters.
 func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
-	cfg, err := loadConfig(e.config, e.getenv)
+	cfg, err := loadConfig(e.config, e.getenv, needs{slack: o.slack, serve: o.serve})
 	if err != nil {
 		return nil, err
-	}
-	if o.slack {
-		if err := cfg.needSlack(o.serve); err != nil {
-			return nil, err
-		}
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.logLevel}))
 	a := &app{cfg: cfg, log: log, team: cfg.Slack.TeamID}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,9 +79,16 @@ func (e *configError) Error() string {
 	return "configuration: " + strings.Join(e.problems, "; ")
 }
 
+// needs says what the command about to run requires beyond valid settings.
+type needs struct {
+	slack bool // a bot token (run, remind, digest)
+	serve bool // and a way for Slack to reach us: signing secret or app token (run)
+}
+
 // loadConfig reads the config file (path, or ./config.yaml when present) and
-// the SMED_* environment (which wins), then validates everything at once.
-func loadConfig(path string, getenv func(string) string) (*config, error) {
+// the SMED_* environment (which wins), then validates everything at once:
+// values, unknown keys, and what the command needs.
+func loadConfig(path string, getenv func(string) string, need needs) (*config, error) {
 	v := viper.New()
 	for k, d := range defaults {
 		v.SetDefault(k, d)
@@ -112,15 +120,35 @@ func loadConfig(path string, getenv func(string) string) (*config, error) {
 		}
 		v.Set(k, val)
 	}
+	var problems []string
+	// A misspelt key would otherwise be ignored without a word.
+	for _, k := range v.AllKeys() {
+		if _, ok := defaults[k]; !ok {
+			problems = append(problems, fmt.Sprintf("%s: unknown key in %s (see config.example.yaml for the keys)", k, file))
+		}
+	}
+	// Whole numbers are checked here so a typo is reported like any other
+	// problem, not as a decoding error that hides the rest.
+	for _, k := range []string{"customers.default_cadence_days"} {
+		if _, err := strconv.Atoi(strings.TrimSpace(v.GetString(k))); err != nil {
+			problems = append(problems, fmt.Sprintf("%s (%s): %q is not a whole number", k, envName(k), v.GetString(k)))
+			v.Set(k, defaults[k])
+		}
+	}
 	var c config
 	if err := v.Unmarshal(&c); err != nil {
-		return nil, &configError{[]string{err.Error()}}
+		return nil, &configError{append(problems, err.Error())}
 	}
 	if s, ok := v.Get("admins").(string); ok { // a YAML string instead of a list
 		c.Admins = splitList(s)
 	}
 	c.file = file
-	return &c, c.validate()
+	problems = append(problems, c.validate()...)
+	problems = append(problems, c.required(need)...)
+	if len(problems) > 0 {
+		return &c, &configError{problems}
+	}
+	return &c, nil
 }
 
 // lookup reads an environment variable; an empty value counts as unset.
@@ -143,9 +171,9 @@ var (
 	slackChannel = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
 )
 
-// validate checks every key and reports all problems together, each naming
-// its key and environment variable.
-func (c *config) validate() error {
+// validate checks every key and returns all problems, each naming its key and
+// environment variable.
+func (c *config) validate() []string {
 	var p []string
 	bad := func(key, format string, args ...any) {
 		p = append(p, fmt.Sprintf("%s (%s): %s", key, envName(key), fmt.Sprintf(format, args...)))
@@ -192,26 +220,19 @@ func (c *config) validate() error {
 			bad("admins", "%q is not a Slack user ID (like U0123ABCD)", a)
 		}
 	}
-	if len(p) > 0 {
-		return &configError{p}
-	}
-	return nil
+	return p
 }
 
-// needSlack checks what talking to Slack requires, for the commands that do.
-// serve additionally needs a way for Slack to reach it.
-func (c *config) needSlack(serve bool) error {
+// required checks what the command needs to talk to Slack.
+func (c *config) required(need needs) []string {
 	var p []string
-	if c.Slack.BotToken == "" {
+	if need.slack && c.Slack.BotToken == "" {
 		p = append(p, "slack.bot_token (SMED_SLACK_BOT_TOKEN): required to talk to Slack (xoxb-…)")
 	}
-	if serve && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
+	if need.serve && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
 		p = append(p, "slack.signing_secret (SMED_SLACK_SIGNING_SECRET): required for HTTP mode (or set slack.app_token for Socket Mode)")
 	}
-	if len(p) > 0 {
-		return &configError{p}
-	}
-	return nil
+	return p
 }
 
 func checkRedisURL(s string) error {

@@ -15,7 +15,7 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 // The example file must load and hold every key with its default, so it
 // cannot rot as keys are added.
 func TestExampleConfigLoads(t *testing.T) {
-	c, err := loadConfig("../../config.example.yaml", envOf(nil))
+	c, err := loadConfig("../../config.example.yaml", envOf(nil), needs{})
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
@@ -45,7 +45,7 @@ func TestEnvironmentWins(t *testing.T) {
 	c, err := loadConfig(file, envOf(map[string]string{
 		"SMED_HTTP_ADDR": "127.0.0.1:5000", "SMED_ADMINS": "U0BOSS,U0ADMIN", "SMED_SLACK_API_URL": "http://127.0.0.1:9/api",
 		"SMED_CUSTOMERS_DEFAULT_CADENCE_DAYS": "14",
-	}))
+	}), needs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestEnvironmentWins(t *testing.T) {
 	if c.Slack.APIURL != "http://127.0.0.1:9/api/" {
 		t.Errorf("api_url %q: want a trailing slash added", c.Slack.APIURL)
 	}
-	c, err = loadConfig(file, envOf(nil))
+	c, err = loadConfig(file, envOf(nil), needs{})
 	if err != nil || c.HTTP.Addr != ":4000" || !cmp.Equal(c.Admins, []string{"U0FILE"}) {
 		t.Errorf("file values: %+v, %v", c, err)
 	}
@@ -69,13 +69,13 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 		"SMED_REMINDERS_TIMEZONE": "Mars/Base", "SMED_DIGEST_SCHEDULE": "nonsense", "SMED_REDIS_URL": "http://x",
 		"SMED_CUSTOMERS_DEFAULT_CADENCE_DAYS": "0", "SMED_ADMINS": "bob", "SMED_DIGEST_CHANNEL": "#general",
 		"SMED_SLACK_BOT_TOKEN": "xoxp-user",
-	}))
+	}), needs{slack: true, serve: true})
 	var ce *configError
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v, want a configError", err)
 	}
 	for _, key := range []string{"reminders.timezone", "SMED_REMINDERS_TIMEZONE", "digest.schedule", "redis.url",
-		"customers.default_cadence_days", "admins", "digest.channel", "slack.bot_token"} {
+		"customers.default_cadence_days", "admins", "digest.channel", "slack.bot_token", "SMED_SLACK_SIGNING_SECRET"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}
@@ -85,19 +85,31 @@ func TestAllProblemsReportedAtOnce(t *testing.T) {
 	}
 }
 
+func TestTyposAreReported(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("slak:\n  bot_token: x\nreminders:\n  timezon: UTC\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loadConfig(file, envOf(map[string]string{"SMED_CUSTOMERS_DEFAULT_CADENCE_DAYS": "abc", "SMED_DIGEST_SCHEDULE": "x"}), needs{})
+	for _, want := range []string{"slak.bot_token: unknown key", "reminders.timezon: unknown key", `"abc" is not a whole number`, "digest.schedule"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not contain %q", err, want)
+		}
+	}
+}
+
 func TestMissingConfigFileIsAUsageError(t *testing.T) {
-	_, err := loadConfig(filepath.Join(t.TempDir(), "nope.yaml"), envOf(nil))
+	_, err := loadConfig(filepath.Join(t.TempDir(), "nope.yaml"), envOf(nil), needs{})
 	if err == nil || exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--config") {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestServeNeedsSlackSecrets(t *testing.T) {
-	c, err := loadConfig("", envOf(nil))
-	if err != nil {
-		t.Fatal(err)
+	_, err := loadConfig("", envOf(map[string]string{"SMED_REMINDERS_TIMEZONE": "Mars/Base"}), needs{slack: true, serve: true})
+	if !strings.Contains(err.Error(), "Mars/Base") {
+		t.Errorf("a bad value hid behind the missing secrets: %v", err)
 	}
-	err = c.needSlack(true)
 	if err == nil || !strings.Contains(err.Error(), "SMED_SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "SMED_SLACK_SIGNING_SECRET") {
 		t.Errorf("needSlack = %v", err)
 	}
