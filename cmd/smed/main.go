@@ -38,7 +38,8 @@ func main() {
 func exitCode(err error) int {
 	var ce *configError
 	var ue *usageErr
-	if errors.As(err, &ce) || errors.As(err, &ue) {
+	var cm *commandErr
+	if errors.As(err, &ce) || errors.As(err, &ue) || errors.As(err, &cm) {
 		return exitUsage
 	}
 	return exitFailure
@@ -48,6 +49,11 @@ func exitCode(err error) int {
 type usageErr struct{ msg string }
 
 func (e *usageErr) Error() string { return e.msg }
+
+// commandErr is a missing or unknown command: the usage text follows it.
+type commandErr struct{ msg string }
+
+func (e *commandErr) Error() string { return e.msg }
 
 const usageText = `smed: Smed, the Slack relationship assistant.
 
@@ -92,6 +98,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		} else {
 			fmt.Fprintln(stderr, "smed:", err)
 		}
+		var cm *commandErr
+		if errors.As(err, &cm) {
+			fmt.Fprint(stderr, "\n"+usageText)
+		}
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -112,8 +122,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	}
 	rest := global.Args()
 	if len(rest) == 0 {
-		fmt.Fprint(e.stderr, usageText)
-		return &usageErr{"no command given"}
+		return &commandErr{"no command given"}
 	}
 	cmd, cargs := rest[0], rest[1:]
 	switch cmd {
@@ -135,8 +144,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		fmt.Fprint(e.stdout, usageText)
 		return nil
 	}
-	fmt.Fprint(e.stderr, usageText)
-	return &usageErr{fmt.Sprintf("unknown command %q", cmd)}
+	return &commandErr{fmt.Sprintf("unknown command %q", cmd)}
 }
 
 // flags returns a flag set for a subcommand; --config is accepted there too.

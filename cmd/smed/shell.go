@@ -51,6 +51,9 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 			fmt.Fprint(e.stdout, "smed> ")
 		}
 		if !in.Scan() {
+			if interactive {
+				fmt.Fprintln(e.stdout) // end the prompt line at Ctrl-D
+			}
 			break
 		}
 		line := strings.TrimSpace(in.Text())
