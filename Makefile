@@ -40,7 +40,7 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-check-imports: ## keep the package arrows pointing down (STYLE.md)
+check-imports: ## keep the package arrows pointing down (README: Code layout)
 	@./.ci/check-imports
 
 contract: ## the black-box contract check from ../shared

@@ -92,6 +92,9 @@ func startShared() {
 		}
 		sharedURL = "redis://" + m.Addr()
 		sharedNote = "redistest: redis-server not found, using embedded miniredis"
+		// Once per test binary, where `go test` shows it without -v: a run
+		// that did not test against real Redis must say so.
+		fmt.Fprintln(os.Stderr, sharedNote+" (install redis-server, or set SMED_REQUIRE_REDIS=1 to make this a failure)")
 		return
 	}
 	dir, err := os.MkdirTemp("", "redistest-")
