@@ -9,11 +9,13 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/csvio"
+	"github.com/smedhq/smed/reminders"
 )
 
 // jobTimeout bounds one-shot remind and digest runs.
@@ -37,7 +39,13 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 	defer a.close()
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	rs, sum, err := a.engine.Remind(ctx, a.team, time.Now(), *dry)
+	engine := a.engine
+	if *dry {
+		if engine, err = previewEngine(a, e.stderr); err != nil {
+			return err
+		}
+	}
+	rs, sum, err := engine.Remind(ctx, a.team, time.Now(), *dry)
 	if *dry {
 		if len(rs) == 0 && err == nil {
 			fmt.Fprintln(e.stdout, "No reminders: nobody has overdue customers.")
@@ -85,7 +93,13 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	d, sum, err := a.engine.Digest(ctx, a.team, ch, time.Now(), *dry)
+	engine := a.engine
+	if *dry {
+		if engine, err = previewEngine(a, e.stderr); err != nil {
+			return err
+		}
+	}
+	d, sum, err := engine.Digest(ctx, a.team, ch, time.Now(), *dry)
 	if *dry {
 		if err != nil {
 			return fmt.Errorf("digest --dry-run: %w", err)
@@ -98,6 +112,50 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("digest: %w", err)
 	}
 	return nil
+}
+
+// previewEngine is the engine for --dry-run. A preview sends nothing, so it
+// must not fail because Slack cannot be reached: an owner Slack could not be
+// asked about counts as still in the workspace, and the first failure is
+// reported once on warn. Without a bot token there is no Slack to ask.
+func previewEngine(a *app, warn io.Writer) (*reminders.Engine, error) {
+	sched, err := reminders.ParseSpec(a.cfg.Digest.Schedule, a.cfg.loc)
+	if err != nil {
+		return nil, fmt.Errorf("digest.schedule: %w", err) // newApp has read it already
+	}
+	dir := &previewDirectory{warn: warn}
+	if a.cfg.Slack.BotToken != "" {
+		dir.slack = a.notifier
+	}
+	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, reminders.WithDigestSchedule(sched)), nil
+}
+
+// previewDirectory answers like slack, except that a lookup that fails means
+// "still here". After the first failure it stops asking: when Slack is out of
+// reach every further lookup would fail the same way, each after a timeout.
+type previewDirectory struct {
+	slack reminders.Directory // nil: no Slack, everyone is here
+	warn  io.Writer
+
+	mu     sync.Mutex
+	failed bool
+}
+
+var _ reminders.Directory = (*previewDirectory)(nil)
+
+func (d *previewDirectory) Deleted(ctx context.Context, userID string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.slack == nil || d.failed {
+		return false, nil
+	}
+	gone, err := d.slack.Deleted(ctx, userID)
+	if err != nil {
+		d.failed = true
+		fmt.Fprintf(d.warn, "smed: warning: could not ask Slack who has left the workspace (%v); the preview assumes every owner is still here\n", err)
+		return false, nil
+	}
+	return gone, nil
 }
 
 // cmdImport is `smed import FILE.csv`: rows with problems are reported by line
