@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
 	"github.com/smedhq/smed/bot"
@@ -30,6 +31,13 @@ type app struct {
 	notifier *bot.Notifier
 	engine   *reminders.Engine
 	cmds     *bot.Commands
+
+	digestSched cron.Schedule // digest.schedule, parsed
+}
+
+// engineWith is the reminders engine asking dir who has left the workspace.
+func (a *app) engineWith(dir reminders.Directory) *reminders.Engine {
+	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, reminders.WithDigestSchedule(a.digestSched))
 }
 
 // appOptions says what a command needs.
@@ -67,11 +75,11 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 	if cfg.Slack.BotToken == "" {
 		dir = everyoneHere{} // no Slack to ask: dry runs treat every owner as present
 	}
-	digestSched, err := reminders.ParseSpec(cfg.Digest.Schedule, cfg.loc)
+	a.digestSched, err = reminders.ParseSpec(cfg.Digest.Schedule, cfg.loc)
 	if err != nil {
 		return nil, &configError{[]string{"digest.schedule (SMED_DIGEST_SCHEDULE): " + err.Error()}}
 	}
-	a.engine = reminders.NewEngine(a.store, a.store, a.notifier, dir, cfg.loc, log, reminders.WithDigestSchedule(digestSched))
+	a.engine = a.engineWith(dir)
 	a.cmds = bot.NewCommands(bot.CommandsConfig{
 		Store: a.store, Digest: a.engine, DefaultCadence: cfg.Customers.DefaultCadenceDays,
 		Admins: cfg.Admins, Log: log,

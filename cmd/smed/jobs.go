@@ -41,9 +41,7 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 	defer cancel()
 	engine := a.engine
 	if *dry {
-		if engine, err = previewEngine(a, e.stderr); err != nil {
-			return err
-		}
+		engine = previewEngine(a, e.stderr)
 	}
 	rs, sum, err := engine.Remind(ctx, a.team, time.Now(), *dry)
 	if *dry {
@@ -95,9 +93,7 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 	defer cancel()
 	engine := a.engine
 	if *dry {
-		if engine, err = previewEngine(a, e.stderr); err != nil {
-			return err
-		}
+		engine = previewEngine(a, e.stderr)
 	}
 	d, sum, err := engine.Digest(ctx, a.team, ch, time.Now(), *dry)
 	if *dry {
@@ -118,16 +114,12 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 // must not fail because Slack cannot be reached: an owner Slack could not be
 // asked about counts as still in the workspace, and the first failure is
 // reported once on warn. Without a bot token there is no Slack to ask.
-func previewEngine(a *app, warn io.Writer) (*reminders.Engine, error) {
-	sched, err := reminders.ParseSpec(a.cfg.Digest.Schedule, a.cfg.loc)
-	if err != nil {
-		return nil, fmt.Errorf("digest.schedule: %w", err) // newApp has read it already
-	}
+func previewEngine(a *app, warn io.Writer) *reminders.Engine {
 	dir := &previewDirectory{warn: warn}
 	if a.cfg.Slack.BotToken != "" {
 		dir.slack = a.notifier
 	}
-	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, reminders.WithDigestSchedule(sched)), nil
+	return a.engineWith(dir)
 }
 
 // previewDirectory answers like slack, except that a lookup that fails means
