@@ -57,6 +57,20 @@ local function totals(dcount, dvalue)
   end
 end
 
+-- create adds a customer under a new ID: name index, display name, hash and
+-- totals (the caller reindexes). It refuses an ID already in use.
+local function create(id, key, display, owner, value, cadence, created_at, last_contact)
+  if redis.call('EXISTS', base .. 'c:' .. id) == 1 then
+    return redis.error_reply('ERR smed: generated customer ID already in use')
+  end
+  redis.call('HSET', base .. 'names', key, id)
+  redis.call('HSET', base .. 'display', id, display)
+  redis.call('HSET', base .. 'c:' .. id, 'id', id, 'name', display,
+    'owner', owner, 'value', value, 'cadence_days', cadence, 'created_at', created_at,
+    'last_contact_at', last_contact, 'snoozed_until', '0', 'notes', '0')
+  totals(1, tonumber(value) or 0)
+end
+
 -- entry is a note or fact as stored in its list.
 local function entry(author, at, text)
   return '{"author":' .. cjson.encode(author) .. ',"at":' .. at ..
@@ -92,15 +106,8 @@ local created = 0
 if not id then
   if ARGV[4] ~= '1' then return false end
   id, idx = ARGV[5], 7
-  if redis.call('EXISTS', base .. 'c:' .. id) == 1 then
-    return redis.error_reply('ERR smed: generated customer ID already in use')
-  end
-  redis.call('HSET', base .. 'names', ARGV[7], id)
-  redis.call('HSET', base .. 'display', id, ARGV[8])
-  redis.call('HSET', base .. 'c:' .. id, 'id', id, 'name', ARGV[8],
-    'owner', author, 'value', '0', 'cadence_days', ARGV[6], 'created_at', at,
-    'last_contact_at', '0', 'snoozed_until', '0', 'notes', '0')
-  totals(1, 0)
+  local err = create(id, ARGV[7], ARGV[8], author, '0', ARGV[6], at, '0')
+  if err then return err end
   created = 1
 end
 local ckey = base .. 'c:' .. id
@@ -167,16 +174,8 @@ local id = redis.call('HGET', base .. 'names', ARGV[1])
 local outcome, old = 0, ''
 if not id then
   id = ARGV[3]
-  if redis.call('EXISTS', base .. 'c:' .. id) == 1 then
-    return redis.error_reply('ERR smed: generated customer ID already in use')
-  end
-  redis.call('HSET', base .. 'names', ARGV[1], id)
-  redis.call('HSET', base .. 'display', id, ARGV[2])
-  redis.call('HSET', base .. 'c:' .. id, 'id', id, 'name', ARGV[2],
-    'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6],
-    'created_at', ARGV[8], 'last_contact_at', ARGV[7], 'snoozed_until', '0',
-    'notes', '0')
-  totals(1, tonumber(ARGV[5]) or 0)
+  local err = create(id, ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[7])
+  if err then return err end
   outcome = 1
 else
   local ckey = base .. 'c:' .. id
