@@ -20,10 +20,16 @@ const (
 // relDay says when t is relative to now in words a person uses: "today",
 // "yesterday", "in 3 days", "12 days ago".
 //
-// Days are whole 24-hour days elapsed (rounded down), as cadences and the
-// reminders count them, so every view of a customer agrees.
+// Past days are whole 24-hour days elapsed (rounded down), as the reminders
+// count them, so every view of a customer agrees; future days are rounded, so
+// a check-in due 30 days after a note logged a second ago is "in 30 days".
 func relDay(t, now time.Time) string {
-	switch days := wholeDays(t.Sub(now)); {
+	d := t.Sub(now)
+	days := wholeDays(d)
+	if d > 0 {
+		days = int(d.Round(smed.Day) / smed.Day)
+	}
+	switch {
 	case days == 0:
 		return "today"
 	case days == 1:

@@ -18,8 +18,9 @@ func TestRelDayCountsWholeDaysLikeReminders(t *testing.T) {
 		{now.Add(-25 * time.Hour), "yesterday"},
 		{now.Add(-(82*smed.Day + 20*time.Hour)), "82 days ago"}, // reminders say 82 too
 		{now.Add(30 * smed.Day), "in 30 days"},
-		{now.Add(29*smed.Day + 23*time.Hour), "in 29 days"},
-		{now.Add(36 * time.Hour), "tomorrow"},
+		{now.Add(30*smed.Day - time.Second), "in 30 days"},
+		{now.Add(2 * time.Hour), "today"},
+		{now.Add(30 * time.Hour), "tomorrow"},
 	}
 	for _, tt := range tests {
 		if got := relDay(tt.t, now); got != tt.want {
