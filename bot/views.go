@@ -151,7 +151,7 @@ func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) r
 	for _, n := range notes {
 		r.section(fmt.Sprintf("*%s* · %s · %s\n%s", owner(n.Author), n.At.UTC().Format("2 Jan 2006 15:04"), relDay(n.At, now), quoteBlock(esc(truncate(n.Text, maxTextRunes)))))
 	}
-	r.context(fmt.Sprintf("Page %d of %d · %d notes, newest first", page, pages, c.NoteCount))
+	r.context(fmt.Sprintf("Page %d of %d · %s, newest first", page, pages, plural(c.NoteCount, "note")))
 	var bs []button
 	if page > 1 {
 		bs = append(bs, button{actionID: actionHistoryPage + "_newer", value: fmt.Sprintf("%d\x1f%s", page-1, c.Name), label: "Newer"})
