@@ -231,7 +231,7 @@ func TestE2EInteractions(t *testing.T) {
 			return false
 		}
 		if !h.slack.WaitFor(5*time.Second, updated) {
-			t.Logf("note: the reminder DM was not marked \"note logged on Beta\" after the modal")
+			t.Errorf("the reminder DM was not updated with \"Note logged on Beta\" after the modal")
 		}
 		h.checkAnswers("lognote", dm.Channel())
 	})
