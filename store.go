@@ -124,6 +124,8 @@ type Store interface {
 	// owner != "" keeps only that owner's. It is a range query on a due index:
 	// its cost grows with the number overdue, not with the total.
 	Overdue(ctx context.Context, team string, now time.Time, owner string) ([]Card, error)
+	// Owners returns the owners that have at least one customer, sorted.
+	Owners(ctx context.Context, team string) ([]string, error)
 	// Find searches customer names, facts and notes for all of the words
 	// (case-insensitive), at most limit matches.
 	Find(ctx context.Context, team, query string, limit int) ([]Match, error)

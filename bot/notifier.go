@@ -255,7 +255,7 @@ func itemText(it reminders.Item, detail bool) string {
 func digestReply(d reminders.Digest, _ time.Time) reply {
 	var r reply
 	r.header("Neglected accounts")
-	if d.Overdue == 0 {
+	if d.Overdue == 0 && len(d.Orphaned) == 0 {
 		r.section(":tada: No account is overdue. Every customer has heard from us on time.")
 		r.fallback = "No neglected accounts"
 		return r
@@ -264,11 +264,14 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 	if cust, val, ok := d.Coverage(); ok {
 		summary += fmt.Sprintf(" Coverage: %.0f%% of customers, %.0f%% of their value.", cust*100, val*100)
 	}
-	r.section(summary + " Ranked by value at risk:")
-	list := func(items []reminders.Item, start int) {
+	if len(d.Items) > 0 {
+		summary += " Ranked by value at risk:"
+	}
+	r.section(summary)
+	list := func(items []reminders.Item) {
 		var b strings.Builder
 		for i, it := range items {
-			line := fmt.Sprintf("%d. %s\n", start+i+1, itemText(it, false))
+			line := fmt.Sprintf("%d. %s\n", i+1, itemText(it, false))
 			if (i > 0 && i%10 == 0) || b.Len()+len(line) > maxSectionText-200 {
 				r.section(strings.TrimRight(b.String(), "\n"))
 				b.Reset()
@@ -279,10 +282,10 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 			r.section(strings.TrimRight(b.String(), "\n"))
 		}
 	}
-	list(d.Items, 0)
+	list(d.Items)
 	if len(d.Orphaned) > 0 {
-		r.section(fmt.Sprintf("*Orphaned:* %s with no owner in the workspace. Hand them over with `/customer owner <customer> @someone`:", plural(len(d.Orphaned), "overdue account")))
-		list(d.Orphaned, 0)
+		r.section(fmt.Sprintf("*Orphaned:* %s whose owner has left the workspace (or was never set). Hand them over with `/customer owner <customer> @someone`:", plural(len(d.Orphaned), "account")))
+		list(d.Orphaned)
 	}
 	r.fallback = fmt.Sprintf("Neglected accounts: %d overdue, %s at risk", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
 	return r

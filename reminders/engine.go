@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,16 @@ type Store interface {
 type Totaler interface {
 	// Totals returns how many customers the team has and their summed value.
 	Totals(ctx context.Context, team string) (customers int, value int64, err error)
+}
+
+// OwnerLister is optional: when the Store also implements it, the digest lists
+// every account of an owner who left the workspace, overdue or not, so that it
+// is handed over before it goes quiet (smed.Store satisfies it).
+type OwnerLister interface {
+	// Owners returns the owners that have at least one customer.
+	Owners(ctx context.Context, team string) ([]string, error)
+	// Customers returns owner's customers.
+	Customers(ctx context.Context, team, owner string) ([]smed.Customer, error)
 }
 
 // Notifier delivers what the engine decided to send (package bot: Block Kit
@@ -72,13 +83,14 @@ type Reminder struct {
 
 // Digest is the team's neglected-accounts post.
 type Digest struct {
-	Period      string // the schedule's latest fire at or before now, local time ("2026-11-23T09:00")
-	Items       []Item // overdue accounts with an owner in the workspace, most urgent first
-	Orphaned    []Item // overdue accounts whose owner left the workspace or is unset, most urgent first
-	Overdue     int    // len(Items) + len(Orphaned)
-	ValueAtRisk int64  // summed value of all overdue accounts
-	Customers   int    // all the team's customers; 0 when the Store is no Totaler
-	TotalValue  int64  // their summed value
+	Period   string // the schedule's latest fire at or before now, local time ("2026-11-23T09:00")
+	Items    []Item // overdue accounts with an owner in the workspace, most urgent first
+	Orphaned []Item // accounts whose owner left the workspace or is unset: the overdue ones most
+	// urgent first, then (with an OwnerLister) the departed owners' other accounts by value
+	Overdue     int   // len(Items) + len(Orphaned)
+	ValueAtRisk int64 // summed value of all overdue accounts
+	Customers   int   // all the team's customers; 0 when the Store is no Totaler
+	TotalValue  int64 // their summed value
 }
 
 // Coverage returns the shares of customers, and of their value, that are not
@@ -278,6 +290,9 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 			d.Items = append(d.Items, newItem(c, now))
 		}
 	}
+	if ol, ok := e.store.(OwnerLister); ok {
+		d.Orphaned = append(d.Orphaned, e.departedNotOverdue(ctx, team, ol, gone, now)...)
+	}
 	if t, ok := e.store.(Totaler); ok {
 		n, v, err := t.Totals(ctx, team)
 		if err != nil {
@@ -302,6 +317,45 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 		e.log.Info("digest posted", "team_id", team, "channel_id", channel, "period", d.Period, "overdue", d.Overdue)
 	}
 	return d, sum, nil
+}
+
+// departedNotOverdue lists the accounts of owners who left the workspace that
+// are not overdue (the overdue ones are already orphaned), by value. gone caches
+// the directory's answers of this run. Failures only shorten the list: the
+// digest still goes out.
+func (e *Engine) departedNotOverdue(ctx context.Context, team string, ol OwnerLister, gone map[string]bool, now time.Time) []Item {
+	owners, err := ol.Owners(ctx, team)
+	if err != nil {
+		e.log.Warn("digest: owners unavailable, departed owners' accounts not listed", "team_id", team, "err", err)
+		return nil
+	}
+	var out []Item
+	for _, o := range owners {
+		left, known := gone[o]
+		if !known {
+			if left, err = e.dir.Deleted(ctx, o); err != nil {
+				e.log.Warn("digest: owner lookup failed", "team_id", team, "user_id", o, "err", err)
+			}
+			gone[o] = left
+		}
+		if !left {
+			continue
+		}
+		cs, err := ol.Customers(ctx, team, o)
+		if err != nil {
+			e.log.Warn("digest: a departed owner's accounts unavailable", "team_id", team, "user_id", o, "err", err)
+			continue
+		}
+		for _, c := range cs {
+			if !c.OverdueAt(now) {
+				out = append(out, newItem(smed.Card{Customer: c}, now))
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Item) int {
+		return cmp.Or(cmp.Compare(b.Card.Value, a.Card.Value), strings.Compare(a.Card.Name, b.Card.Name))
+	})
+	return out
 }
 
 // period names the digest period that now falls in.

@@ -327,3 +327,50 @@ func TestReminderForOneOwnerSendsNothing(t *testing.T) {
 		t.Errorf("ReminderFor sent %d DMs and made %d claims; want none", len(f.note.reminders), f.guard.claims)
 	}
 }
+
+// ownerStore adds OwnerLister to memStore.
+type ownerStore struct{ *memStore }
+
+func (s ownerStore) Owners(ctx context.Context, team string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range s.cards {
+		if c.Owner != "" && !seen[c.Owner] {
+			seen[c.Owner] = true
+			out = append(out, c.Owner)
+		}
+	}
+	return out, nil
+}
+
+func (s ownerStore) Customers(ctx context.Context, team, owner string) ([]smed.Customer, error) {
+	var out []smed.Customer
+	for _, c := range s.cards {
+		if c.Owner == owner {
+			out = append(out, c.Customer)
+		}
+	}
+	return out, nil
+}
+
+// A departed owner's accounts are all listed for handover, not only the
+// overdue ones; value at risk still counts only the overdue.
+func TestDigestListsAllAccountsOfDepartedOwners(t *testing.T) {
+	fresh := func(id string, value int64) smed.Card {
+		return smed.Card{Customer: smed.Customer{ID: id, Name: id, Owner: "UGONE", Value: value, CadenceDays: 30, LastContactAt: engineNow.Add(-smed.Day)}}
+	}
+	cards := []smed.Card{overdueCard("late", "UGONE", 100, 1), fresh("small", 10), fresh("big", 900), overdueCard("a", "UA", 50, 1)}
+	f := newFixture(t)
+	f.dir.gone["UGONE"] = true
+	f.e = NewEngine(ownerStore{&memStore{cards: cards}}, f.guard, f.note, f.dir, time.UTC, nil)
+	d, _, err := f.e.Digest(context.Background(), team, "", engineNow, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"late", "big", "small"}, ids(d.Orphaned)); diff != "" {
+		t.Errorf("orphaned (-want +got):\n%s", diff)
+	}
+	if d.ValueAtRisk != 150 || d.Overdue != 2 {
+		t.Errorf("value at risk %d over %d accounts; want 150 over 2", d.ValueAtRisk, d.Overdue)
+	}
+}

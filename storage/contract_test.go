@@ -27,6 +27,29 @@ func TestContractMemory(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
+	t.Run("Owners", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		mustNote(t, s, team, named("A", "x"), "U1", t0)
+		mustNote(t, s, team, named("B", "x"), "U2", t0)
+		mustNote(t, s, team, named("C", "x"), "U2", t0)
+		if _, err := s.Update(ctx, team, "A", smed.Change{Owner: ptr("U3")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "B", Owner: "U4", CadenceDays: 30}, t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Owners(ctx, team)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// U1 handed over its only customer: gone. U2 still has C.
+		if diff := cmp.Diff([]string{"U2", "U3", "U4"}, got); diff != "" {
+			t.Errorf("owners (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("Totals", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

@@ -164,3 +164,18 @@ func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
 	}
 	return int(num(vals[0])), num(vals[1]), nil
 }
+
+// Owners returns the team's owners that have at least one customer, sorted.
+func (s *Store) Owners(ctx context.Context, team string) ([]string, error) {
+	const op = "owners"
+	k, err := s.team(team)
+	if err != nil {
+		return nil, invalid(op, "%v", err)
+	}
+	owners, err := s.rdb.SMembers(ctx, k.owners()).Result()
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	slices.Sort(owners)
+	return owners, nil
+}

@@ -25,6 +25,8 @@
 //	smed:{T}:due              ZSET  id → due time (ms), every customer
 //	smed:{T}:due:<owner>      ZSET  the same for one owner (owner validated like
 //	                                a team ID, plus '.')
+//	smed:{T}:owners           SET   owners with at least one customer (for the
+//	                                digest's departed owners), kept by reindex
 //	smed:{T}:activity         ZSET  "<id>:<n>:<author>" → ms, one per note (n is
 //	                                the note's number on that customer)
 //	smed:{T}:totals           HASH  customers, value: the team's count and summed
@@ -67,6 +69,7 @@ func (k keys) notes(id string) string    { return k.base + "notes:" + id }
 func (k keys) facts(id string) string    { return k.base + "facts:" + id }
 func (k keys) activity() string          { return k.base + "activity" }
 func (k keys) totals() string            { return k.base + "totals" }
+func (k keys) owners() string            { return k.base + "owners" }
 func (k keys) guard(key string) string   { return k.base + "guard:" + key }
 
 // due is the all-customers due index for owner "", else that owner's.

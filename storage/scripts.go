@@ -36,15 +36,20 @@ end
 
 -- reindex writes the customer's due time into the team's due index and its
 -- owner's, moving it out of old_owner's index when the owner changed.
+-- The owners set holds exactly the owners whose index is not empty.
 local function reindex(id, c, old_owner)
   local d = string.format('%.0f', due(c))
   local owner = c.owner or ''
   redis.call('ZADD', base .. 'due', d, id)
   if old_owner ~= '' and old_owner ~= owner then
     redis.call('ZREM', base .. 'due:' .. old_owner, id)
+    if redis.call('ZCARD', base .. 'due:' .. old_owner) == 0 then
+      redis.call('SREM', base .. 'owners', old_owner)
+    end
   end
   if owner ~= '' then
     redis.call('ZADD', base .. 'due:' .. owner, d, id)
+    redis.call('SADD', base .. 'owners', owner)
   end
 end
 
