@@ -23,6 +23,9 @@ var (
 	// but no answer came back in time: the write may or may not have happened,
 	// so the user must be told to check before retrying.
 	ErrUnconfirmed = errors.New("write not confirmed")
+	// ErrInvalid: the caller passed input the store refuses (an ID that cannot
+	// be part of a key, a value out of range). Nothing was written.
+	ErrInvalid = errors.New("invalid input")
 	// ErrConflict: the change could not be applied because the record changed
 	// under it (for example a rename onto a name that is already taken).
 	ErrConflict = errors.New("conflict")

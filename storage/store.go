@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -142,7 +141,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // errInvalid marks bad input from the caller (the domain has no sentinel for
 // it; see the report).
-var errInvalid = errors.New("invalid input")
+var errInvalid = smed.ErrInvalid
 
 func invalid(op, format string, args ...any) error {
 	return fmt.Errorf("storage: %s: %w: %s", op, errInvalid, fmt.Sprintf(format, args...))
