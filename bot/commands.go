@@ -212,7 +212,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 		if !c.known(ctx, req.Team, whole) {
 			return nil
 		}
-		return usagef(cmd.verb, "I need %s for *%s*: `/customer %s %s %s`", what, esc(whole), cmd.verb, esc(quoteIfSpaced(whole)), example)
+		return usagef(cmd.verb, "I need %s for *%s*: `/customer %s %s %s`", what, whole, cmd.verb, quoteIfSpaced(whole), example)
 	}
 	switch cmd.verb {
 	case "owner":
@@ -220,7 +220,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 			if err := missing("a person", "@alex"); err != nil {
 				return reply{}, err
 			}
-			return reply{}, usagef("owner", "“%s” is not a person: mention them, like @alex.", esc(cmd.arg))
+			return reply{}, usagef("owner", "“%s” is not a person: mention them, like @alex.", cmd.arg)
 		}
 		cur, err := c.store.Customer(ctx, req.Team, cmd.name)
 		if errors.Is(err, smed.ErrNotFound) {
@@ -449,8 +449,7 @@ func (c *Commands) fail(ctx context.Context, req Request, verb string, err error
 		if v == "" {
 			v = verb
 		}
-		r := errorReply(esc(ue.msg))
-		r.parts[0].text = ue.msg // usage messages are ours: they may hold markup
+		r := errorReply(ue.msg) // mrkdwn with its arguments escaped (usagef)
 		r.context(usageFor(v))
 		return r
 	case errors.As(err, &de):

@@ -382,3 +382,22 @@ func TestLimitCountsTextAfterTheResolvedName(t *testing.T) {
 	must(t, h.do("U1", "show Zed"), "I don't know a customer called")
 	must(t, h.do("U1", "note Acme Corp "+text+"y"), "3,001 characters")
 }
+
+// Error replies that quote what the user typed escape it too.
+func TestUsageErrorsEscapeUserText(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	for _, text := range []string{
+		"value Acme &lt;!channel&gt;", "cadence Acme &lt;!channel&gt;", "snooze Acme &lt;!here&gt;",
+		"list &lt;!channel&gt;", "&lt;!channel&gt;", "history Acme page &lt;!channel&gt;", `note "Acme &lt;!channel&gt;`,
+		"owner Acme &lt;!channel&gt;", "help &lt;!channel&gt;",
+	} {
+		js := h.raw("U1", text)
+		for _, bad := range []string{"<!channel>", "<!here>"} {
+			if strings.Contains(js, bad) {
+				t.Errorf("%q: reply holds raw %s:\n%s", text, bad, js)
+			}
+		}
+	}
+}

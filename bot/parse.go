@@ -40,7 +40,15 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
+// usagef builds a usage error. Its message is mrkdwn: the format is ours and
+// may hold markup, while every string argument (user text, error texts that
+// quote it) is escaped here, so no caller can forget to.
 func usagef(verb, format string, args ...any) error {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = esc(s)
+		}
+	}
 	return &usageError{verb: verb, msg: fmt.Sprintf(format, args...)}
 }
 
@@ -82,7 +90,7 @@ func tokenize(s string) ([]token, error) {
 			j := i + size
 			k := strings.IndexFunc(s[j:], func(c rune) bool { return c == closeQ || (closeQ == '”' && c == '"') || (r == '"' && c == '”') })
 			if k < 0 {
-				return nil, usagef("", "The quote that starts at “%s” is never closed.", clip(s[i:], 20))
+				return nil, usagef("", "The quote that starts at “%s” is never closed.", clip(plain(s[i:]), 20))
 			}
 			_, csize := utf8.DecodeRuneInString(s[j+k:])
 			toks = append(toks, token{raw: s[j : j+k], start: i, end: j + k + csize, quoted: true})
@@ -226,7 +234,7 @@ func parse(text string) (command, error) {
 		if verb == "history" && len(args) >= 3 && strings.EqualFold(args[len(args)-2].raw, "page") {
 			n, err := strconv.Atoi(args[len(args)-1].raw)
 			if err != nil || n < 1 {
-				return c, usagef(verb, "%q is not a page number.", args[len(args)-1].raw)
+				return c, usagef(verb, "%q is not a page number.", plain(args[len(args)-1].raw))
 			}
 			c.page = n
 			args = args[:len(args)-2]
