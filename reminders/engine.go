@@ -83,11 +83,16 @@ type Reminder struct {
 
 // Digest is the team's neglected-accounts post.
 type Digest struct {
-	Period   string // the schedule's latest fire at or before now, local time ("2026-11-23T09:00")
-	Items    []Item // overdue accounts with an owner in the workspace, most urgent first
-	Orphaned []Item // accounts whose owner left the workspace or is unset: the overdue ones most
-	// urgent first, then (with an OwnerLister) the departed owners' other accounts by value
-	Overdue     int   // len(Items) + len(Orphaned)
+	Period string // the schedule's latest fire at or before now, local time ("2026-11-23T09:00")
+	Items  []Item // overdue accounts with an owner in the workspace, most urgent first
+	// Orphaned lists the accounts whose owner left the workspace or is unset:
+	// the overdue ones most urgent first, then (with an OwnerLister) the
+	// departed owners' other accounts by value.
+	Orphaned []Item
+	// Overdue counts the overdue accounts: len(Items) plus the overdue head of
+	// Orphaned. The departed owners' accounts that are not overdue, also in
+	// Orphaned, do not count, so this is not len(Items) + len(Orphaned).
+	Overdue     int
 	ValueAtRisk int64 // summed value of all overdue accounts
 	Customers   int   // all the team's customers; 0 when the Store is no Totaler
 	TotalValue  int64 // their summed value
