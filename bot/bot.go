@@ -8,8 +8,10 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -90,15 +92,25 @@ func (b *Bot) Wait(ctx context.Context) error {
 }
 
 // goTracked runs f after the request is answered, on the server-lifetime
-// context, so shutdown waits for it.
+// context (which outlives the request, and is cancelled when shutdown gives
+// up waiting), so shutdown waits for it. A panic in f is logged, not fatal.
 func (b *Bot) goTracked(f func(ctx context.Context)) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(b.base), asyncLimit)
+		defer b.recoverPanic()
+		ctx, cancel := context.WithTimeout(b.base, asyncLimit)
 		defer cancel()
 		f(ctx)
 	}()
+}
+
+// recoverPanic stops a panic in background work from killing the process: one
+// bad request must not take Slack commands away from everybody.
+func (b *Bot) recoverPanic() {
+	if p := recover(); p != nil {
+		b.log.Error("panic in background work", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
 }
 
 // answer runs a command, waiting up to ackWait. When it finishes in time its
@@ -108,9 +120,10 @@ func (b *Bot) answer(req Request, responseURL string) reply {
 	done := make(chan reply, 1)
 	start := time.Now()
 	b.goTracked(func(ctx context.Context) {
-		r := b.cmds.run(ctx, req)
+		r := errorReply(":warning: Something went wrong on my side and nothing was saved. If it keeps happening, tell your Smed admin.")
+		defer func() { done <- r }() // also when run panics: the user gets an answer
+		r = b.cmds.run(ctx, req)
 		b.metrics.observe(r, time.Since(start))
-		done <- r
 	})
 	timer := time.NewTimer(ackWait)
 	defer timer.Stop()

@@ -401,3 +401,21 @@ func TestUsageErrorsEscapeUserText(t *testing.T) {
 		}
 	}
 }
+
+// panicStore fails the worst way.
+type panicStore struct{ smed.Store }
+
+func (panicStore) AddNote(context.Context, string, smed.NoteRequest) (smed.NoteReceipt, error) {
+	panic("boom")
+}
+
+// A panic while running a command answers the user and keeps the process up.
+func TestPanicInCommandIsAnswered(t *testing.T) {
+	t.Parallel()
+	b := New(context.Background(), Config{Commands: NewCommands(CommandsConfig{Store: panicStore{}})})
+	got := b.answer(Request{Team: "T1", User: "U1", Text: "note Acme hi"}, "").plain()
+	must(t, got, "Something went wrong on my side")
+	if err := b.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -57,8 +57,13 @@ func (b *Bot) blockAction(cb slack.InteractionCallback, a *slack.BlockAction) {
 			return
 		}
 		b.goTracked(func(ctx context.Context) {
-			text := fmt.Sprintf("history %q page %d", name, n)
-			r := b.cmds.run(ctx, Request{Team: team, User: user, Text: text})
+			// The name comes from our own button: run the command as
+			// parsed, rather than writing text for the parser to read.
+			req := Request{Team: team, User: user}
+			r, err := b.cmds.history(ctx, req, command{verb: "history", name: name, quoted: true, page: n})
+			if err != nil {
+				r = b.cmds.fail(ctx, req, "history", err)
+			}
 			if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
 				b.log.WarnContext(ctx, "history page update failed", "team_id", team, "err", err)
 			}
@@ -166,8 +171,10 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 	case errors.Is(err, smed.ErrNotFound):
 		return fieldErr(fmt.Sprintf("I can't find %s any more.", meta.Customer))
 	case err != nil:
-		b.log.WarnContext(ctx, "note from modal failed", "team_id", cb.Team.ID, "user_id", cb.User.ID, "err", err)
-		return fieldErr("I couldn't save this just now; your text is still here. Please try Save again in a minute.")
+		// The same words as for /customer note (a write Redis may have
+		// applied must not be saved twice); the text stays in the form.
+		r := b.cmds.fail(ctx, Request{Team: cb.Team.ID, User: cb.User.ID}, "note", err)
+		return fieldErr(r.plain())
 	}
 	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(rc.Customer.Name))
 	b.goTracked(func(ctx context.Context) { b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, meta.Channel, meta.TS, done) })

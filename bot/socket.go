@@ -27,6 +27,7 @@ func (b *Bot) RunSocketMode(ctx context.Context, api *slack.Client) error {
 				b.work.Add(1)
 				go func() {
 					defer b.work.Done()
+					defer b.recoverPanic()
 					b.socketEvent(ctx, client, evt)
 				}()
 			}
