@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -76,7 +75,8 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 		dir = everyoneHere{} // no Slack to ask: dry runs treat every owner as present
 	}
 	a.digestSched, err = reminders.ParseSpec(cfg.Digest.Schedule, cfg.loc)
-	if err != nil {
+	if err != nil { // validate() checked it already; this is belt and braces
+		_ = a.close()
 		return nil, &configError{[]string{"digest.schedule (SMED_DIGEST_SCHEDULE): " + err.Error()}}
 	}
 	a.engine = a.engineWith(dir)
@@ -91,5 +91,3 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 type everyoneHere struct{}
 
 func (everyoneHere) Deleted(context.Context, string) (bool, error) { return false, nil }
-
-var unsafeUser = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

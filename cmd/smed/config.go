@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/viper"
 
 	"github.com/smedhq/smed"
@@ -235,16 +235,22 @@ func (c *config) required(need needs) []string {
 	return p
 }
 
+// checkRedisURL accepts what storage.Open accepts. Messages show the URL with
+// its password hidden.
 func checkRedisURL(s string) error {
+	shown := redactURL(s)
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
+		return fmt.Errorf("%q is not a URL", shown)
 	}
 	switch u.Scheme {
-	case "redis", "rediss", "unix", "memory":
+	case "memory":
+		return nil
+	case "redis", "rediss", "unix":
+		if _, err := redis.ParseURL(s); err != nil {
+			return fmt.Errorf("%q: %s", shown, strings.ReplaceAll(err.Error(), s, shown))
+		}
 		return nil
 	}
-	return fmt.Errorf("%q: use redis://host:port/db, rediss://…, unix:///path or memory://", s)
+	return fmt.Errorf("%q: use redis://host:port/db, rediss://…, unix:///path or memory://", shown)
 }
-
-var errUsage = errors.New("usage")

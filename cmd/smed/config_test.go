@@ -114,3 +114,19 @@ func TestServeNeedsSlackSecrets(t *testing.T) {
 		t.Errorf("needSlack = %v", err)
 	}
 }
+
+func TestRedisURLChecksHideThePassword(t *testing.T) {
+	for _, u := range []string{"redis://u:s3cret@localhost:6379/abc", "ftp://u:s3cret@x"} {
+		_, err := loadConfig("", envOf(map[string]string{"SMED_REDIS_URL": u}), needs{})
+		if err == nil || !strings.Contains(err.Error(), "redis.url") {
+			t.Errorf("%s: err = %v, want a redis.url problem", u, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the password is in the message: %v", err)
+		}
+		if exitCode(err) != exitUsage {
+			t.Errorf("%s: exit %d, want %d", u, exitCode(err), exitUsage)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/reminders"
+	"github.com/smedhq/smed/storage"
 )
 
 // shutdownGrace bounds how long smed run waits for requests and follow-up
@@ -39,6 +40,14 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 	cancel()
 
+	// Everything that can fail on bad settings comes before listening, so a
+	// failure leaves nothing half started.
+	sched, err := reminders.NewScheduler(a.engine, reminders.SchedulerConfig{
+		Team: a.team, RemindSpec: cfg.Reminders.Schedule, DigestChannel: cfg.Digest.Channel}, a.log)
+	if err != nil {
+		return &configError{[]string{err.Error()}}
+	}
+
 	// srvCtx outlives ctx by the grace period so follow-up work can finish.
 	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer srvCancel()
@@ -60,13 +69,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	a.log.Info("smed is running", "addr", ln.Addr().String(), "socket_mode", cfg.Slack.AppToken != "",
-		"team_id", cfg.Slack.TeamID, "redis_memory", cfg.Redis.URL == "memory://", "version", version)
+		"team_id", cfg.Slack.TeamID, "redis_memory", storage.IsMemory(cfg.Redis.URL), "version", version)
 
-	sched, err := reminders.NewScheduler(a.engine, reminders.SchedulerConfig{
-		Team: a.team, RemindSpec: cfg.Reminders.Schedule, DigestChannel: cfg.Digest.Channel}, a.log)
-	if err != nil {
-		return &configError{[]string{err.Error()}}
-	}
 	sched.Start(srvCtx)
 
 	socketErr := make(chan error, 1)

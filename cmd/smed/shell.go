@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"regexp"
@@ -44,19 +45,25 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 	fmt.Fprintln(e.stderr, "To connect Slack: create an app from slack-manifest.yaml, set SMED_SLACK_BOT_TOKEN and SMED_SLACK_APP_TOKEN, then `smed run` (README.md, \"Connect Slack\").")
 
 	interactive := isTerminal(e.stdin)
-	in := bufio.NewScanner(e.stdin)
-	in.Buffer(make([]byte, 64*1024), 1<<20)
+	lines, readErr := readLines(e.stdin)
 	for {
 		if interactive {
 			fmt.Fprint(e.stdout, "smed> ")
 		}
-		if !in.Scan() {
+		var line string
+		var ok bool
+		select {
+		case line, ok = <-lines:
+		case <-ctx.Done(): // Ctrl-C while waiting for input
+			ok = false
+		}
+		if !ok {
 			if interactive {
-				fmt.Fprintln(e.stdout) // end the prompt line at Ctrl-D
+				fmt.Fprintln(e.stdout) // end the prompt line
 			}
 			break
 		}
-		line := strings.TrimSpace(in.Text())
+		line = strings.TrimSpace(line)
 		switch {
 		case line == "" || strings.HasPrefix(line, "#"):
 			continue
@@ -73,10 +80,28 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 			return nil
 		}
 	}
-	if err := in.Err(); err != nil {
-		return fmt.Errorf("reading input: %w", err)
+	if ctx.Err() == nil {
+		if err := <-readErr; err != nil {
+			return fmt.Errorf("reading input: %w", err)
+		}
 	}
 	return nil
+}
+
+// readLines reads r line by line on its own goroutine, so the shell can stop
+// on a signal while a read blocks. The error (nil at EOF) follows the last line.
+func readLines(r io.Reader) (<-chan string, <-chan error) {
+	lines, errc := make(chan string), make(chan error, 1)
+	go func() {
+		defer close(lines)
+		in := bufio.NewScanner(r)
+		in.Buffer(make([]byte, 64*1024), 1<<20)
+		for in.Scan() {
+			lines <- in.Text()
+		}
+		errc <- in.Err()
+	}()
+	return lines, errc
 }
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -112,6 +137,8 @@ func isTerminal(r any) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+var unsafeUser = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 var urlPassword = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
 
