@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,12 +18,11 @@ import (
 
 // Sizes of what the commands show.
 const (
-	cardNotes    = 5
-	historyPage  = 10
-	listMax      = 25
-	findMax      = 20
-	suggestMax   = 3
-	commandLimit = 2500 * time.Millisecond // inside Slack's 3 s, with room for the network
+	cardNotes   = 5
+	historyPage = 10
+	listMax     = 25
+	findMax     = 20
+	suggestMax  = 3
 )
 
 // Digester builds the neglected-accounts digest for /customer neglected.
@@ -237,14 +237,14 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 	case "value":
 		v, err := smed.ParseAmount(cmd.arg)
 		if err != nil {
-			return reply{}, cmpErr(missing("an amount", "120k"), usagef("value", "%s", capitalise(err.Error())+"."))
+			return reply{}, cmp.Or(missing("an amount", "120k"), usagef("value", "%s", capitalise(err.Error())+"."))
 		}
 		ch.Value = &v
 		done = ":moneybag: *%s* is now worth " + smed.FormatAmount(v) + "."
 	case "cadence":
 		d, err := smed.ParseDays(cmd.arg)
 		if err != nil {
-			return reply{}, cmpErr(missing("a cadence", "2w"), usagef("cadence", "%s", capitalise(err.Error())+"."))
+			return reply{}, cmp.Or(missing("a cadence", "2w"), usagef("cadence", "%s", capitalise(err.Error())+"."))
 		}
 		ch.CadenceDays = &d
 		done = fmt.Sprintf(":calendar: *%%s* should hear from us every %s.", days(d))
@@ -257,7 +257,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 		}
 		d, err := smed.ParseDays(cmd.arg)
 		if err != nil {
-			return reply{}, cmpErr(missing("a number of days", "7d"), usagef("snooze", "%s", capitalise(err.Error())+"."))
+			return reply{}, cmp.Or(missing("a number of days", "7d"), usagef("snooze", "%s", capitalise(err.Error())+"."))
 		}
 		until := now.Add(time.Duration(d) * smed.Day)
 		ch.SnoozedUntil = &until
@@ -351,16 +351,6 @@ func (c *Commands) known(ctx context.Context, team, name string) bool {
 	}
 	_, err := c.store.Customer(ctx, team, name)
 	return err == nil
-}
-
-// cmpErr returns the first non-nil error.
-func cmpErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // wholeName is all the words of the longest reading, name and rest together.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,20 +72,13 @@ func (b *Bot) blockAction(cb slack.InteractionCallback, a *slack.BlockAction) {
 	case a.ActionID == actionSnooze:
 		b.goTracked(func(ctx context.Context) { b.snoozeFromReminder(ctx, cb, a.Value) })
 	case a.ActionID == actionLogNote:
-		meta, _ := json.Marshal(logNoteMeta{Customer: a.Value, Channel: cmpOr(cb.Container.ChannelID, cb.Channel.ID), TS: cb.Container.MessageTs})
+		meta, _ := json.Marshal(logNoteMeta{Customer: a.Value, Channel: cmp.Or(cb.Container.ChannelID, cb.Channel.ID), TS: cb.Container.MessageTs})
 		b.goTracked(func(ctx context.Context) {
 			if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, logNoteView(a.Value, string(meta))); err != nil {
 				b.log.WarnContext(ctx, "views.open failed", "team_id", team, "user_id", user, "err", err)
 			}
 		})
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // snoozeUntil is when a "Snooze 7 days" click made at now ends. It is rounded to

@@ -148,6 +148,14 @@ var (
 	anyMarkup  = regexp.MustCompile(`<([@#!]?)([^>|]*)(?:\|([^>]*))?>`)
 )
 
+var terminalMention = regexp.MustCompile(`(^|\s)@([A-Za-z0-9_-]{2,64})\b`)
+
+// FromTerminal makes text typed in a terminal look like what Slack sends for
+// it (with should_escape): &, < and > escaped, and @name as a mention.
+func FromTerminal(s string) string {
+	return terminalMention.ReplaceAllString(esc(s), "$1<@$2>")
+}
+
 // userID reads a user reference: <@U123|bob>, <@U123>, @U123 or U123.
 func userID(raw string) (string, bool) {
 	if m := userMarkup.FindStringSubmatch(raw); m != nil {
@@ -422,7 +430,7 @@ func unknownVerb(typed string) error {
 	best, bestD := "", 3
 	low := strings.ToLower(typed)
 	for _, v := range verbs {
-		if d := editDistance(low, v); d < bestD {
+		if d := names.Distance(low, v, bestD); d < bestD {
 			best, bestD = v, d
 		}
 	}
@@ -431,28 +439,6 @@ func unknownVerb(typed string) error {
 		msg += fmt.Sprintf(" Did you mean `%s`?", best)
 	}
 	return usagef("", "%s", msg)
-}
-
-// editDistance is a plain Levenshtein distance for short command words.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 func clip(s string, n int) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/reminders"
 )
 
 // Action IDs of the buttons Smed puts in messages.
@@ -168,30 +169,13 @@ func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) r
 	return r
 }
 
-// rankForList orders customers most urgent first: overdue ones by value at risk
-// (value, then overdue relative to cadence), then the rest by due time.
+// rankForList orders customers most urgent first: the overdue ones by the
+// neglect rule (reminders.Overdue, as reminders and the digest rank them),
+// then the rest by due time.
 func rankForList(cs []smed.Customer, now time.Time) []smed.Customer {
-	out := slices.Clone(cs)
-	slices.SortStableFunc(out, func(a, b smed.Customer) int {
-		ao, bo := a.OverdueAt(now), b.OverdueAt(now)
-		switch {
-		case ao && !bo:
-			return -1
-		case bo && !ao:
-			return 1
-		case ao && bo:
-			if a.Value != b.Value {
-				return cmp.Compare(b.Value, a.Value)
-			}
-			return cmp.Compare(overdueRatio(b, now), overdueRatio(a, now))
-		}
-		return a.DueAt().Compare(b.DueAt())
-	})
-	return out
-}
-
-func overdueRatio(c smed.Customer, now time.Time) float64 {
-	return float64(now.Sub(c.DueAt())) / float64(max(c.Cadence(), time.Hour))
+	rest := slices.DeleteFunc(slices.Clone(cs), func(c smed.Customer) bool { return c.OverdueAt(now) })
+	slices.SortStableFunc(rest, func(a, b smed.Customer) int { return a.DueAt().Compare(b.DueAt()) })
+	return append(reminders.Overdue(cs, now), rest...)
 }
 
 func listReply(cs []smed.Customer, who, me string, now time.Time) reply {

@@ -59,7 +59,7 @@ func NearMiss(typed string, known []string, max int) []string {
 		case strings.HasPrefix(kk, t):
 			hits = append(hits, hit{k, 0})
 		default:
-			if d := distance(t, kk, limit); d <= limit {
+			if d := Distance(t, kk, limit); d <= limit {
 				hits = append(hits, hit{k, d})
 			}
 		}
@@ -95,10 +95,10 @@ func editBudget(key string) int {
 	}
 }
 
-// distance is the optimal-string-alignment edit distance between a and b (a
+// Distance is the optimal-string-alignment edit distance between a and b (a
 // swap of two neighbours counts as one edit, so "Crop" is one from "Corp"). It
 // stops early and returns limit+1 once the distance must exceed limit.
-func distance(a, b string, limit int) int {
+func Distance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > limit || -d > limit {
 		return limit + 1

@@ -69,7 +69,7 @@ func TestDistance(t *testing.T) {
 	}{
 		{"corp", "crop", 1}, {"abc", "abc", 0}, {"kitten", "sitting", 3}, {"ærø", "aero", 3},
 	} {
-		if got := distance(tt.a, tt.b, 5); got != tt.want {
+		if got := Distance(tt.a, tt.b, 5); got != tt.want {
 			t.Errorf("distance(%q,%q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}

@@ -72,7 +72,7 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 		}
 		line = strings.TrimSpace(strings.TrimPrefix(line, "/customer"))
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		out := a.cmds.RunText(cctx, bot.Request{Team: a.team, User: who, Text: slackEscape(line)})
+		out := a.cmds.RunText(cctx, bot.Request{Team: a.team, User: who, Text: bot.FromTerminal(line)})
 		cancel()
 		fmt.Fprintln(e.stdout, out)
 		fmt.Fprintln(e.stdout)
@@ -102,17 +102,6 @@ func readLines(r io.Reader) (<-chan string, <-chan error) {
 		errc <- in.Err()
 	}()
 	return lines, errc
-}
-
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-var mention = regexp.MustCompile(`(^|\s)@([A-Za-z0-9_-]{2,64})\b`)
-
-// slackEscape makes typed text look like what Slack sends for it: &, < and >
-// escaped, and @name turned into a mention.
-func slackEscape(s string) string {
-	s = slackEscaper.Replace(s)
-	return mention.ReplaceAllString(s, "$1<@$2>")
 }
 
 // shellUser picks the shell's user ID: --user, else $USER, made safe.
