@@ -34,6 +34,15 @@ var (
 // Day is the unit of cadences and snoozes.
 const Day = 24 * time.Hour
 
+// MaxNameRunes bounds a customer name, counted in runes (characters) of its
+// display form: spaces folded, case kept, as names.Display gives it. The Slack
+// edge refuses longer names before asking the store, and the store refuses to
+// create them (ErrInvalid), so both agree on what fits. Runes, not bytes, so
+// that a name in a script with multi-byte letters gets as many characters as
+// one in Latin; the store's index key may be longer (case folding turns "ß"
+// into "ss").
+const MaxNameRunes = 100
+
 // Customer is one account the team looks after.
 type Customer struct {
 	ID            string    // opaque, stable, never user text

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -220,6 +221,55 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		slices.Sort(ns)
 		if diff := cmp.Diff([]string{"Acme Corp", "Café", "Café Noir", "Ærø Fisk"}, ns); diff != "" {
 			t.Errorf("Names (-want +got):\n%s", diff)
+		}
+	})
+
+	// The name limit is smed.MaxNameRunes runes of the display form, as the
+	// Slack edge counts it: not bytes (CJK letters take three) and not the
+	// folded key ("ß" folds to "ss").
+	t.Run("NameLength", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		for _, name := range []string{
+			strings.Repeat("漢", 80),                           // 240 bytes
+			strings.Repeat("ß", smed.MaxNameRunes),            // key: 200 runes
+			strings.Repeat("ß", 50) + strings.Repeat("漢", 50), // 250 bytes, key 150 runes
+		} {
+			r, err := s.AddNote(ctx, team, smed.NoteRequest{
+				Candidates: named(name, "hello"), Author: "U1", At: t0, Create: true, CadenceDays: 30,
+			})
+			if err != nil || !r.Created || r.Customer.Name != name {
+				t.Errorf("note creating a %d-rune name: %+v, %v", utf8.RuneCountInString(name), r, err)
+				continue
+			}
+			// Found again by every path that takes a name.
+			again, err := s.AddNote(ctx, team, smed.NoteRequest{Candidates: words(name + " again"), Author: "U2", At: t0})
+			if err != nil || again.Customer.ID != r.Customer.ID || again.Text != "again" {
+				t.Errorf("second note on the %d-rune name = %+v, %v", utf8.RuneCountInString(name), again, err)
+			}
+			if c, err := s.Update(ctx, team, name, smed.Change{Value: ptr[int64](7)}); err != nil || c.ID != r.Customer.ID {
+				t.Errorf("Update = %+v, %v", c, err)
+			}
+			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: name, Owner: "U1", Value: 7, CadenceDays: 30}, t0); err != nil || got != smed.ImportUnchanged {
+				t.Errorf("Import of the %d-rune name as it is = %v, %v", utf8.RuneCountInString(name), got, err)
+			}
+			imported := "X" + string([]rune(name)[1:]) // a new name of the same length
+			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: imported, CadenceDays: 30}, t0); err != nil || got != smed.ImportCreated {
+				t.Errorf("Import creating %d runes = %v, %v", utf8.RuneCountInString(imported), got, err)
+			}
+		}
+		tooLong := strings.Repeat("ß", smed.MaxNameRunes+1)
+		if _, err := s.AddNote(ctx, team, smed.NoteRequest{
+			Candidates: named(tooLong, "hello"), Author: "U1", At: t0, Create: true, CadenceDays: 30,
+		}); !errors.Is(err, smed.ErrInvalid) {
+			t.Errorf("note creating %d runes: err = %v, want ErrInvalid", smed.MaxNameRunes+1, err)
+		}
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: tooLong, CadenceDays: 30}, t0); !errors.Is(err, smed.ErrInvalid) {
+			t.Errorf("Import of %d runes: err = %v, want ErrInvalid", smed.MaxNameRunes+1, err)
+		}
+		if _, err := s.Customer(ctx, team, tooLong); !errors.Is(err, smed.ErrNotFound) {
+			t.Errorf("Customer(%d runes): err = %v, want ErrNotFound", smed.MaxNameRunes+1, err)
 		}
 	})
 

@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smedhq/smed"
-	"github.com/smedhq/smed/names"
 )
 
 // batch is how many customers one pipeline reads at a time when a method walks
@@ -114,8 +113,8 @@ func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (
 	if err != nil {
 		return smed.Customer{}, invalid(op, "%v", err)
 	}
-	key := names.Key(name)
-	if key == "" || len(key) > maxNameBytes {
+	key, _, ok := nameKey(name)
+	if !ok {
 		return smed.Customer{}, wrap(op, redis.Nil)
 	}
 	args := []any{key}
@@ -250,10 +249,10 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	if err != nil {
 		return 0, invalid(op, "%v", err)
 	}
-	key := names.Key(rec.Name)
+	key, display, ok := nameKey(rec.Name)
 	switch {
-	case key == "" || len(key) > maxNameBytes:
-		return 0, invalid(op, "customer name must be 1 to %d bytes", maxNameBytes)
+	case !ok:
+		return 0, invalid(op, "%s", nameRule)
 	case rec.Value < 0 || rec.Value > smed.MaxValue:
 		// The script compares values as Lua doubles: exact up to MaxValue.
 		return 0, invalid(op, "value must be 0 to %d, got %d", int64(smed.MaxValue), rec.Value)
@@ -265,7 +264,7 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	if err := checkOwner(rec.Owner); err != nil {
 		return 0, invalid(op, "%v", err)
 	}
-	args := []any{key, names.Display(rec.Name), newID(), rec.Owner, rec.Value,
+	args := []any{key, display, newID(), rec.Owner, rec.Value,
 		rec.CadenceDays, toMS(rec.LastContactAt), toMS(at)}
 	for _, f := range rec.Facts {
 		if strings.TrimSpace(f) != "" { // "a |  | b" in a CSV cell is two facts

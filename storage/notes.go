@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,9 +15,18 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
-// maxNameBytes bounds a customer name (its normal form). Longer candidates
-// cannot be customers, so they are not sent to Redis at all.
-const maxNameBytes = 200
+// nameKey returns the name's index key (names.Key) and display form, and
+// whether it can name a customer at all: not empty, and at most
+// smed.MaxNameRunes runes of display form, counted as the Slack edge counts
+// them. Names that fail cannot be customers, so they are not sent to Redis.
+func nameKey(name string) (key, display string, ok bool) {
+	display = names.Display(name)
+	key = names.Key(name)
+	return key, display, key != "" && utf8.RuneCountInString(display) <= smed.MaxNameRunes
+}
+
+// nameRule is how a refused name is explained.
+var nameRule = fmt.Sprintf("customer name must be 1 to %d characters", smed.MaxNameRunes)
 
 // AddNote logs a note on the first known candidate (creating Candidates[0] when
 // req.Create is set and none is known) in one script: one round trip, name
@@ -57,14 +67,14 @@ func (s *Store) write(ctx context.Context, op, team, kind string, cands []smed.C
 	args := []any{kind, clean(author), toMS(at), flag, id, cadence}
 	var sent []int // sent[i] is the index in cands of the i-th triple
 	for i, c := range cands {
-		key := names.Key(c.Name)
-		if key == "" || len(key) > maxNameBytes {
+		key, display, ok := nameKey(c.Name)
+		if !ok {
 			if i == 0 && create {
-				return smed.NoteReceipt{}, invalid(op, "customer name must be 1 to %d bytes", maxNameBytes)
+				return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
 			}
 			continue // cannot name a customer
 		}
-		args = append(args, key, names.Display(c.Name), clean(c.Rest))
+		args = append(args, key, display, clean(c.Rest))
 		sent = append(sent, i)
 	}
 	if len(sent) == 0 {
@@ -136,8 +146,8 @@ func (s *Store) resolve(ctx context.Context, op, team, name string) (keys, strin
 	if err != nil {
 		return keys{}, "", invalid(op, "%v", err)
 	}
-	key := names.Key(name)
-	if key == "" || len(key) > maxNameBytes {
+	key, _, ok := nameKey(name)
+	if !ok {
 		return keys{}, "", wrap(op, redis.Nil)
 	}
 	id, err := s.rdb.HGet(ctx, k.names(), key).Result()
