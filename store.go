@@ -42,6 +42,14 @@ type Change struct {
 	Value        *int64
 	CadenceDays  *int
 	SnoozedUntil *time.Time // a zero time clears the snooze
+
+	// IfOwner, when set, is a precondition: the change applies only if the
+	// customer's current owner equals *IfOwner ("" = nobody). Otherwise Update
+	// writes nothing and returns an error wrapping ErrConflict. The check and
+	// the write are one atomic step, so a caller that read the owner, decided
+	// it may act, and passes that owner here cannot overwrite a handover that
+	// happened in between.
+	IfOwner *string
 }
 
 // ImportRecord creates or updates one customer from a CSV row (or any bulk source).
@@ -112,6 +120,8 @@ type Store interface {
 	// the customer (for NoteCount, the total).
 	History(ctx context.Context, team, name string, offset, limit int) (Customer, []Note, error)
 	// Update applies a partial change to the named customer and returns it.
+	// ErrConflict when ch.IfOwner is set and the owner is not that one;
+	// nothing is written then.
 	Update(ctx context.Context, team, name string, ch Change) (Customer, error)
 	// Names returns the display names of all customers of the team (for
 	// near-miss suggestions), in no particular order.

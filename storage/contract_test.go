@@ -404,6 +404,84 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		}
 	})
 
+	// IfOwner makes a handover conditional on the owner the caller read, in
+	// the same step as the write.
+	t.Run("UpdateIfOwner", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		id := mustNote(t, s, team, named("Acme", "x"), "U1", t0).Customer.ID
+
+		c, err := s.Update(ctx, team, "acme", smed.Change{IfOwner: ptr("U1"), Owner: ptr("U2")})
+		if err != nil || c.Owner != "U2" {
+			t.Fatalf("handover with the right owner: %+v, %v", c, err)
+		}
+		before, err := s.Card(ctx, team, "Acme", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keysBefore := allKeys(t, s)
+		for name, ch := range map[string]smed.Change{
+			"stale owner":         {IfOwner: ptr("U1"), Owner: ptr("U3")},
+			"stale owner, value":  {IfOwner: ptr("U1"), Value: ptr[int64](5), CadenceDays: ptr(3)},
+			"nobody, but owned":   {IfOwner: ptr(""), Owner: ptr("U3")},
+			"stale owner, snooze": {IfOwner: ptr("U3"), SnoozedUntil: ptr(t0.Add(9 * smed.Day))},
+		} {
+			if _, err := s.Update(ctx, team, "Acme", ch); !errors.Is(err, smed.ErrConflict) {
+				t.Errorf("%s: err = %v, want ErrConflict", name, err)
+			}
+		}
+		after, err := s.Card(ctx, team, "Acme", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before, after); diff != "" {
+			t.Errorf("refused updates changed the card (-before +after):\n%s", diff)
+		}
+		if diff := cmp.Diff(keysBefore, allKeys(t, s), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("refused updates changed the keys (-before +after):\n%s", diff)
+		}
+		if got := ids(t, s, "U2"); !slices.Equal(got, []string{id}) || len(ids(t, s, "U3")) != 0 {
+			t.Errorf("owner indexes after refused updates: U2 %q, U3 %q", got, ids(t, s, "U3"))
+		}
+
+		// The precondition holds for other fields too, and for "nobody".
+		if c, err := s.Update(ctx, team, "Acme", smed.Change{IfOwner: ptr("U2"), Owner: ptr("")}); err != nil || c.Owner != "" {
+			t.Fatalf("release with the right owner: %+v, %v", c, err)
+		}
+		if c, err := s.Update(ctx, team, "Acme", smed.Change{IfOwner: ptr(""), Value: ptr[int64](9)}); err != nil || c.Value != 9 {
+			t.Fatalf("value with IfOwner nobody: %+v, %v", c, err)
+		}
+		if _, err := s.Update(ctx, team, "Nobody", smed.Change{IfOwner: ptr("U1"), Owner: ptr("U2")}); !errors.Is(err, smed.ErrNotFound) {
+			t.Errorf("unknown customer with IfOwner: err = %v, want ErrNotFound", err)
+		}
+		if _, err := s.Update(ctx, team, "Acme", smed.Change{IfOwner: ptr("U1 x")}); !errors.Is(err, smed.ErrInvalid) {
+			t.Errorf("IfOwner with a space: err = %v, want ErrInvalid", err)
+		}
+
+		// Racing handovers from the same reading: exactly one wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = s.Update(ctx, team, "Acme", smed.Change{IfOwner: ptr(""), Owner: ptr(fmt.Sprintf("U%d", 10+i))})
+			})
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, smed.ErrConflict):
+				t.Errorf("handover %d: %v", i, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d racing handovers applied, want exactly 1", won)
+		}
+	})
+
 	t.Run("DueIndexMirrorsDueAt", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

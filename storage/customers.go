@@ -106,7 +106,8 @@ func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, with
 	return out, nil
 }
 
-// Update applies a partial change in one script; the due indexes follow.
+// Update applies a partial change in one script, precondition included; the
+// due indexes follow.
 func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (smed.Customer, error) {
 	const op = "update"
 	k, err := s.team(team)
@@ -117,7 +118,13 @@ func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (
 	if !ok {
 		return smed.Customer{}, wrap(op, redis.Nil)
 	}
-	args := []any{key}
+	args := []any{key, "0", ""}
+	if ch.IfOwner != nil {
+		if err := checkOwner(*ch.IfOwner); err != nil {
+			return smed.Customer{}, invalid(op, "precondition: %v", err)
+		}
+		args[1], args[2] = "1", *ch.IfOwner
+	}
 	if ch.Owner != nil {
 		if err := checkOwner(*ch.Owner); err != nil {
 			return smed.Customer{}, invalid(op, "%v", err)
@@ -139,9 +146,16 @@ func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (
 	if ch.SnoozedUntil != nil {
 		args = append(args, "snoozed_until", toMS(*ch.SnoozedUntil))
 	}
-	res, err := updateScript.Run(ctx, s.rdb, []string{k.base}, args...).Slice()
+	reply, err := updateScript.Run(ctx, s.rdb, []string{k.base}, args...).Result()
 	if err != nil {
 		return smed.Customer{}, wrap(op, err)
+	}
+	res, ok := reply.([]any)
+	if !ok {
+		if n, isInt := reply.(int64); isInt && n == 0 && ch.IfOwner != nil {
+			return smed.Customer{}, fmt.Errorf("storage: %s: %w: the owner is no longer %q", op, smed.ErrConflict, *ch.IfOwner)
+		}
+		return smed.Customer{}, fmt.Errorf("storage: %s: unexpected script reply %T", op, reply)
 	}
 	c, err := decodeCustomer(pairs(res))
 	if err != nil {

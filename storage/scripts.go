@@ -134,21 +134,27 @@ if kind == 'note' or created == 1 then reindex(id, c, c.owner or '') end
 return {(idx - 7) / 3 + 1, created, unpack(flat)}
 `)
 
-// updateScript applies a partial change to a known customer.
+// updateScript applies a partial change to a known customer, optionally only
+// while it still has the owner the caller saw (smed.Change.IfOwner): check and
+// write in one step, so a concurrent handover cannot slip in between.
 //
 // KEYS[1]  team key base
 // ARGV[1]  names.Key of the customer
-// ARGV[2…] field/value pairs to set: owner, value, cadence_days, snoozed_until
+// ARGV[2]  "1": apply only if the current owner is ARGV[3]; "0": no condition
+// ARGV[3]  the expected owner ("" = nobody); ignored when ARGV[2] is "0"
+// ARGV[4…] field/value pairs to set: owner, value, cadence_days, snoozed_until
 //
-// Returns false when the customer is unknown (nothing written), else HGETALL
-// of the customer after the change.
+// Returns false when the customer is unknown, 0 when the owner is not the
+// expected one (nothing written in either case), else HGETALL of the customer
+// after the change.
 var updateScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', base .. 'names', ARGV[1])
 if not id then return false end
 local ckey = base .. 'c:' .. id
 local old = redis.call('HGET', ckey, 'owner') or ''
+if ARGV[2] == '1' and old ~= ARGV[3] then return 0 end
 local oldv = tonumber(redis.call('HGET', ckey, 'value')) or 0
-for i = 2, #ARGV, 2 do redis.call('HSET', ckey, ARGV[i], ARGV[i + 1]) end
+for i = 4, #ARGV, 2 do redis.call('HSET', ckey, ARGV[i], ARGV[i + 1]) end
 local c, flat = hgetall(ckey)
 totals(0, (tonumber(c.value) or 0) - oldv)
 reindex(id, c, old)
