@@ -53,13 +53,26 @@ type Change struct {
 }
 
 // ImportRecord creates or updates one customer from a CSV row (or any bulk source).
+//
+// Owner, Value and CadenceDays are nil when the source does not have the field
+// at all (a CSV file without that column): an existing customer keeps what it
+// has, and a new one gets no owner, value 0 and DefaultCadenceDays. So a file
+// of only names and facts adds facts without touching owners or cadences. A
+// set field applies to new and existing customers alike; *Owner == "" means
+// nobody.
 type ImportRecord struct {
-	Name          string
-	Owner         string
-	Value         int64
-	CadenceDays   int
-	LastContactAt time.Time // zero: keep what is there (or never, for a new customer)
-	Facts         []string  // added when not already remembered (exact text)
+	Name        string
+	Owner       *string // Slack user ID or "" (nobody); nil: keep, nobody when new
+	Value       *int64  // nil: keep, 0 when new
+	CadenceDays *int    // nil: keep, DefaultCadenceDays when new
+	// DefaultCadenceDays is the cadence of a new customer when CadenceDays is
+	// nil; it must then be at least 1, since whether the customer is new is
+	// only known inside the store's atomic write. It travels with the record,
+	// not as an Import parameter, because the reader that leaves CadenceDays
+	// nil is the one that knows the default (csvio.Read sets it on every row).
+	DefaultCadenceDays int
+	LastContactAt      time.Time // zero: keep what is there (or never, for a new customer)
+	Facts              []string  // added when not already remembered (exact text)
 }
 
 // ImportOutcome says what Store.Import did with a record, so that a report of
@@ -68,14 +81,14 @@ type ImportOutcome int
 
 const (
 	// ImportUnchanged: the customer existed and the record changed nothing:
-	// owner, value and cadence were as stored, the last contact did not move
-	// (it was not given, or not later than the stored one) and every fact was
-	// already remembered.
+	// the owner, value and cadence it gives (non-nil) were as stored, the
+	// last contact did not move (it was not given, or not later than the
+	// stored one) and every fact was already remembered.
 	ImportUnchanged ImportOutcome = iota
 	// ImportCreated: the customer did not exist and was created.
 	ImportCreated
-	// ImportUpdated: the customer existed and at least one of its fields
-	// changed, its last contact moved, or a new fact was added.
+	// ImportUpdated: the customer existed and at least one field the record
+	// gives changed, its last contact moved, or a new fact was added.
 	ImportUpdated
 )
 
@@ -141,9 +154,12 @@ type Store interface {
 	Find(ctx context.Context, team, query string, limit int) ([]Match, error)
 	// Export returns every customer of the team with its facts, by name.
 	Export(ctx context.Context, team string) ([]Card, error)
-	// Import creates the customer or updates the fields of an existing one,
-	// and says which it did; applying the same record twice changes nothing
-	// the second time, and the second Import reports ImportUnchanged.
+	// Import creates the customer or updates the fields of an existing one
+	// that the record gives (see ImportRecord for nil fields), and says which
+	// it did; applying the same record twice changes nothing the second time,
+	// and the second Import reports ImportUnchanged. ErrInvalid when a field
+	// is out of range, or when CadenceDays is nil and DefaultCadenceDays is
+	// below 1.
 	Import(ctx context.Context, team string, rec ImportRecord, at time.Time) (ImportOutcome, error)
 	// NoteCounts counts the notes logged since, per author.
 	NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error)

@@ -12,6 +12,9 @@
 // cadence_days a whole number of days (empty = the default given to Read);
 // last_contact a date (YYYY-MM-DD, midnight in the given zone) or an RFC 3339
 // time (empty = never, or keep what the store has); facts are separated by " | ".
+// A column the header does not have is left alone: Read leaves that field of
+// the smed.ImportRecord nil, so an existing customer keeps its owner, value or
+// cadence (and a new one gets none, 0, the default).
 // A UTF-8 byte order mark, CRLF line ends and quoted fields holding commas or
 // line breaks are fine. Write produces the same format, so that an export
 // imports again unchanged.
@@ -177,10 +180,10 @@ func (e rowErrors) Unwrap() []error { return e }
 // record checks one row's fields and returns every problem at once, so a
 // row needs one round of fixing, not one per field.
 func record(rec, cols []string, defaultCadence int, loc *time.Location) (smed.ImportRecord, error) {
-	ir := smed.ImportRecord{CadenceDays: defaultCadence}
+	ir := smed.ImportRecord{DefaultCadenceDays: defaultCadence}
 	var errs rowErrors
 	for i, raw := range rec {
-		if err := field(&ir, cols[i], raw, loc); err != nil {
+		if err := field(&ir, cols[i], raw, defaultCadence, loc); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -193,8 +196,10 @@ func record(rec, cols []string, defaultCadence int, loc *time.Location) (smed.Im
 	return ir, errs
 }
 
-// field checks one field and sets it on ir.
-func field(ir *smed.ImportRecord, col, raw string, loc *time.Location) error {
+// field checks one field and sets it on ir. A present owner, value or
+// cadence_days is set even when empty (nobody, 0, the default): only a column
+// the file lacks leaves its field nil.
+func field(ir *smed.ImportRecord, col, raw string, defaultCadence int, loc *time.Location) error {
 	if !utf8.ValidString(raw) {
 		return fmt.Errorf("%s is not valid UTF-8 text", col)
 	}
@@ -212,9 +217,10 @@ func field(ir *smed.ImportRecord, col, raw string, loc *time.Location) error {
 		if s != "" && !slackUser.MatchString(s) {
 			return fmt.Errorf("owner %q is not a Slack user ID (like U0123ABCD)", s)
 		}
-		ir.Owner = s
+		ir.Owner = &s
 	case "value":
 		if s == "" {
+			ir.Value = new(int64)
 			return nil
 		}
 		v, err := smed.ParseAmount(s)
@@ -224,16 +230,17 @@ func field(ir *smed.ImportRecord, col, raw string, loc *time.Location) error {
 			}
 			return fmt.Errorf("value %q: %w", s, err)
 		}
-		ir.Value = v
+		ir.Value = &v
 	case "cadence_days":
 		if s == "" {
+			ir.CadenceDays = &defaultCadence
 			return nil
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > smed.MaxDays {
 			return fmt.Errorf("cadence_days %q is not a whole number of days from 1 to %d", s, smed.MaxDays)
 		}
-		ir.CadenceDays = n
+		ir.CadenceDays = &n
 	case "last_contact":
 		if s == "" {
 			return nil

@@ -20,6 +20,8 @@ var cph = func() *time.Location {
 	return loc
 }()
 
+func ptr[T any](v T) *T { return &v }
+
 func problemLines(ps []LineError) []string {
 	var out []string
 	for _, p := range ps {
@@ -47,12 +49,14 @@ func TestReadGoodAndBadRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Row{
-		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: "U0123ABCD", Value: 120000, CadenceDays: 14,
-			LastContactAt: time.Date(2026, 11, 2, 0, 0, 0, 0, cph), Facts: []string{"prefers calls before 10", "pays in instalments"}}},
-		{Line: 3, Record: smed.ImportRecord{Name: "Beta", CadenceDays: 30}},
-		{Line: 5, Record: smed.ImportRecord{Name: "Delta, Inc", Owner: "W012AB", Value: 1200, CadenceDays: 7,
-			LastContactAt: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC), Facts: []string{"a fact\nover two lines"}}},
-		{Line: 14, Record: smed.ImportRecord{Name: "Kappa", Owner: "U1AB", Value: 1_000_000, CadenceDays: 3650}},
+		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: ptr("U0123ABCD"), Value: ptr[int64](120000), CadenceDays: ptr(14),
+			DefaultCadenceDays: 30, LastContactAt: time.Date(2026, 11, 2, 0, 0, 0, 0, cph),
+			Facts: []string{"prefers calls before 10", "pays in instalments"}}},
+		// Empty cells of present columns: nobody, 0, the default.
+		{Line: 3, Record: smed.ImportRecord{Name: "Beta", Owner: ptr(""), Value: ptr[int64](0), CadenceDays: ptr(30), DefaultCadenceDays: 30}},
+		{Line: 5, Record: smed.ImportRecord{Name: "Delta, Inc", Owner: ptr("W012AB"), Value: ptr[int64](1200), CadenceDays: ptr(7),
+			DefaultCadenceDays: 30, LastContactAt: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC), Facts: []string{"a fact\nover two lines"}}},
+		{Line: 14, Record: smed.ImportRecord{Name: "Kappa", Owner: ptr("U1AB"), Value: ptr[int64](1_000_000), CadenceDays: ptr(3650), DefaultCadenceDays: 30}},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -122,12 +126,17 @@ func TestReadHeaderVariants(t *testing.T) {
 		want     []Row
 		wantErr  string
 	}{
-		{"BOM and CRLF", "\ufeffname,owner\r\nAcme,U1AB\r\n", []Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: "U1AB", CadenceDays: 30}}}, ""},
+		// Columns the header lacks stay nil: the store keeps what it has.
+		{"BOM and CRLF", "\ufeffname,owner\r\nAcme,U1AB\r\n", []Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: ptr("U1AB"), DefaultCadenceDays: 30}}}, ""},
 		{"any case and order, spaces", " Facts , NAME ,Cadence_Days\nx | y,Acme,9\n",
-			[]Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", CadenceDays: 9, Facts: []string{"x", "y"}}}}, ""},
+			[]Row{{Line: 2, Record: smed.ImportRecord{Name: "Acme", CadenceDays: ptr(9), DefaultCadenceDays: 30, Facts: []string{"x", "y"}}}}, ""},
 		{"name only", "name\nAcme\n\nBeta\n", []Row{
-			{Line: 2, Record: smed.ImportRecord{Name: "Acme", CadenceDays: 30}},
-			{Line: 4, Record: smed.ImportRecord{Name: "Beta", CadenceDays: 30}}}, ""},
+			{Line: 2, Record: smed.ImportRecord{Name: "Acme", DefaultCadenceDays: 30}},
+			{Line: 4, Record: smed.ImportRecord{Name: "Beta", DefaultCadenceDays: 30}}}, ""},
+		{"name and facts", "name,facts\nAcme,likes tea\n", []Row{
+			{Line: 2, Record: smed.ImportRecord{Name: "Acme", DefaultCadenceDays: 30, Facts: []string{"likes tea"}}}}, ""},
+		{"empty cells of present columns", "name,owner,value,cadence_days,last_contact\nAcme,,,,\n", []Row{
+			{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: ptr(""), Value: ptr[int64](0), CadenceDays: ptr(30), DefaultCadenceDays: 30}}}, ""},
 		{"unknown columns named", "name,owner,email,Phone\n", nil, `unknown columns "email", "Phone"`},
 		{"no name column", "owner,value\n", nil, "no name column"},
 		{"duplicate column", "name,Name\n", nil, "columns name appear twice"},
@@ -212,7 +221,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	var want []smed.ImportRecord
 	for _, c := range cards {
-		rec := smed.ImportRecord{Name: c.Name, Owner: c.Owner, Value: c.Value, CadenceDays: c.CadenceDays, LastContactAt: c.LastContactAt}
+		rec := smed.ImportRecord{Name: c.Name, Owner: ptr(c.Owner), Value: ptr(c.Value), CadenceDays: ptr(c.CadenceDays),
+			DefaultCadenceDays: 30, LastContactAt: c.LastContactAt}
 		for _, f := range c.Facts {
 			rec.Facts = append(rec.Facts, f.Text)
 		}
@@ -258,7 +268,9 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("rows and problems alongside a header error %v", err)
 		}
 		for _, r := range rows {
-			if r.Record.Name == "" || r.Record.CadenceDays < 1 || r.Record.Value < 0 || r.Line < 2 {
+			rec := r.Record
+			if rec.Name == "" || rec.DefaultCadenceDays < 1 || r.Line < 2 ||
+				rec.CadenceDays != nil && *rec.CadenceDays < 1 || rec.Value != nil && *rec.Value < 0 {
 				t.Fatalf("accepted a bad row: %+v", r)
 			}
 		}

@@ -38,7 +38,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		if _, err := s.Update(ctx, team, "A", smed.Change{Owner: ptr("U3")}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "B", Owner: "U4", CadenceDays: 30}, t0); err != nil {
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "B", Owner: ptr("U4"), CadenceDays: ptr(30)}, t0); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Owners(ctx, team)
@@ -84,13 +84,13 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			t.Fatal(err)
 		}
 		check("value changes")
-		rec := smed.ImportRecord{Name: "B", Owner: "U2", Value: 9000, CadenceDays: 30}
+		rec := smed.ImportRecord{Name: "B", Owner: ptr("U2"), Value: ptr[int64](9000), CadenceDays: ptr(30)}
 		for _, want := range []smed.ImportOutcome{smed.ImportCreated, smed.ImportUnchanged} { // re-import changes nothing
 			if got, err := s.Import(ctx, team, rec, t0); err != nil || got != want {
 				t.Fatalf("Import(B) = %v, %v; want %v", got, err, want)
 			}
 		}
-		rec.Name, rec.Value = "a", 100 // import updating A
+		rec.Name, rec.Value = "a", ptr[int64](100) // import updating A
 		if _, err := s.Import(ctx, team, rec, t0); err != nil {
 			t.Fatal(err)
 		}
@@ -251,11 +251,11 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			if c, err := s.Update(ctx, team, name, smed.Change{Value: ptr[int64](7)}); err != nil || c.ID != r.Customer.ID {
 				t.Errorf("Update = %+v, %v", c, err)
 			}
-			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: name, Owner: "U1", Value: 7, CadenceDays: 30}, t0); err != nil || got != smed.ImportUnchanged {
+			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: name, Owner: ptr("U1"), Value: ptr[int64](7), CadenceDays: ptr(30)}, t0); err != nil || got != smed.ImportUnchanged {
 				t.Errorf("Import of the %d-rune name as it is = %v, %v", utf8.RuneCountInString(name), got, err)
 			}
 			imported := "X" + string([]rune(name)[1:]) // a new name of the same length
-			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: imported, CadenceDays: 30}, t0); err != nil || got != smed.ImportCreated {
+			if got, err := s.Import(ctx, team, smed.ImportRecord{Name: imported, CadenceDays: ptr(30)}, t0); err != nil || got != smed.ImportCreated {
 				t.Errorf("Import creating %d runes = %v, %v", utf8.RuneCountInString(imported), got, err)
 			}
 		}
@@ -265,7 +265,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		}); !errors.Is(err, smed.ErrInvalid) {
 			t.Errorf("note creating %d runes: err = %v, want ErrInvalid", smed.MaxNameRunes+1, err)
 		}
-		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: tooLong, CadenceDays: 30}, t0); !errors.Is(err, smed.ErrInvalid) {
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: tooLong, CadenceDays: ptr(30)}, t0); !errors.Is(err, smed.ErrInvalid) {
 			t.Errorf("Import of %d runes: err = %v, want ErrInvalid", smed.MaxNameRunes+1, err)
 		}
 		if _, err := s.Customer(ctx, team, tooLong); !errors.Is(err, smed.ErrNotFound) {
@@ -339,7 +339,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			"import cad 0": func() error { _, err := s.Import(ctx, team, smed.ImportRecord{Name: "New"}, t0); return err }(),
 			"owner braces": func() error { _, err := s.Customers(ctx, team, "{U1}"); return err }(),
 			"long name": func() error {
-				_, err := s.Import(ctx, team, smed.ImportRecord{Name: strings.Repeat("x", 201), CadenceDays: 1}, t0)
+				_, err := s.Import(ctx, team, smed.ImportRecord{Name: strings.Repeat("x", 201), CadenceDays: ptr(1)}, t0)
 				return err
 			}(),
 			"bad team note": func() error {
@@ -499,7 +499,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			}
 		}
 		// Never contacted: due from creation.
-		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Quiet", Owner: "U1", CadenceDays: 10}, t0); err != nil {
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Quiet", Owner: ptr("U1"), CadenceDays: ptr(10)}, t0); err != nil {
 			t.Fatal(err)
 		}
 		c, _ := s.Customer(ctx, team, "Quiet")
@@ -529,7 +529,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			t.Errorf("old owner index still has score %d", got)
 		}
 		// Import moves the clock when later, and the index follows.
-		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Quiet", Owner: "U9", CadenceDays: 3,
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Quiet", Owner: ptr("U9"), CadenceDays: ptr(3),
 			LastContactAt: t0.Add(40 * smed.Day)}, t0); err != nil {
 			t.Fatal(err)
 		}
@@ -769,11 +769,11 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		ctx := t.Context()
 		mustNote(t, s, team, named("Existing", "hi"), "U1", t0.Add(10*smed.Day))
 		recs := []smed.ImportRecord{
-			{Name: "Fresh Co", Owner: "U2", Value: 5000, CadenceDays: 14, LastContactAt: t0.Add(-3 * smed.Day),
+			{Name: "Fresh Co", Owner: ptr("U2"), Value: ptr[int64](5000), CadenceDays: ptr(14), LastContactAt: t0.Add(-3 * smed.Day),
 				Facts: []string{"pays in instalments", "special shoe"}},
-			{Name: "existing", Owner: "U3", Value: 900, CadenceDays: 60, LastContactAt: t0, // earlier: clock stays
+			{Name: "existing", Owner: ptr("U3"), Value: ptr[int64](900), CadenceDays: ptr(60), LastContactAt: t0, // earlier: clock stays
 				Facts: []string{"one fact"}},
-			{Name: "Never", Owner: "", Value: 1, CadenceDays: 1},
+			{Name: "Never", Owner: ptr(""), Value: ptr[int64](1), CadenceDays: ptr(1)},
 		}
 		at := t0.Add(20 * smed.Day)
 		for i, want := range []smed.ImportOutcome{smed.ImportCreated, smed.ImportUpdated, smed.ImportCreated} {
@@ -843,13 +843,90 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		}
 	})
 
+	// A record without owner, value or cadence (a CSV of names and facts)
+	// leaves them as they are, and the due indexes with them.
+	t.Run("ImportPartialColumns", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		mustNote(t, s, team, named("Acme", "hi"), "U1", t0)
+		until := t0.Add(50 * smed.Day)
+		if _, err := s.Update(ctx, team, "Acme", smed.Change{Value: ptr[int64](120000), CadenceDays: ptr(7), SnoozedUntil: &until}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s.Customer(ctx, team, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n0, v0, err := s.Totals(ctx, team)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := smed.ImportRecord{Name: "acme", DefaultCadenceDays: 30, Facts: []string{"likes tea"}}
+		for _, want := range []smed.ImportOutcome{smed.ImportUpdated, smed.ImportUnchanged} {
+			if got, err := s.Import(ctx, team, rec, t0.Add(smed.Day)); err != nil || got != want {
+				t.Fatalf("Import(name, facts) = %v, %v; want %v", got, err, want)
+			}
+		}
+		card, err := s.Card(ctx, team, "Acme", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(before, card.Customer); diff != "" {
+			t.Errorf("import of name and facts changed the customer (-before +after):\n%s", diff)
+		}
+		if len(card.Facts) != 1 || card.Facts[0].Text != "likes tea" {
+			t.Errorf("facts = %+v, want the imported one", card.Facts)
+		}
+		for _, owner := range []string{"", "U1"} {
+			if got := dueScore(t, s, team, owner, before.ID); got != before.DueAt().UnixMilli() {
+				t.Errorf("due index %q: score %d, want %d", owner, got, before.DueAt().UnixMilli())
+			}
+		}
+		if owners, err := s.Owners(ctx, team); err != nil || !slices.Equal(owners, []string{"U1"}) {
+			t.Errorf("Owners = %q, %v; want [U1]", owners, err)
+		}
+		if n, v, err := s.Totals(ctx, team); err != nil || n != n0 || v != v0 {
+			t.Errorf("Totals = %d, %d, %v; want %d, %d", n, v, err, n0, v0)
+		}
+
+		// One column given changes that field only.
+		if got, err := s.Import(ctx, team, smed.ImportRecord{Name: "Acme", Value: ptr[int64](5), DefaultCadenceDays: 30}, t0); err != nil || got != smed.ImportUpdated {
+			t.Fatalf("Import(name, value) = %v, %v", got, err)
+		}
+		c, _ := s.Customer(ctx, team, "Acme")
+		want := before
+		want.Value = 5
+		if diff := cmp.Diff(want, c); diff != "" {
+			t.Errorf("import of name and value (-want +got):\n%s", diff)
+		}
+
+		// A new customer without those columns: nobody, 0, the default cadence.
+		if got, err := s.Import(ctx, team, smed.ImportRecord{Name: "Fresh", DefaultCadenceDays: 45}, t0); err != nil || got != smed.ImportCreated {
+			t.Fatalf("Import(new, name only) = %v, %v", got, err)
+		}
+		fresh, err := s.Customer(ctx, team, "Fresh")
+		if err != nil || fresh.Owner != "" || fresh.Value != 0 || fresh.CadenceDays != 45 || !fresh.LastContactAt.IsZero() {
+			t.Errorf("new customer from a name only = %+v, %v", fresh, err)
+		}
+		if got := dueScore(t, s, team, "", fresh.ID); got != fresh.DueAt().UnixMilli() {
+			t.Errorf("new customer due score %d, want %d", got, fresh.DueAt().UnixMilli())
+		}
+		// Without a cadence the default is needed, new customer or not.
+		for _, name := range []string{"Acme", "Newer"} {
+			if _, err := s.Import(ctx, team, smed.ImportRecord{Name: name}, t0); !errors.Is(err, smed.ErrInvalid) {
+				t.Errorf("Import(%s) without cadence or default: err = %v, want ErrInvalid", name, err)
+			}
+		}
+	})
+
 	// Import reports a change only when the record changed something, so a
 	// re-import of the same file does not read as updates.
 	t.Run("ImportOutcome", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
 		ctx := t.Context()
-		base := smed.ImportRecord{Owner: "U1", Value: 5000, CadenceDays: 14,
+		base := smed.ImportRecord{Owner: ptr("U1"), Value: ptr[int64](5000), CadenceDays: ptr(14),
 			LastContactAt: t0, Facts: []string{"likes tea"}}
 		for _, tc := range []struct {
 			name   string
@@ -863,14 +940,24 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 			{"same instant in another zone", func(r *smed.ImportRecord) { r.LastContactAt = t0.In(time.FixedZone("X", 3600)) }, smed.ImportUnchanged},
 			{"known facts only", func(r *smed.ImportRecord) { r.Facts = nil }, smed.ImportUnchanged},
 			{"known fact twice", func(r *smed.ImportRecord) { r.Facts = []string{"likes tea", "likes tea"} }, smed.ImportUnchanged},
-			{"owner", func(r *smed.ImportRecord) { r.Owner = "U2" }, smed.ImportUpdated},
-			{"owner cleared", func(r *smed.ImportRecord) { r.Owner = "" }, smed.ImportUpdated},
-			{"value", func(r *smed.ImportRecord) { r.Value = 5001 }, smed.ImportUpdated},
-			{"value zero", func(r *smed.ImportRecord) { r.Value = 0 }, smed.ImportUpdated},
-			{"largest value", func(r *smed.ImportRecord) { r.Value = smed.MaxValue }, smed.ImportUpdated},
-			{"cadence", func(r *smed.ImportRecord) { r.CadenceDays = 15 }, smed.ImportUpdated},
+			{"owner", func(r *smed.ImportRecord) { r.Owner = ptr("U2") }, smed.ImportUpdated},
+			{"owner cleared", func(r *smed.ImportRecord) { r.Owner = ptr("") }, smed.ImportUpdated},
+			{"value", func(r *smed.ImportRecord) { r.Value = ptr[int64](5001) }, smed.ImportUpdated},
+			{"value zero", func(r *smed.ImportRecord) { r.Value = ptr[int64](0) }, smed.ImportUpdated},
+			{"largest value", func(r *smed.ImportRecord) { r.Value = ptr[int64](smed.MaxValue) }, smed.ImportUpdated},
+			{"cadence", func(r *smed.ImportRecord) { r.CadenceDays = ptr(15) }, smed.ImportUpdated},
 			{"later last contact", func(r *smed.ImportRecord) { r.LastContactAt = t0.Add(time.Millisecond) }, smed.ImportUpdated},
 			{"new fact", func(r *smed.ImportRecord) { r.Facts = []string{"likes tea", "hates coffee"} }, smed.ImportUpdated},
+			// A file without a column re-imports as unchanged.
+			{"no owner column", func(r *smed.ImportRecord) { r.Owner = nil }, smed.ImportUnchanged},
+			{"no value column", func(r *smed.ImportRecord) { r.Value = nil }, smed.ImportUnchanged},
+			{"no cadence column", func(r *smed.ImportRecord) { r.CadenceDays, r.DefaultCadenceDays = nil, 30 }, smed.ImportUnchanged},
+			{"name and facts only", func(r *smed.ImportRecord) {
+				*r = smed.ImportRecord{Name: r.Name, DefaultCadenceDays: 30, Facts: r.Facts}
+			}, smed.ImportUnchanged},
+			{"name and value only", func(r *smed.ImportRecord) {
+				*r = smed.ImportRecord{Name: r.Name, Value: ptr[int64](6000), DefaultCadenceDays: 30}
+			}, smed.ImportUpdated},
 		} {
 			rec := base
 			rec.Name = "Co " + tc.name
@@ -904,14 +991,14 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		// Customers written by other paths compare equal too: a note writes
 		// value "0", Update writes the numbers itself.
 		mustNote(t, s, team, named("Noted", "hi"), "U1", t0)
-		noted := smed.ImportRecord{Name: "Noted", Owner: "U1", CadenceDays: 30}
+		noted := smed.ImportRecord{Name: "Noted", Owner: ptr("U1"), Value: ptr[int64](0), CadenceDays: ptr(30)}
 		if got, err := s.Import(ctx, team, noted, t0); err != nil || got != smed.ImportUnchanged {
 			t.Errorf("Import of a noted customer as it is = %v, %v; want %v", got, err, smed.ImportUnchanged)
 		}
 		if _, err := s.Update(ctx, team, "Noted", smed.Change{Value: ptr[int64](120000), CadenceDays: ptr(7)}); err != nil {
 			t.Fatal(err)
 		}
-		noted.Value, noted.CadenceDays = 120000, 7
+		noted.Value, noted.CadenceDays = ptr[int64](120000), ptr(7)
 		if got, err := s.Import(ctx, team, noted, t0); err != nil || got != smed.ImportUnchanged {
 			t.Errorf("Import of an updated customer as it is = %v, %v; want %v", got, err, smed.ImportUnchanged)
 		}
@@ -1051,7 +1138,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		if _, err := s.Update(ctx, team, evil, smed.Change{Owner: ptr("U2")}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Wicked {T0123ABC} Ltd", Owner: "U3", CadenceDays: 5, Facts: []string{"f"}}, t0); err != nil {
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Wicked {T0123ABC} Ltd", Owner: ptr("U3"), CadenceDays: ptr(5), Facts: []string{"f"}}, t0); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := s.Claim(ctx, team, "remind:2025-03-03:U2", time.Minute); err != nil || !ok {

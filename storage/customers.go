@@ -267,19 +267,38 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	switch {
 	case !ok:
 		return 0, invalid(op, "%s", nameRule)
-	case rec.Value < 0 || rec.Value > smed.MaxValue:
-		// The script compares values as Lua doubles: exact up to MaxValue.
-		return 0, invalid(op, "value must be 0 to %d, got %d", int64(smed.MaxValue), rec.Value)
-	case rec.CadenceDays < 1:
-		return 0, invalid(op, "cadence must be at least 1 day, got %d", rec.CadenceDays)
 	case at.IsZero():
 		return 0, invalid(op, "no time given")
 	}
-	if err := checkOwner(rec.Owner); err != nil {
-		return 0, invalid(op, "%v", err)
+	// Absent fields are sent as what a new customer gets, marked "0" in
+	// given so that an existing customer keeps its own (see importScript).
+	owner, value, cadence := "", int64(0), rec.DefaultCadenceDays
+	given := []byte("000")
+	if rec.Owner != nil {
+		if err := checkOwner(*rec.Owner); err != nil {
+			return 0, invalid(op, "%v", err)
+		}
+		owner, given[0] = *rec.Owner, '1'
 	}
-	args := []any{key, display, newID(), rec.Owner, rec.Value,
-		rec.CadenceDays, toMS(rec.LastContactAt), toMS(at)}
+	if rec.Value != nil {
+		if *rec.Value < 0 || *rec.Value > smed.MaxValue {
+			// The script compares values as Lua doubles: exact up to MaxValue.
+			return 0, invalid(op, "value must be 0 to %d, got %d", int64(smed.MaxValue), *rec.Value)
+		}
+		value, given[1] = *rec.Value, '1'
+	}
+	if rec.CadenceDays != nil {
+		cadence, given[2] = *rec.CadenceDays, '1'
+	}
+	switch {
+	case cadence >= 1:
+	case rec.CadenceDays != nil:
+		return 0, invalid(op, "cadence must be at least 1 day, got %d", cadence)
+	default:
+		return 0, invalid(op, "no cadence given and the default cadence %d is not at least 1 day", cadence)
+	}
+	args := []any{key, display, newID(), owner, value, cadence, string(given),
+		toMS(rec.LastContactAt), toMS(at)}
 	for _, f := range rec.Facts {
 		if strings.TrimSpace(f) != "" { // "a |  | b" in a CSV cell is two facts
 			args = append(args, clean(f))

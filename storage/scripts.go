@@ -167,14 +167,20 @@ return flat
 //
 // KEYS[1]  team key base
 // ARGV[1]  names.Key, ARGV[2] display name, ARGV[3] ID for a new customer
-// ARGV[4]  owner, ARGV[5] value, ARGV[6] cadence days
-// ARGV[7]  last contact, unix ms; 0 keeps what is there
-// ARGV[8]  at, unix ms: creation time of a new customer, time of new facts
-// ARGV[9…] facts; each is appended unless a fact with that exact text exists
+// ARGV[4]  owner, ARGV[5] value, ARGV[6] cadence days, as a new customer gets them
+// ARGV[7]  which of ARGV[4..6] the record gives: three characters for owner,
+// value and cadence, "1" given or "0" absent ("011": no owner column). An
+// existing customer takes the given ones and keeps its own for the absent
+// ones; a new customer takes ARGV[4..6] as they are (Go sends the defaults
+// for absent fields: no owner, 0, the default cadence).
+// ARGV[8]  last contact, unix ms; 0 keeps what is there
+// ARGV[9]  at, unix ms: creation time of a new customer, time of new facts
+// ARGV[10…] facts; each is appended unless a fact with that exact text exists
 //
 // Returns 1 when the customer was created; 2 when an existing one changed
-// (owner, value or cadence differed, the last contact moved, or a fact was
-// appended); 0 when nothing changed, in which case nothing was written.
+// (a given owner, value or cadence differed, the last contact moved, or a
+// fact was appended); 0 when nothing changed, in which case nothing was
+// written.
 //
 // The last contact is applied when it is later than the stored one or none is
 // stored. Value and cadence are compared as numbers: both sides are decimal
@@ -183,27 +189,37 @@ return flat
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', base .. 'names', ARGV[1])
 local outcome, old = 0, ''
+local at = ARGV[9]
 if not id then
   id = ARGV[3]
-  local err = create(id, ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6], ARGV[8], ARGV[7])
+  local err = create(id, ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6], at, ARGV[8])
   if err then return err end
   outcome = 1
 else
   local ckey = base .. 'c:' .. id
   local c = hgetall(ckey)
   old = c.owner or ''
-  local oldv = tonumber(c.value) or 0
-  local newv = tonumber(ARGV[5]) or 0
-  if old ~= ARGV[4] or oldv ~= newv or
-      (tonumber(c.cadence_days) or 0) ~= (tonumber(ARGV[6]) or 0) then
+  local given = function(i) return string.sub(ARGV[7], i, i) == '1' end
+  local set = {}
+  if given(1) and old ~= ARGV[4] then
+    set[#set + 1], set[#set + 2] = 'owner', ARGV[4]
+  end
+  local oldv, newv = tonumber(c.value) or 0, tonumber(ARGV[5]) or 0
+  if given(2) and oldv ~= newv then
     totals(0, newv - oldv)
-    redis.call('HSET', ckey, 'owner', ARGV[4], 'value', ARGV[5], 'cadence_days', ARGV[6])
+    set[#set + 1], set[#set + 2] = 'value', ARGV[5]
+  end
+  if given(3) and (tonumber(c.cadence_days) or 0) ~= (tonumber(ARGV[6]) or 0) then
+    set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[6]
+  end
+  if #set > 0 then
+    redis.call('HSET', ckey, unpack(set))
     outcome = 2
   end
   local last = tonumber(c.last_contact_at) or 0
-  local given = tonumber(ARGV[7]) or 0
-  if given ~= 0 and (last == 0 or given > last) then
-    redis.call('HSET', ckey, 'last_contact_at', ARGV[7])
+  local contact = tonumber(ARGV[8]) or 0
+  if contact ~= 0 and (last == 0 or contact > last) then
+    redis.call('HSET', ckey, 'last_contact_at', ARGV[8])
     outcome = 2
   end
 end
@@ -213,9 +229,9 @@ for _, raw in ipairs(redis.call('LRANGE', fkey, 0, -1)) do
   local ok, f = pcall(cjson.decode, raw)
   if ok and type(f) == 'table' and f.text then have[f.text] = true end
 end
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   if not have[ARGV[i]] then
-    redis.call('RPUSH', fkey, entry('', ARGV[8], ARGV[i]))
+    redis.call('RPUSH', fkey, entry('', at, ARGV[i]))
     have[ARGV[i]] = true
     if outcome == 0 then outcome = 2 end
   end

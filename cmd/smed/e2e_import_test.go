@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -60,4 +62,39 @@ func TestE2EImportReport(t *testing.T) {
 		}
 		contains(t, step.what, r.stderr, step.wantErr)
 	}
+}
+
+// A file with only some columns changes only those: importing names and facts
+// keeps every owner, value and cadence, so owners keep their reminders.
+func TestE2EImportPartialColumns(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	if r := h.importCSV("Acme Corp,"+alice+",120k,14,,", "Beta,"+bob+",5000,7,,"); r.code != 0 {
+		t.Fatalf("full import: %v", r)
+	}
+	before := h.mustRun("export").stdout
+
+	path := filepath.Join(t.TempDir(), "facts.csv")
+	data := "name,facts\nAcme Corp,prefers calls before 10\nBeta,\nGamma,new here\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"1 created, 1 updated, 1 unchanged, 0 rows with problems",
+		"0 created, 0 updated, 3 unchanged, 0 rows with problems",
+	} {
+		r := h.smed(nil, "", "import", path)
+		if got := summaryLine(t, r); got != want || r.code != 0 {
+			t.Errorf("import of name,facts: summary %q, want %q\n%v", got, want, r)
+		}
+	}
+	after := h.mustRun("export").stdout
+	for _, line := range []string{
+		"Acme Corp," + alice + ",120000,14,,prefers calls before 10",
+		"Beta," + bob + ",5000,7,,",
+		"Gamma,,0,30,,new here", // new: nobody, 0, the default cadence
+	} {
+		contains(t, "export after name,facts import", after, line)
+	}
+	lacks(t, "export before", before, "Gamma")
 }
