@@ -139,8 +139,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return wrap("ping", s.rdb.Ping(ctx).Err())
 }
 
-// errInvalid marks bad input from the caller (the domain has no sentinel for
-// it; see the report).
+// errInvalid marks bad input from the caller: it is smed.ErrInvalid, so the
+// Slack edge can tell refused input from a failure of the store.
 var errInvalid = smed.ErrInvalid
 
 func invalid(op, format string, args ...any) error {
