@@ -233,6 +233,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 			return reply{}, &deniedError{fmt.Sprintf("*%s* belongs to <@%s>. Only they or an admin can hand it over.", esc(cur.Name), cur.Owner)}
 		}
 		ch.Owner = &cmd.arg
+		ch.IfOwner = &cur.Owner // a handover since the check above is not overwritten
 		done = fmt.Sprintf(":handshake: *%%s* now belongs to <@%s>.", cmd.arg)
 	case "value":
 		v, err := smed.ParseAmount(cmd.arg)
@@ -448,6 +449,11 @@ func (c *Commands) fail(ctx context.Context, req Request, verb string, err error
 		c.log.WarnContext(ctx, "store did not confirm a write", "verb", verb, "team_id", req.Team, "user_id", req.User, "err", err)
 		return errorReply(":warning: Smed's database did not answer in time, so I can't tell whether this was saved. " +
 			"Please check with `/customer show` in a minute before you try again.")
+	case errors.Is(err, smed.ErrConflict):
+		return errorReply(":warning: Someone changed that customer just now, so nothing was saved. Check with `/customer show` and try again.")
+	case errors.Is(err, smed.ErrInvalid):
+		c.log.WarnContext(ctx, "store refused input", "verb", verb, "team_id", req.Team, "user_id", req.User, "err", err)
+		return errorReply(":warning: I can't store that as it is, so nothing was saved. Check the command with `/customer help " + verb + "`.")
 	case errors.Is(err, smed.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		c.log.WarnContext(ctx, "store unavailable", "verb", verb, "team_id", req.Team, "user_id", req.User, "err", err)
 		return errorReply(":warning: I can't reach Smed's database right now, so nothing was saved. Please try again in a minute.")

@@ -419,3 +419,42 @@ func TestPanicInCommandIsAnswered(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// conflictStore is a store where someone else always changed the customer first.
+type conflictStore struct{ smed.Store }
+
+func (conflictStore) Update(context.Context, string, string, smed.Change) (smed.Customer, error) {
+	return smed.Customer{}, fmt.Errorf("storage: update: %w", smed.ErrConflict)
+}
+
+func TestHandoverRaceIsExplained(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	h.cmds.store = conflictStore{h.cmds.store}
+	got := h.do("U1", "owner Acme <@U2>")
+	must(t, got, "Someone changed that customer just now", "nothing was saved")
+}
+
+// The owner check and the handover are one atomic step in the store.
+func TestHandoverChecksTheOwnerItRead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	var seen smed.Change
+	h.cmds.store = spyStore{h.cmds.store, &seen}
+	h.do("U1", "owner Acme <@U2>")
+	if seen.IfOwner == nil || *seen.IfOwner != "U1" {
+		t.Errorf("Update got IfOwner %v, want the owner that was checked (U1)", seen.IfOwner)
+	}
+}
+
+type spyStore struct {
+	smed.Store
+	seen *smed.Change
+}
+
+func (s spyStore) Update(ctx context.Context, team, name string, ch smed.Change) (smed.Customer, error) {
+	*s.seen = ch
+	return s.Store.Update(ctx, team, name, ch)
+}

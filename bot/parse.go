@@ -15,7 +15,6 @@ import (
 // (3,000 characters) when shown; a name must stay readable in a list.
 const (
 	maxTextRunes = 3000
-	maxNameRunes = 100
 	maxNameWords = 8 // longest name tried by the longest-known-prefix rule
 )
 
@@ -344,7 +343,7 @@ func parseNamed(c command, text string, args []token) (command, error) {
 			if err := checkName(c.verb, name); err != nil {
 				return c, err
 			}
-		} else if utf8.RuneCountInString(name) > maxNameRunes {
+		} else if utf8.RuneCountInString(name) > smed.MaxNameRunes {
 			continue
 		}
 		if n := len(c.cands); n > 0 && c.cands[n-1].Name == name {
@@ -396,8 +395,8 @@ func checkName(verb, name string) error {
 	switch n := utf8.RuneCountInString(name); {
 	case names.Key(name) == "":
 		return usagef(verb, "The customer's name is empty.")
-	case n > maxNameRunes:
-		return usagef(verb, "A customer's name can be at most %d characters; that one has %d.", maxNameRunes, n)
+	case n > smed.MaxNameRunes:
+		return usagef(verb, "A customer's name can be at most %d characters; that one has %d.", smed.MaxNameRunes, n)
 	}
 	return nil
 }
