@@ -18,15 +18,16 @@ func (h *e2e) replica() *e2e {
 	return r
 }
 
-// Two replicas whose scheduler fires every second still send each owner one
-// reminder a day.
+// Three replicas whose scheduler fires every second still send each owner one
+// reminder a day (the "same holds with three replicas").
 func TestE2EReplicasSendOnce(t *testing.T) {
 	parallel(t)
 	h := newE2E(t, func(h *e2e) { h.env["SMED_REMINDERS_SCHEDULE"] = "@every 1s" })
 	importOverdue(h)
-	h2 := h.replica()
+	h2, h3 := h.replica(), h.replica()
 	h.start()
 	h2.start()
+	h3.start()
 	want := map[string]int{alice: 1, bob: 1, carol: 1}
 	if !h.slack.WaitFor(15*time.Second, func() bool {
 		got := countDMs(h)
@@ -43,10 +44,11 @@ func TestE2EReplicasSendOnce(t *testing.T) {
 		}
 		return false
 	})
-	wantDMs(t, "two replicas firing every second", h, want)
+	wantDMs(t, "three replicas firing every second", h, want)
 	// Both replicas serve commands from the same Redis.
 	h.say(alice, "note Acme via replica one")
 	contains(t, "replica two shows the note of replica one", h2.say(alice, "show Acme"), "via replica one")
+	contains(t, "replica three too", h3.say(alice, "show Acme"), "via replica one")
 }
 
 // SIGTERM stops smed run cleanly and promptly.
