@@ -46,8 +46,9 @@ type CommandsConfig struct {
 	Store          smed.Store
 	Digest         Digester // nil: /customer neglected answers that no digest is set up
 	Now            func() time.Time
-	DefaultCadence int      // days, for customers created by a note
-	Admins         []string // Slack user IDs allowed to hand over anybody's customer
+	DefaultCadence int            // days, for customers created by a note
+	Location       *time.Location // reminders.timezone: dates are shown in it (nil = UTC)
+	Admins         []string       // Slack user IDs allowed to hand over anybody's customer
 	Log            *slog.Logger
 }
 
@@ -57,6 +58,12 @@ func NewCommands(cfg CommandsConfig) *Commands {
 		admins: map[string]bool{}, log: cfg.Log}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if loc := cfg.Location; loc != nil {
+		// Every date a reply shows is in the team's zone; views take it
+		// from now.Location().
+		clock := c.now
+		c.now = func() time.Time { return clock().In(loc) }
 	}
 	if c.defaultCadence <= 0 {
 		c.defaultCadence = 30
@@ -262,7 +269,7 @@ func (c *Commands) update(ctx context.Context, req Request, cmd command) (reply,
 		}
 		until := now.Add(time.Duration(d) * smed.Day)
 		ch.SnoozedUntil = &until
-		done = fmt.Sprintf(":zzz: No reminders for *%%s* until %s.", until.UTC().Format("Mon 2 Jan 2006"))
+		done = fmt.Sprintf(":zzz: No reminders for *%%s* until %s.", until.Format("Mon 2 Jan 2006"))
 	}
 	cust, err := c.store.Update(ctx, req.Team, cmd.name, ch)
 	if errors.Is(err, smed.ErrNotFound) {

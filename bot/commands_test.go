@@ -458,3 +458,18 @@ func (s spyStore) Update(ctx context.Context, team, name string, ch smed.Change)
 	*s.seen = ch
 	return s.Store.Update(ctx, team, name, ch)
 }
+
+// Dates are shown in the team's zone (reminders.timezone), not UTC.
+func TestDatesInTeamZone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	h.now = time.Date(2026, 11, 23, 0, 25, 0, 0, time.UTC) // Sun 22 Nov 16:25 in LA
+	h.cmds = NewCommands(CommandsConfig{Store: h.cmds.store, Now: func() time.Time { return h.now }, Location: la})
+	h.do("U1", "note Zoned hello")
+	must(t, h.do("U1", "history Zoned"), "22 Nov 2026 16:25")
+	must(t, h.do("U1", "snooze Zoned 1d"), "until Mon 23 Nov 2026")
+}

@@ -95,7 +95,7 @@ func (b *Bot) snoozeFromReminder(ctx context.Context, cb slack.InteractionCallba
 	case err != nil:
 		r = b.cmds.fail(ctx, Request{Team: cb.Team.ID, User: cb.User.ID}, "snooze", err)
 	default:
-		done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(c.Name), until.UTC().Format("Mon 2 Jan"))
+		done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(c.Name), until.Format("Mon 2 Jan"))
 		if b.reminders != nil && cb.Container.ChannelID != "" && cb.Container.MessageTs != "" {
 			b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, cb.Container.ChannelID, cb.Container.MessageTs, done)
 			return
@@ -181,7 +181,8 @@ func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, don
 	if b.reminders == nil || channel == "" || ts == "" {
 		return
 	}
-	r, err := b.reminders.ReminderFor(ctx, team, owner, b.cmds.now())
+	now := b.cmds.now()
+	r, err := b.reminders.ReminderFor(ctx, team, owner, now)
 	if err != nil {
 		b.log.WarnContext(ctx, "reminder refresh failed", "team_id", team, "user_id", owner, "err", err)
 		return
@@ -191,7 +192,7 @@ func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, don
 		rep.section(":white_check_mark: All caught up: none of your customers is waiting to hear from you.")
 		rep.fallback = "All caught up"
 	} else {
-		rep = reminderReply(r)
+		rep = reminderReply(r, now.Location())
 	}
 	rep.context(done)
 	if _, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts,

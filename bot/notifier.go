@@ -25,6 +25,7 @@ import (
 type Notifier struct {
 	api  *slack.Client
 	log  *slog.Logger
+	loc  *time.Location // dates in DMs
 	pace *pacer
 
 	mu    sync.Mutex
@@ -45,15 +46,18 @@ var (
 )
 
 // NewNotifier returns a Notifier over api. interval is the least time between
-// two Web API calls (0 = 20 ms).
-func NewNotifier(api *slack.Client, interval time.Duration, log *slog.Logger) *Notifier {
+// two Web API calls (0 = 20 ms); loc is the zone dates are shown in (nil = UTC).
+func NewNotifier(api *slack.Client, interval time.Duration, loc *time.Location, log *slog.Logger) *Notifier {
 	if interval <= 0 {
 		interval = 20 * time.Millisecond
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{api: api, log: log, pace: &pacer{every: interval},
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Notifier{api: api, log: log, loc: loc, pace: &pacer{every: interval},
 		dms: map[string]string{}, users: map[string]userState{}}
 }
 
@@ -91,8 +95,7 @@ func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Re
 	if err != nil {
 		return err
 	}
-	rep := reminderReply(r)
-	return n.post(ctx, ch, rep)
+	return n.post(ctx, ch, reminderReply(r, n.loc))
 }
 
 // PostDigest posts the digest to channel, in several messages when it does not
@@ -203,7 +206,7 @@ func splitReply(r reply) []reply {
 
 // reminderReply renders one owner's reminder DM: most urgent first, each with
 // days since contact, value, cadence, facts and the latest note, and buttons.
-func reminderReply(r reminders.Reminder) reply {
+func reminderReply(r reminders.Reminder, loc *time.Location) reply {
 	var rep reply
 	total := len(r.Items) + r.More
 	rep.header(fmt.Sprintf("%d of your customers are waiting to hear from you", total))
@@ -213,7 +216,7 @@ func reminderReply(r reminders.Reminder) reply {
 	rep.section(fmt.Sprintf("Most urgent first. *%s* at risk in all.", smed.FormatAmount(r.ValueAtRisk)))
 	for _, it := range r.Items {
 		rep.divider()
-		rep.section(itemText(it, true))
+		rep.section(itemText(it, loc))
 		rep.buttons(
 			button{actionID: actionLogNote, value: it.Card.Name, label: "Log note", style: "primary"},
 			button{actionID: actionSnooze, value: it.Card.Name, label: "Snooze 7 days"},
@@ -227,8 +230,9 @@ func reminderReply(r reminders.Reminder) reply {
 }
 
 // itemText is one overdue customer: name, value, cadence, silence, and, in a
-// reminder, what the owner needs to pick up the thread: facts and latest note.
-func itemText(it reminders.Item, detail bool) string {
+// reminder (loc != nil: the zone its dates are shown in), what the owner needs
+// to pick up the thread: facts and latest note. The digest passes nil.
+func itemText(it reminders.Item, loc *time.Location) string {
 	c := it.Card
 	since := fmt.Sprintf("last contact %d days ago", it.DaysSince)
 	if it.Never {
@@ -236,7 +240,7 @@ func itemText(it reminders.Item, detail bool) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* · %s · every %s · %s", esc(c.Name), smed.FormatAmount(c.Value), days(c.CadenceDays), since)
-	if !detail {
+	if loc == nil {
 		fmt.Fprintf(&b, " · %s", owner(c.Owner))
 		return b.String()
 	}
@@ -245,7 +249,7 @@ func itemText(it reminders.Item, detail bool) string {
 	}
 	if len(c.Notes) > 0 {
 		n := c.Notes[0]
-		b.WriteString(fmt.Sprintf("\n_Latest note (%s, %s):_\n%s", owner(n.Author), n.At.UTC().Format("2 Jan 2006"), quoteBlock(esc(truncate(n.Text, 500)))))
+		b.WriteString(fmt.Sprintf("\n_Latest note (%s, %s):_\n%s", owner(n.Author), n.At.In(loc).Format("2 Jan 2006"), quoteBlock(esc(truncate(n.Text, 500)))))
 	}
 	return safeCut(b.String(), maxSectionText)
 }
@@ -271,7 +275,7 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 	list := func(items []reminders.Item) {
 		var b strings.Builder
 		for i, it := range items {
-			line := fmt.Sprintf("%d. %s\n", i+1, itemText(it, false))
+			line := fmt.Sprintf("%d. %s\n", i+1, itemText(it, nil))
 			if (i > 0 && i%10 == 0) || b.Len()+len(line) > maxSectionText-200 {
 				r.section(strings.TrimRight(b.String(), "\n"))
 				b.Reset()
@@ -291,8 +295,11 @@ func digestReply(d reminders.Digest, _ time.Time) reply {
 	return r
 }
 
-// ReminderText renders a reminder as plain text (smed remind --dry-run).
-func ReminderText(r reminders.Reminder) string { return reminderReply(r).plain() }
+// ReminderText renders a reminder as plain text (smed remind --dry-run), with
+// dates in loc.
+func ReminderText(r reminders.Reminder, loc *time.Location) string {
+	return reminderReply(r, loc).plain()
+}
 
 // DigestText renders a digest as plain text (smed digest --dry-run).
 func DigestText(d reminders.Digest) string { return digestReply(d, time.Time{}).plain() }

@@ -40,7 +40,7 @@ func TestThousandRemindersNoneLost(t *testing.T) {
 		t.Skip("sends 1,000 DMs with real 429 waits")
 	}
 	fake := slacktest.New(t)
-	n := NewNotifier(apiFor(fake), time.Millisecond, nil)
+	n := NewNotifier(apiFor(fake), time.Millisecond, nil, nil)
 	fake.RateLimit("conversations.open", 1)
 	fake.RateLimit("chat.postMessage", 1)
 	ctx := context.Background()
@@ -66,7 +66,7 @@ func TestThousandRemindersNoneLost(t *testing.T) {
 
 func TestReminderDMContent(t *testing.T) {
 	fake := slacktest.New(t)
-	n := NewNotifier(apiFor(fake), 0, nil)
+	n := NewNotifier(apiFor(fake), 0, nil, nil)
 	if err := n.SendReminder(context.Background(), "T1", reminderFor("U1", 12)); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestReminderDMContent(t *testing.T) {
 // A digest larger than one message's 50 blocks is split, every account in it.
 func TestDigestSplitsOverFiftyBlocks(t *testing.T) {
 	fake := slacktest.New(t)
-	n := NewNotifier(apiFor(fake), 0, nil)
+	n := NewNotifier(apiFor(fake), 0, nil, nil)
 	var d reminders.Digest
 	for i := range 700 {
 		d.Items = append(d.Items, reminders.Item{DaysSince: 90, Card: smed.Card{Customer: smed.Customer{

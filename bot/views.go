@@ -92,7 +92,7 @@ func dueLine(c smed.Customer, now time.Time) string {
 	due := c.DueAt()
 	switch {
 	case c.Snoozed(now):
-		return fmt.Sprintf(":zzz: snoozed until %s", c.SnoozedUntil.UTC().Format("Mon 2 Jan"))
+		return fmt.Sprintf(":zzz: snoozed until %s", c.SnoozedUntil.In(now.Location()).Format("Mon 2 Jan"))
 	case c.OverdueAt(now):
 		if n := wholeDays(now.Sub(due)); n >= 1 {
 			return fmt.Sprintf(":red_circle: overdue for %s", plural(n, "day"))
@@ -150,7 +150,7 @@ func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) r
 		return r
 	}
 	for _, n := range notes {
-		r.section(fmt.Sprintf("*%s* · %s · %s\n%s", owner(n.Author), n.At.UTC().Format("2 Jan 2006 15:04"), relDay(n.At, now), quoteBlock(esc(truncate(n.Text, maxTextRunes)))))
+		r.section(fmt.Sprintf("*%s* · %s · %s\n%s", owner(n.Author), n.At.In(now.Location()).Format("2 Jan 2006 15:04"), relDay(n.At, now), quoteBlock(esc(truncate(n.Text, maxTextRunes)))))
 	}
 	r.context(fmt.Sprintf("Page %d of %d · %s, newest first", page, pages, plural(c.NoteCount, "note")))
 	var bs []button

@@ -69,7 +69,7 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
 		slack.OptionRetry(5), // waits out 429 Retry-After
 	)
-	a.notifier = bot.NewNotifier(a.api, 0, log)
+	a.notifier = bot.NewNotifier(a.api, 0, cfg.loc, log)
 	var dir reminders.Directory = a.notifier
 	if cfg.Slack.BotToken == "" {
 		dir = everyoneHere{} // no Slack to ask: dry runs treat every owner as present
@@ -81,7 +81,7 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 	}
 	a.engine = a.engineWith(dir)
 	a.cmds = bot.NewCommands(bot.CommandsConfig{
-		Store: a.store, Digest: a.engine, DefaultCadence: cfg.Customers.DefaultCadenceDays,
+		Store: a.store, Digest: a.engine, DefaultCadence: cfg.Customers.DefaultCadenceDays, Location: cfg.loc,
 		Admins: cfg.Admins, Log: log,
 	})
 	return a, nil

@@ -49,7 +49,7 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 			fmt.Fprintln(e.stdout, "No reminders: nobody has overdue customers.")
 		}
 		for _, r := range rs {
-			fmt.Fprintf(e.stdout, "--- to @%s (%s) ---\n%s\n\n", r.Owner, r.Date, bot.ReminderText(r))
+			fmt.Fprintf(e.stdout, "--- to @%s (%s) ---\n%s\n\n", r.Owner, r.Date, bot.ReminderText(r, a.cfg.loc))
 		}
 		if err != nil {
 			return fmt.Errorf("remind --dry-run: %w", err)
