@@ -473,3 +473,22 @@ func TestDatesInTeamZone(t *testing.T) {
 	must(t, h.do("U1", "history Zoned"), "22 Nov 2026 16:25")
 	must(t, h.do("U1", "snooze Zoned 1d"), "until Mon 23 Nov 2026")
 }
+
+// Every example in the help works on the customer the quick start creates.
+func TestHelpExamplesWork(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Acme Corp" Called Bo about the renewal`)
+	for i := range 11 {
+		h.do("U1", fmt.Sprintf("note Acme Corp n%d", i))
+	}
+	for _, v := range verbs {
+		ex := usages[v][1]
+		ex = ex[strings.Index(ex, "`")+1:]
+		ex = strings.TrimPrefix(ex[:strings.Index(ex, "`")], "/customer ")
+		r := h.cmds.run(context.Background(), Request{Team: h.team, User: "U1", Text: FromTerminal(ex)})
+		if r.failed {
+			t.Errorf("help example %q fails:\n%s", ex, r.plain())
+		}
+	}
+}

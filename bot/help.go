@@ -9,15 +9,15 @@ import (
 var usages = map[string][2]string{
 	"note":      {"`/customer note <customer> <what was said>`", "`/customer note \"Acme Corp\" Called Bo about the renewal; wants a quote by Friday`"},
 	"show":      {"`/customer show <customer>`", "`/customer show acme corp`"},
-	"remember":  {"`/customer remember <customer> <lasting fact>`", "`/customer remember Acme prefers calls before 10`"},
-	"owner":     {"`/customer owner <customer> @someone`", "`/customer owner Acme @alex`"},
-	"value":     {"`/customer value <customer> <amount>`", "`/customer value Acme 120k` (also 120000, 1.2m)"},
-	"cadence":   {"`/customer cadence <customer> <N>d|<N>w`", "`/customer cadence Acme 2w`"},
-	"snooze":    {"`/customer snooze <customer> <N>d`", "`/customer snooze Acme 14d` (`off` ends it)"},
+	"remember":  {"`/customer remember <customer> <lasting fact>`", "`/customer remember Acme Corp prefers calls before 10`"},
+	"owner":     {"`/customer owner <customer> @someone`", "`/customer owner Acme Corp @alex`"},
+	"value":     {"`/customer value <customer> <amount>`", "`/customer value Acme Corp 120k` (also 120000, 1.2m)"},
+	"cadence":   {"`/customer cadence <customer> <N>d|<N>w`", "`/customer cadence Acme Corp 2w`"},
+	"snooze":    {"`/customer snooze <customer> <N>d`", "`/customer snooze Acme Corp 14d` (`off` ends it)"},
 	"list":      {"`/customer list [mine|@someone]`", "`/customer list mine`"},
 	"neglected": {"`/customer neglected`", "`/customer neglected`"},
 	"find":      {"`/customer find <words>`", "`/customer find renewal`"},
-	"history":   {"`/customer history <customer> [page N]`", "`/customer history Acme page 2`"},
+	"history":   {"`/customer history <customer> [page N]`", "`/customer history Acme Corp page 2`"},
 	"stats":     {"`/customer stats`", "`/customer stats`"},
 	"help":      {"`/customer help [command]`", "`/customer help note`"},
 }
@@ -68,7 +68,7 @@ func helpReply(topic string) reply {
 	r.section("*Names:* type them as you like: case, accents and extra spaces do not matter. " +
 		"A name with spaces can be quoted (`\"Acme Corp\"`) or typed plainly once the customer is known. " +
 		"Quote a new name to create it even when it looks like a known one.")
-	r.context("Examples: `/customer note Acme Called Bo about renewal` · `/customer show acme` · `/customer value Acme 1.2m` · `/customer list mine`")
+	r.context("Examples: `/customer note \"Acme Corp\" Called Bo about renewal` · `/customer show acme corp` · `/customer value Acme Corp 1.2m` · `/customer list mine`")
 	r.fallback = "Smed help: /customer note, show, remember, owner, value, cadence, snooze, list, neglected, find, history, stats"
 	return r
 }
