@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/smedhq/smed"
@@ -132,6 +133,7 @@ func (c *Commands) run(ctx context.Context, req Request) reply {
 // when none is known, a near-miss of a known name is not created but asked about.
 func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, error) {
 	nr := smed.NoteRequest{Candidates: fitting(cmd.cands), Author: req.User, At: c.now(), Create: cmd.quoted, CadenceDays: c.defaultCadence}
+	fellBack := false // the name is the first word only, by the fallback rule
 	rc, err := c.store.AddNote(ctx, req.Team, nr)
 	if errors.Is(err, smed.ErrNotFound) {
 		known, nerr := c.store.Names(ctx, req.Team)
@@ -151,6 +153,7 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 		}
 		nr.Candidates, nr.Create = []smed.Candidate{first}, true
 		rc, err = c.store.AddNote(ctx, req.Team, nr)
+		fellBack = true
 	}
 	if err != nil {
 		return reply{}, err
@@ -162,6 +165,9 @@ func (c *Commands) note(ctx context.Context, req Request, cmd command) (reply, e
 		r.context(fmt.Sprintf("Set what they are worth with `/customer value %s 120k` and how often to check in with `/customer cadence %s 2w`.", esc(quoteIfSpaced(rc.Customer.Name)), esc(quoteIfSpaced(rc.Customer.Name))))
 	} else {
 		r.section(fmt.Sprintf(":memo: Noted on *%s*. Next check-in due %s.", name, relDay(rc.Customer.DueAt(), c.now())))
+	}
+	if guess := longerName(rc.Customer.Name, rc.Text); fellBack && guess != "" {
+		r.context(fmt.Sprintf("If the name is longer, quote it next time: `/customer note \"%s\" …`", esc(guess)))
 	}
 	r.context("> " + esc(truncate(rc.Text, 300)))
 	return r.withFallback(fmt.Sprintf("Noted on %s.", name)), nil
@@ -359,6 +365,17 @@ func (c *Commands) known(ctx context.Context, team, name string) bool {
 	}
 	_, err := c.store.Customer(ctx, team, name)
 	return err == nil
+}
+
+// longerName guesses the name a user may have meant when an unquoted new
+// name took only its first word: "Ærø" with a note starting "Fisk …" may be
+// "Ærø Fisk". It returns "" when the note does not start with a capital.
+func longerName(name, text string) string {
+	next, _, _ := strings.Cut(text, " ")
+	if r, _ := utf8.DecodeRuneInString(next); !unicode.IsUpper(r) || strings.ContainsAny(next, "\n.,;:!?") {
+		return ""
+	}
+	return name + " " + next
 }
 
 // wholeName is all the words of the longest reading, name and rest together.

@@ -200,7 +200,7 @@ func TestListFindHistoryStats(t *testing.T) {
 	h.now = h.now.Add(40 * smed.Day) // both overdue
 	h.do("U1", "note Fresh renewal talk")
 	list := h.do("U1", "list")
-	must(t, list, "All accounts", "3, 2 overdue (1,001,000 at risk)")
+	must(t, list, "All accounts", "3 accounts, 2 overdue, 1,001,000 at risk")
 	if strings.Index(list, "Big") > strings.Index(list, "Small") || strings.Index(list, "Small") > strings.Index(list, "Fresh") {
 		t.Errorf("list not ranked by value at risk, then due:\n%s", list)
 	}
@@ -237,7 +237,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 	must(t, h.do("U1", "show Nobody"), "I don't know a customer called Nobody", "note Nobody")
 	must(t, h.do("U1", "remember Nobody likes tea"), "I don't know a customer called")
 	must(t, h.do("U1", "note Bad\xff\xfe bytes"), "not valid text", "saved nothing")
-	must(t, h.do("U1", "list"), "none yet")
+	must(t, h.do("U1", "list"), "No accounts yet")
 }
 
 func TestHelp(t *testing.T) {
@@ -287,7 +287,7 @@ func TestManyCustomersFitSlack(t *testing.T) {
 		h.do("U1", fmt.Sprintf(`note "Customer %03d with a fairly long name to fill the line" hi`, i))
 	}
 	got := h.do("U1", "list")
-	must(t, got, "120, 0 overdue", "and 95 more")
+	must(t, got, "120 accounts, none overdue", "and 95 more")
 }
 
 // Every reply that shows a user-typed name escapes it, in blocks and in the
@@ -491,4 +491,13 @@ func TestHelpExamplesWork(t *testing.T) {
 			t.Errorf("help example %q fails:\n%s", ex, r.plain())
 		}
 	}
+}
+
+func TestUnquotedNewNameHintsAtQuoting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	must(t, h.do("U1", "note Ærø Fisk first catch"), "new customer", `quote it next time: /customer note "Ærø Fisk"`)
+	mustNot(t, h.do("U1", "note Solo called about pricing"), "quote it next time")
+	mustNot(t, h.do("U1", `note "Quoted Co" Fine`), "quote it next time")
+	must(t, h.do("U1", `show "solo" extra`), "quote all of it, or none of it")
 }

@@ -89,7 +89,7 @@ func tokenize(s string) ([]token, error) {
 			j := i + size
 			k := strings.IndexFunc(s[j:], func(c rune) bool { return c == closeQ || (closeQ == '”' && c == '"') || (r == '"' && c == '”') })
 			if k < 0 {
-				return nil, usagef("", "The quote that starts at “%s” is never closed.", clip(plain(s[i:]), 20))
+				return nil, usagef("", "A quote is never closed (it starts at %s). Close it after the name, like `\"Acme Corp\"`.", clip(plain(s[i:]), 30))
 			}
 			_, csize := utf8.DecodeRuneInString(s[j+k:])
 			toks = append(toks, token{raw: s[j : j+k], start: i, end: j + k + csize, quoted: true})
@@ -297,6 +297,9 @@ func parse(text string) (command, error) {
 	case "help":
 		if len(args) > 0 {
 			c.topic = strings.ToLower(args[0].raw)
+			if c.topic == "/customer" && len(args) > 1 { // help /customer note
+				c.topic = strings.ToLower(args[1].raw)
+			}
 		}
 		return c, nil
 	}
@@ -355,7 +358,7 @@ func parseNamed(c command, text string, args []token) (command, error) {
 	// every reading is. Readings that are too long are dropped when the
 	// command runs (see fitting), once the store says which name is known.
 	if len(c.cands) > 0 && utf8.RuneCountInString(c.cands[0].Rest) > maxTextRunes {
-		return c, &tooLongError{verb: c.verb, what: what, n: utf8.RuneCountInString(c.cands[0].Rest),
+		return c, &tooLongError{verb: c.verb, what: what, n: utf8.RuneCountInString(c.cands[0].Rest), atLeast: len(c.cands) > 1,
 			text: strings.TrimSpace(plain(text[args[0].start:]))}
 	}
 	return c, nil
@@ -382,6 +385,11 @@ func joinName(verb, text string, args []token) (string, bool, error) {
 	}
 	var name string
 	quoted := len(args) == 1 && args[0].quoted
+	for _, a := range args {
+		if a.quoted && len(args) > 1 {
+			return "", false, usagef(verb, "`%s` takes one customer name: quote all of it, or none of it.", verb)
+		}
+	}
 	if quoted {
 		name = plain(args[0].raw)
 	} else {
@@ -418,11 +426,21 @@ func checkText(verb, what, raw string) (string, error) {
 type tooLongError struct {
 	verb, what, text string
 	n                int
+	atLeast          bool // n is the shortest reading's length
 }
 
 func (e *tooLongError) Error() string {
 	return fmt.Sprintf("That %s has %s characters; the limit is %s. Nothing was saved: split it into several %ss. Here is your text to copy:",
-		e.what, smed.FormatAmount(int64(e.n)), smed.FormatAmount(maxTextRunes), e.what)
+		e.what, e.count(), smed.FormatAmount(maxTextRunes), e.what)
+}
+
+// count is the length said in the message. When the name was not yet known
+// the exact split is not either: every reading of the text is at least n long.
+func (e *tooLongError) count() string {
+	if e.atLeast {
+		return "at least " + smed.FormatAmount(int64(e.n))
+	}
+	return smed.FormatAmount(int64(e.n))
 }
 
 func unknownVerb(typed string) error {

@@ -145,7 +145,7 @@ func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) r
 		if c.NoteCount == 0 {
 			r.section("No notes yet.")
 		} else {
-			r.section(fmt.Sprintf("There is no page %d; the history has %d.", page, pages))
+			r.section(fmt.Sprintf("There is no page %d: the history has only %s.", page, plural(pages, "page")))
 		}
 		return r
 	}
@@ -189,7 +189,14 @@ func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
 		title = "Accounts of <@" + who + ">"
 	}
 	if len(cs) == 0 {
-		r.section(title + ": none yet. Log a first note with `/customer note <customer> <what was said>`.")
+		switch who {
+		case "":
+			r.section("No accounts yet. Log a first note with `/customer note <customer> <what was said>`.")
+		case me:
+			r.section("You own no accounts. A note on a new customer makes you its owner; `/customer owner` hands one over.")
+		default:
+			r.section(fmt.Sprintf("<@%s> owns no accounts.", who))
+		}
 		return r
 	}
 	ranked := rankForList(cs, now)
@@ -201,7 +208,11 @@ func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
 			atRisk += c.Value
 		}
 	}
-	r.section(fmt.Sprintf("*%s*, most urgent first: %d, %d overdue (%s at risk)", title, len(cs), overdue, smed.FormatAmount(atRisk)))
+	status := "none overdue"
+	if overdue > 0 {
+		status = fmt.Sprintf("%d overdue, %s at risk", overdue, smed.FormatAmount(atRisk))
+	}
+	r.section(fmt.Sprintf("*%s*: %s, %s. Most urgent first:", title, plural(len(cs), "account"), status))
 	var b strings.Builder
 	for i, c := range ranked {
 		if i == listMax {

@@ -118,6 +118,8 @@ func previewEngine(a *app, warn io.Writer) *reminders.Engine {
 	dir := &previewDirectory{warn: warn}
 	if a.cfg.Slack.BotToken != "" {
 		dir.slack = a.notifier
+	} else {
+		fmt.Fprintln(warn, "smed: no slack.bot_token, so the preview cannot ask Slack who has left the workspace; it assumes every owner is still here")
 	}
 	return a.engineWith(dir)
 }

@@ -55,7 +55,7 @@ type commandErr struct{ msg string }
 
 func (e *commandErr) Error() string { return e.msg }
 
-const usageText = `smed: Smed, the Slack relationship assistant.
+const usageText = `Smed, the Slack relationship assistant.
 
 Usage:
   smed [--config PATH] <command> [flags]

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,10 +43,10 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 		}
 		cancel()
 	}
-	fmt.Fprintln(e.stderr, "To connect Slack: create an app from slack-manifest.yaml, set SMED_SLACK_BOT_TOKEN and SMED_SLACK_APP_TOKEN, then `smed run` (README.md, \"Connect Slack\").")
+	fmt.Fprintln(e.stderr, "To connect Slack: create an app from slack-manifest.yaml, set SMED_SLACK_BOT_TOKEN and SMED_SLACK_APP_TOKEN, then run smed run (README.md, \"Connect Slack\").")
 
 	interactive := isTerminal(e.stdin)
-	lines, readErr := readLines(e.stdin)
+	lines, readErr := readLines(e.stdin, interactive)
 	for {
 		if interactive {
 			fmt.Fprint(e.stdout, "smed> ")
@@ -56,6 +57,9 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 		case line, ok = <-lines:
 		case <-ctx.Done(): // Ctrl-C while waiting for input
 			ok = false
+			if storage.IsMemory(a.cfg.Redis.URL) {
+				fmt.Fprint(e.stderr, "\nBye. The in-memory store is gone with this shell.")
+			}
 		}
 		if !ok {
 			if interactive {
@@ -90,16 +94,27 @@ func cmdShell(ctx context.Context, args []string, e *env) error {
 
 // readLines reads r line by line on its own goroutine, so the shell can stop
 // on a signal while a read blocks. The error (nil at EOF) follows the last line.
-func readLines(r io.Reader) (<-chan string, <-chan error) {
+// At a terminal, a line left unfinished by Ctrl-D is dropped, not run: the
+// user was still typing it. Piped input runs its last line either way.
+func readLines(r io.Reader, terminal bool) (<-chan string, <-chan error) {
 	lines, errc := make(chan string), make(chan error, 1)
 	go func() {
 		defer close(lines)
-		in := bufio.NewScanner(r)
-		in.Buffer(make([]byte, 64*1024), 1<<20)
-		for in.Scan() {
-			lines <- in.Text()
+		in := bufio.NewReaderSize(r, 64*1024)
+		for {
+			line, err := in.ReadString('\n')
+			complete := strings.HasSuffix(line, "\n")
+			if line != "" && (complete || !terminal) {
+				lines <- strings.TrimRight(line, "\r\n")
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				errc <- err
+				return
+			}
 		}
-		errc <- in.Err()
 	}()
 	return lines, errc
 }
