@@ -55,24 +55,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		t.Parallel()
 		s := newStore(t)
 		ctx := t.Context()
-		check := func(step string) {
-			t.Helper()
-			n, v, err := s.Totals(ctx, team)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs, err := s.Customers(ctx, team, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want int64
-			for _, c := range cs {
-				want += c.Value
-			}
-			if n != len(cs) || v != want {
-				t.Errorf("after %s: Totals = %d customers, %d value; want %d, %d", step, n, v, len(cs), want)
-			}
-		}
+		check := func(step string) { t.Helper(); totalsMatch(t, s, team, step) }
 		check("nothing")
 		mustNote(t, s, team, named("A", "x"), "U1", t0)
 		mustNote(t, s, team, named("A", "y"), "U1", t0) // a second note adds no customer
@@ -1004,21 +987,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		}
 
 		// The totals follow every kind of outcome.
-		n, v, err := s.Totals(ctx, team)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs, err := s.Customers(ctx, team, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want int64
-		for _, c := range cs {
-			want += c.Value
-		}
-		if n != len(cs) || v != want {
-			t.Errorf("Totals = %d customers, %d value; want %d, %d", n, v, len(cs), want)
-		}
+		totalsMatch(t, s, team, "imports of every outcome")
 	})
 
 	t.Run("NoteCounts", func(t *testing.T) {

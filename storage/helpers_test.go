@@ -107,3 +107,24 @@ func dueScore(tb testing.TB, s *Store, team, owner, id string) int64 {
 	}
 	return int64(f)
 }
+
+// totalsMatch fails unless Totals agrees with a full read of the customers.
+func totalsMatch(tb testing.TB, s *Store, team, step string) {
+	tb.Helper()
+	ctx := context.Background()
+	n, v, err := s.Totals(ctx, team)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cs, err := s.Customers(ctx, team, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var want int64
+	for _, c := range cs {
+		want += c.Value
+	}
+	if n != len(cs) || v != want {
+		tb.Errorf("after %s: Totals = %d customers, %d value; want %d, %d", step, n, v, len(cs), want)
+	}
+}

@@ -88,29 +88,37 @@ func (h *e2e) interact(payload string) (int, string, time.Duration) {
 // compare two clicks exactly (the card shows only the day).
 func (h *e2e) snoozedUntil(name string) string {
 	h.t.Helper()
+	rdb, key := h.rawCustomer(name)
+	v, err := rdb.HGet(context.Background(), key, "snoozed_until").Result()
+	if err != nil {
+		h.t.Fatalf("read snoozed_until of %s: %v", name, err)
+	}
+	return v
+}
+
+// rawCustomer finds a customer's hash key by display name, by the key layout
+// documented in storage/keys.go, for tests that must look under the product's
+// API. The client closes when the test ends.
+func (h *e2e) rawCustomer(name string) (rdb *redis.Client, key string) {
+	h.t.Helper()
 	opt, err := redis.ParseURL(redistest.URL(h.t))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx := context.Background()
+	rdb = redis.NewClient(opt)
+	h.t.Cleanup(func() { rdb.Close() })
 	base := "smed:{" + h.team + "}:"
-	display, err := rdb.HGetAll(ctx, base+"display").Result()
+	display, err := rdb.HGetAll(context.Background(), base+"display").Result()
 	if err != nil {
 		h.t.Fatalf("read %sdisplay: %v", base, err)
 	}
 	for id, n := range display {
 		if n == name {
-			v, err := rdb.HGet(ctx, base+"c:"+id, "snoozed_until").Result()
-			if err != nil {
-				h.t.Fatalf("read snoozed_until of %s: %v", name, err)
-			}
-			return v
+			return rdb, base + "c:" + id
 		}
 	}
 	h.t.Fatalf("no customer %q in %sdisplay (%v)", name, base, display)
-	return ""
+	return nil, ""
 }
 
 // The buttons of a reminder DM: Snooze 7 days and Log note (with its modal).

@@ -9,10 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-
-	"github.com/smedhq/smed/internal/redistest"
 )
 
 // The operator's one-shot commands against the same Redis and fake Slack as
@@ -70,31 +66,16 @@ func TestE2EImportExport(t *testing.T) {
 // customer's latest note.
 func (h *e2e) addOldNote(name, author, text string, days int) {
 	h.t.Helper()
-	opt, err := redis.ParseURL(redistest.URL(h.t))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
+	rdb, key := h.rawCustomer(name)
 	ctx := context.Background()
-	base := "smed:{" + h.team + "}:"
-	display, err := rdb.HGetAll(ctx, base+"display").Result()
-	if err != nil {
+	id := strings.TrimPrefix(key, "smed:{"+h.team+"}:c:")
+	note, _ := json.Marshal(map[string]any{"author": author, "at": time.Now().AddDate(0, 0, -days).UnixMilli(), "text": text})
+	if err := rdb.RPush(ctx, "smed:{"+h.team+"}:notes:"+id, note).Err(); err != nil {
 		h.t.Fatal(err)
 	}
-	for id, n := range display {
-		if n == name {
-			note, _ := json.Marshal(map[string]any{"author": author, "at": time.Now().AddDate(0, 0, -days).UnixMilli(), "text": text})
-			if err := rdb.RPush(ctx, base+"notes:"+id, note).Err(); err != nil {
-				h.t.Fatal(err)
-			}
-			if err := rdb.HIncrBy(ctx, base+"c:"+id, "notes", 1).Err(); err != nil {
-				h.t.Fatal(err)
-			}
-			return
-		}
+	if err := rdb.HIncrBy(ctx, key, "notes", 1).Err(); err != nil {
+		h.t.Fatal(err)
 	}
-	h.t.Fatalf("no customer %q to add a note to", name)
 }
 
 // order fails unless the names appear in text in this order.
