@@ -694,7 +694,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) *Store) {
 		if c.NoteCount != n || len(oldest) != 1 || oldest[0].Text != "note 1" {
 			t.Errorf("after %d notes: count %d, oldest page %+v", n, c.NoteCount, oldest)
 		}
-		k, _ := s.team(team)
+		k, _ := s.team("test", team)
 		if got := s.rdb.LLen(ctx, k.notes(c.ID)).Val(); got != int64(n) {
 			t.Errorf("notes list holds %d, want %d", got, n)
 		}

@@ -110,9 +110,9 @@ func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, with
 // due indexes follow.
 func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (smed.Customer, error) {
 	const op = "update"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return smed.Customer{}, invalid(op, "%v", err)
+		return smed.Customer{}, err
 	}
 	key, _, ok := nameKey(name)
 	if !ok {
@@ -167,9 +167,9 @@ func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (
 // Names returns every display name of the team (one HVALS).
 func (s *Store) Names(ctx context.Context, team string) ([]string, error) {
 	const op = "names"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	ns, err := s.rdb.HVals(ctx, k.display()).Result()
 	return ns, wrap(op, err)
@@ -179,9 +179,9 @@ func (s *Store) Names(ctx context.Context, team string) ([]string, error) {
 // the customers' hashes in pipelines.
 func (s *Store) Customers(ctx context.Context, team, owner string) ([]smed.Customer, error) {
 	const op = "customers"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	if err := checkOwner(owner); err != nil {
 		return nil, invalid(op, "%v", err)
@@ -205,9 +205,9 @@ func (s *Store) Customers(ctx context.Context, team, owner string) ([]smed.Custo
 // pipeline per batch for the hashes, facts and latest note.
 func (s *Store) Overdue(ctx context.Context, team string, now time.Time, owner string) ([]smed.Card, error) {
 	const op = "overdue"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	if err := checkOwner(owner); err != nil {
 		return nil, invalid(op, "%v", err)
@@ -233,9 +233,9 @@ func (s *Store) Overdue(ctx context.Context, team string, now time.Time, owner s
 // It walks the names index: a full read by design.
 func (s *Store) Export(ctx context.Context, team string) ([]smed.Card, error) {
 	const op = "export"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	byKey, err := s.rdb.HGetAll(ctx, k.names()).Result()
 	if err != nil {
@@ -259,9 +259,9 @@ func (s *Store) Export(ctx context.Context, team string) ([]smed.Card, error) {
 // why re-importing changes nothing) and reports which it did.
 func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, at time.Time) (smed.ImportOutcome, error) {
 	const op = "import"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return 0, invalid(op, "%v", err)
+		return 0, err
 	}
 	key, display, ok := nameKey(rec.Name)
 	switch {

@@ -25,9 +25,9 @@ import (
 // limit.
 func (s *Store) Find(ctx context.Context, team, query string, limit int) ([]smed.Match, error) {
 	const op = "find"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	words := strings.Fields(names.Key(query))
 	if len(words) == 0 {
@@ -122,9 +122,9 @@ func (s *Store) Find(ctx context.Context, team, query string, limit int) ([]smed
 // NoteCounts reads the activity index from since on and counts per author.
 func (s *Store) NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error) {
 	const op = "note counts"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	members, err := s.rdb.ZRangeByScore(ctx, k.activity(), &redis.ZRangeBy{
 		Min: strconv.FormatInt(since.UnixMilli(), 10),
@@ -149,9 +149,9 @@ func (s *Store) NoteCounts(ctx context.Context, team string, since time.Time) (m
 // counters the scripts keep (reminders.Totaler: digest coverage without a scan).
 func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
 	const op = "totals"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return 0, 0, invalid(op, "%v", err)
+		return 0, 0, err
 	}
 	vals, err := s.rdb.HMGet(ctx, k.totals(), "customers", "value").Result()
 	if err != nil {
@@ -168,9 +168,9 @@ func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
 // Owners returns the team's owners that have at least one customer, sorted.
 func (s *Store) Owners(ctx context.Context, team string) ([]string, error) {
 	const op = "owners"
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return nil, invalid(op, "%v", err)
+		return nil, err
 	}
 	owners, err := s.rdb.SMembers(ctx, k.owners()).Result()
 	if err != nil {

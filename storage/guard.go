@@ -50,9 +50,9 @@ func (s *Store) Release(ctx context.Context, team, key string) error {
 }
 
 func (s *Store) guardKey(op, team, key string, ttl time.Duration) (string, error) {
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return "", invalid(op, "%v", err)
+		return "", err
 	}
 	if err := checkGuardKey(key); err != nil {
 		return "", invalid(op, "%v", err)

@@ -97,7 +97,7 @@ func allKeys(tb testing.TB, s *Store) []string {
 // dueScore is the customer's score in a due index (-1 when absent).
 func dueScore(tb testing.TB, s *Store, team, owner, id string) int64 {
 	tb.Helper()
-	k, err := s.team(team)
+	k, err := s.team("test", team)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -52,12 +52,13 @@ var (
 )
 
 // keys builds the keys of one team. base is "<prefix>smed:{<team>}:"; scripts
-// get it as KEYS[1] and derive the rest from it the same way.
+// get it as KEYS[1] and derive the rest from it the same way. Store.team
+// refuses an invalid team ID with an error for op that wraps smed.ErrInvalid.
 type keys struct{ base string }
 
-func (s *Store) team(team string) (keys, error) {
+func (s *Store) team(op, team string) (keys, error) {
 	if !teamRE.MatchString(team) {
-		return keys{}, fmt.Errorf("invalid team ID %q (want [A-Za-z0-9_-]{1,64})", team)
+		return keys{}, invalid(op, "invalid team ID %q (want [A-Za-z0-9_-]{1,64})", team)
 	}
 	return keys{base: s.prefix + "smed:{" + team + "}:"}, nil
 }

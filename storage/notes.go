@@ -52,9 +52,9 @@ func (s *Store) Remember(ctx context.Context, team string, cands []smed.Candidat
 // write runs writeScript for a note or a fact.
 func (s *Store) write(ctx context.Context, op, team, kind string, cands []smed.Candidate,
 	author string, at time.Time, create bool, cadence int) (smed.NoteReceipt, error) {
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return smed.NoteReceipt{}, invalid(op, "%v", err)
+		return smed.NoteReceipt{}, err
 	}
 	if at.IsZero() {
 		return smed.NoteReceipt{}, invalid(op, "no time given")
@@ -142,9 +142,9 @@ func (s *Store) History(ctx context.Context, team, name string, offset, limit in
 
 // resolve finds the ID of the customer with that name (one round trip).
 func (s *Store) resolve(ctx context.Context, op, team, name string) (keys, string, error) {
-	k, err := s.team(team)
+	k, err := s.team(op, team)
 	if err != nil {
-		return keys{}, "", invalid(op, "%v", err)
+		return keys{}, "", err
 	}
 	key, _, ok := nameKey(name)
 	if !ok {
