@@ -8,6 +8,7 @@ package smed
 
 import (
 	"errors"
+	"math"
 	"time"
 )
 
@@ -46,14 +47,17 @@ const MaxNameRunes = 100
 // Customer is one account the team looks after.
 type Customer struct {
 	ID            string    // opaque, stable, never user text
-	Name          string    // display name, as first typed
+	Name          string    // display name, as first typed (or as renamed)
 	Owner         string    // Slack user ID of the owner ("" = nobody)
 	Value         int64     // lifetime value or potential, whole currency units
 	CadenceDays   int       // how often the customer should hear from us
+	CadenceSet    bool      // the cadence was set by hand (cadence, import), not the default
 	CreatedAt     time.Time // when Smed first heard of the customer
-	LastContactAt time.Time // last note; zero when never contacted
+	LastContactAt time.Time // last contact (note); zero when never contacted
+	LastContactBy string    // who made the last contact ("" when never, or unknown)
 	SnoozedUntil  time.Time // no reminders before; zero when not snoozed
 	NoteCount     int       // notes logged in total
+	Formerly      string    // the name before the latest rename ("" = never renamed)
 }
 
 // Cadence is CadenceDays as a duration.
@@ -82,18 +86,82 @@ func (c Customer) OverdueAt(now time.Time) bool { return now.After(c.DueAt()) }
 // Snoozed reports whether a snooze is in force at now.
 func (c Customer) Snoozed(now time.Time) bool { return c.SnoozedUntil.After(now) }
 
+// AtRisk is the customer's value when it is overdue at now, else 0: what the
+// team stands to lose by its silence.
+func (c Customer) AtRisk(now time.Time) int64 {
+	if c.OverdueAt(now) {
+		return c.Value
+	}
+	return 0
+}
+
+// ValueAtRisk sums the value of the customers that are overdue at now. The sum
+// saturates at math.MaxInt64: MaxValue bounds one value, not a team's sum.
+func ValueAtRisk(cs []Customer, now time.Time) int64 {
+	var sum int64
+	for _, c := range cs {
+		sum = AddValue(sum, c.AtRisk(now))
+	}
+	return sum
+}
+
+// AddValue adds two non-negative values, saturating at math.MaxInt64.
+func AddValue(sum, v int64) int64 {
+	if v > 0 && sum > math.MaxInt64-v {
+		return math.MaxInt64
+	}
+	return sum + v
+}
+
 // Note is one logged conversation. Notes are never capped or dropped.
 type Note struct {
-	Author string    // Slack user ID
-	At     time.Time // when it was logged
-	Text   string    // as typed (unescaped)
+	Author  string    // Slack user ID of who spoke or wrote it
+	At      time.Time // when it was logged
+	Text    string    // as typed (unescaped)
+	SavedBy string    // who saved it when not the author (message shortcut); ""
+	Link    string    // permalink of the Slack message it came from; ""
 }
 
 // Fact is a lasting piece of knowledge about a customer ("prefers calls before 10").
 type Fact struct {
+	ID     string // stable within the customer (Store.Forget); never user text
 	Author string
 	At     time.Time
 	Text   string
+}
+
+// Revision is one recorded change of a customer: who changed what, when, from
+// what to what. Field is "owner", "value", "cadence", "name" or "merge" (From
+// is the duplicate's name, To the name it was merged into).
+type Revision struct {
+	At       time.Time
+	By       string // Slack user ID; "" for an import
+	Field    string
+	From, To string // as stored: user IDs for owner, whole numbers for value and cadence
+}
+
+// EntryKind says what a timeline entry is.
+type EntryKind string
+
+const (
+	EntryNote     EntryKind = "note"
+	EntryRevision EntryKind = "revision"
+)
+
+// Entry is one item of a customer's timeline (Store.History): a note or a
+// revision, whichever Kind says.
+type Entry struct {
+	Kind     EntryKind
+	Note     Note     // Kind == EntryNote
+	Revision Revision // Kind == EntryRevision
+}
+
+// At is when the entry happened.
+func (e Entry) At() time.Time {
+	if e.Kind == EntryRevision {
+		return e.Revision.At
+	}
+	return e.Note.At
 }
 
 // Card is a customer with what is shown about it: remembered facts (oldest first)

@@ -3,6 +3,7 @@ package smed
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 )
 
@@ -17,30 +18,62 @@ type Candidate struct {
 	Rest string // the text that follows that name
 }
 
-// NoteRequest asks the store to log a note on the customer named by the first
-// candidate that is known.
+// NoteRequest asks the store to log a note (or, for AddFact, remember a fact)
+// on one customer, named either by ID or by what was typed.
+//
+// Exactly one of CustomerID and Candidates is set:
+//   - CustomerID (buttons, modals, events, anything after a first resolution):
+//     the note text is Text. ErrNotFound when no customer has that ID.
+//   - Candidates (what a user typed, longest reading first): the note goes to
+//     the first candidate whose name is known, and its text is that
+//     candidate's Rest. ErrNotFound when none is known and Create is false.
 type NoteRequest struct {
-	Candidates []Candidate // longest first; at least one
-	Author     string      // Slack user ID
-	At         time.Time
+	CustomerID string
+	Text       string // with CustomerID
+
+	Candidates []Candidate // longest first; at least one when CustomerID is ""
+
+	Author string // Slack user ID of who said or wrote it
+	At     time.Time
+
+	// SavedBy is who saved a note written by someone else (the message
+	// shortcut saves a customer's message as a note); "" means the Author.
+	SavedBy string
+	// Link is the permalink of the Slack message the note came from ("").
+	Link string
+
 	// Create, when set and no candidate is known, creates a customer named
-	// Candidates[0].Name owned by Author with CadenceDays, and logs the note on it.
+	// Candidates[0].Name owned by Author with CadenceDays, and logs the note
+	// on it. Ignored by AddFact and with CustomerID.
 	Create      bool
 	CadenceDays int
 }
 
 // NoteReceipt says what a note or fact write did.
 type NoteReceipt struct {
-	Customer Customer // as it is after the write
-	Text     string   // the Rest of the candidate that matched: what was stored
-	Created  bool     // the customer was created by this write
+	// Customer is the customer as it is after the write. The store may fill
+	// only what a reply shows: ID, Name, Owner, Value, CadenceDays,
+	// CreatedAt, LastContactAt, SnoozedUntil, NoteCount.
+	Customer Customer
+	Text     string // what was stored (the matched candidate's Rest, or Text)
+	Created  bool   // the customer was created by this write
+	// Matched is the index in NoteRequest.Candidates of the reading that was
+	// used (0 with CustomerID).
+	Matched int
+}
+
+// NameRef is a customer found by its name: enough to show it and to address
+// it by ID afterwards.
+type NameRef struct {
+	ID   string
+	Name string // display name
 }
 
 // Change is a partial update of a customer: nil fields stay as they are.
 type Change struct {
 	Owner        *string
 	Value        *int64
-	CadenceDays  *int
+	CadenceDays  *int       // sets the cadence by hand (Customer.CadenceSet)
 	SnoozedUntil *time.Time // a zero time clears the snooze
 
 	// IfOwner, when set, is a precondition: the change applies only if the
@@ -50,6 +83,18 @@ type Change struct {
 	// it may act, and passes that owner here cannot overwrite a handover that
 	// happened in between.
 	IfOwner *string
+
+	// By is who makes the change (a Slack user ID, or "" for an import). A
+	// change of owner, value or cadence is recorded in the customer's
+	// history as a Revision by By.
+	By string
+	At time.Time // when; the revision's time
+}
+
+// Updated is a customer before and after an Update, so a reply can say what
+// changed ("due in 30 days anyway: the snooze changes nothing").
+type Updated struct {
+	Before, After Customer
 }
 
 // ImportRecord creates or updates one customer from a CSV row (or any bulk source).
@@ -64,7 +109,7 @@ type ImportRecord struct {
 	Name        string
 	Owner       *string // Slack user ID or "" (nobody); nil: keep, nobody when new
 	Value       *int64  // nil: keep, 0 when new
-	CadenceDays *int    // nil: keep, DefaultCadenceDays when new
+	CadenceDays *int    // nil: keep, DefaultCadenceDays when new; set: CadenceSet
 	// DefaultCadenceDays is the cadence of a new customer when CadenceDays is
 	// nil; it must then be at least 1, since whether the customer is new is
 	// only known inside the store's atomic write. It travels with the record,
@@ -109,39 +154,128 @@ type Match struct {
 	Customer Customer
 	Field    string // "name", "fact" or "note"
 	Text     string // the matching fact or note text ("" for a name hit)
+	Author   string // who wrote the fact or note
 	At       time.Time
 }
 
-// Store keeps customers, notes and facts per Slack team. Every method takes the
-// team ID; an implementation keeps teams apart. Methods return ErrNotFound when
-// the named customer does not exist and wrap ErrUnavailable when the store cannot
-// be reached; nothing is written in either case.
+// FindPage is one page of search results, most recent match first.
+type FindPage struct {
+	Matches []Match
+	// Next is the cursor of the next page ("" when there is none): pass it
+	// back to Find to continue where this page stopped.
+	Next string
+}
+
+// Ranked is one owner's (or the team's) customers for a list: the overdue
+// ones most urgent first (higher value first, then longer overdue relative to
+// the cadence; see reminders.Rank) and then the ones not yet due, soonest first.
+type Ranked struct {
+	Customers []Customer // at most the limit asked for
+	Total     int        // customers in the list, shown or not
+	Overdue   int        // of them overdue at now
+	AtRisk    int64      // summed value of the overdue ones (ValueAtRisk)
+}
+
+// Renamed says what Rename did.
+type Renamed struct {
+	Customer Customer // after; Customer.Formerly is the old name
+}
+
+// Merged says what Merge did: the customer that remains, with everything of
+// the one that is gone.
+type Merged struct {
+	Into     Customer // after the merge
+	Gone     NameRef  // the duplicate, which no longer exists
+	Notes    int      // notes moved
+	Facts    int      // facts moved (a fact already remembered is not doubled)
+	Revision Revision // the merge as recorded in Into's history
+}
+
+// Deleted says what Delete removed.
+type Deleted struct {
+	Customer Customer // as it was
+	Notes    int
+	Facts    int
+}
+
+// Store keeps customers and what the team knows about them, per Slack team.
+// Every method takes the team ID first; an implementation keeps teams apart.
+//
+// Customers are addressed by ID. A name is resolved once, where a use case
+// begins (Resolve, or the candidates of AddNote and AddFact, which resolve in
+// the same round trip as the write); buttons, modals and events carry the ID.
+//
+// Errors: ErrNotFound when the customer does not exist; ErrInvalid for input
+// the store refuses (nothing written); ErrUnavailable when the store cannot be
+// reached (nothing written), together with ErrUnconfirmed when a write was sent
+// but no answer came back, or came back broken after the write committed (it
+// may have happened: the user must check before retrying).
+//
+// Costs: no method reads a structure whose size grows with the whole team on a
+// request path. Names resolve through a name index, near-misses through an
+// edit index, Find through a word index, lists through the due and value
+// indexes; all of them are updated in the same atomic step as the write.
+// Export and the full reads that backup needs stream in batches.
 type Store interface {
 	// AddNote logs a note and moves the customer's clock to req.At (never
-	// backwards) in one atomic step. ErrNotFound when no candidate is known and
-	// req.Create is false.
+	// backwards) in one atomic step; with Candidates and a known name it is
+	// one round trip, name resolution included.
 	AddNote(ctx context.Context, team string, req NoteRequest) (NoteReceipt, error)
-	// Remember adds a lasting fact to the customer named by the first known
-	// candidate (longest first). ErrNotFound when none is known.
-	Remember(ctx context.Context, team string, cands []Candidate, author string, at time.Time) (NoteReceipt, error)
-	// Customer returns the customer with that name (normalised compare).
-	Customer(ctx context.Context, team, name string) (Customer, error)
-	// Card returns the customer with its facts and its latest notes (at most
-	// notes of them, newest first).
-	Card(ctx context.Context, team, name string, notes int) (Card, error)
-	// History returns notes newest first, skipping offset, at most limit, and
-	// the customer (for NoteCount, the total).
-	History(ctx context.Context, team, name string, offset, limit int) (Customer, []Note, error)
-	// Update applies a partial change to the named customer and returns it.
-	// ErrConflict when ch.IfOwner is set and the owner is not that one;
-	// nothing is written then.
-	Update(ctx context.Context, team, name string, ch Change) (Customer, error)
-	// Names returns the display names of all customers of the team (for
-	// near-miss suggestions), in no particular order.
-	Names(ctx context.Context, team string) ([]string, error)
-	// Customers returns the team's customers ordered by due time, earliest
-	// first; owner != "" keeps only that owner's (an index lookup, not a scan).
-	Customers(ctx context.Context, team, owner string) ([]Customer, error)
+	// AddFact remembers a lasting fact (req.Text or the matched candidate's
+	// Rest). It does not move the clock.
+	AddFact(ctx context.Context, team string, req NoteRequest) (NoteReceipt, error)
+
+	// Resolve returns the first of names (longest reading first) that names
+	// a known customer, and its index in names. ErrNotFound when none does.
+	Resolve(ctx context.Context, team string, names []string) (NameRef, int, error)
+	// NearMisses returns the known customers that any of typed is a
+	// near-miss of (names.NearMiss: a prefix of a known name, or a small
+	// edit away from one, also after folding), closest first, at most limit.
+	// It answers from the name and edit indexes, never by reading every name.
+	NearMisses(ctx context.Context, team string, typed []string, limit int) ([]NameRef, error)
+	// Suggest is the type-ahead of modals: known names that start with
+	// typed (after normalising and folding), in name order, then
+	// near-misses of typed, at most limit. An empty typed gives nothing.
+	Suggest(ctx context.Context, team, typed string, limit int) ([]NameRef, error)
+
+	// Customer returns the customer with that ID.
+	Customer(ctx context.Context, team, id string) (Customer, error)
+	// Card returns the customer with its facts (oldest first) and its latest
+	// notes (at most notes of them, newest first).
+	Card(ctx context.Context, team, id string, notes int) (Card, error)
+	// History returns the customer's timeline newest first: notes and
+	// revisions (changes of owner, value, cadence and name, merges),
+	// skipping offset entries and returning at most limit, and how many
+	// entries the timeline has in all.
+	History(ctx context.Context, team, id string, offset, limit int) (Customer, []Entry, int, error)
+
+	// Update applies a partial change and returns the customer before and
+	// after it. ErrConflict when ch.IfOwner is set and the owner is not that
+	// one; nothing is written then. ErrInvalid when a field is out of range
+	// (CheckValue, CheckCadence, CheckUserID).
+	Update(ctx context.Context, team, id string, ch Change) (Updated, error)
+	// Rename gives the customer a new display name; notes, facts and
+	// history stay, and the old name is free for a new customer at once.
+	// ErrConflict when another customer already has that name (nothing
+	// written); renaming to a name that normalises to the current one
+	// (case, spaces) only changes how it is written.
+	Rename(ctx context.Context, team, id, name, by string, at time.Time) (Renamed, error)
+	// Merge folds the customer from into the customer into: notes (by time),
+	// facts (not doubled) and revisions move, into keeps its own owner,
+	// value and cadence, its clock is the later of the two, and from is gone
+	// with its name. ErrInvalid when from == into.
+	Merge(ctx context.Context, team, from, into, by string, at time.Time) (Merged, error)
+	// Delete removes the customer and everything about it from every index.
+	Delete(ctx context.Context, team, id string) (Deleted, error)
+	// Forget removes one remembered fact (Fact.ID) and returns the customer.
+	// ErrNotFound when the customer or that fact does not exist.
+	Forget(ctx context.Context, team, id, factID string) (Customer, error)
+
+	// List returns the owner's customers ("": the team's) as Ranked at now:
+	// the overdue ones most urgent first, then the others by due time, at
+	// most limit. It reads the owner's due and value indexes; its cost grows
+	// with limit (and the size of a tie in value), not with the total.
+	List(ctx context.Context, team, owner string, now time.Time, limit int) (Ranked, error)
 	// Overdue returns the cards of customers whose due time is before now, with
 	// their facts and latest note (Notes has at most one), ordered by due time.
 	// owner != "" keeps only that owner's. It is a range query on a due index:
@@ -149,11 +283,22 @@ type Store interface {
 	Overdue(ctx context.Context, team string, now time.Time, owner string) ([]Card, error)
 	// Owners returns the owners that have at least one customer, sorted.
 	Owners(ctx context.Context, team string) ([]string, error)
-	// Find searches customer names, facts and notes for all of the words
-	// (case-insensitive), at most limit matches.
-	Find(ctx context.Context, team, query string, limit int) ([]Match, error)
-	// Export returns every customer of the team with its facts, by name.
-	Export(ctx context.Context, team string) ([]Card, error)
+	// OwnedBy returns every customer of owner, by name.
+	OwnedBy(ctx context.Context, team, owner string) ([]Customer, error)
+	// Totals returns how many customers the team has and their summed
+	// value, from counters kept by every write (no scan).
+	Totals(ctx context.Context, team string) (customers int, value int64, err error)
+
+	// Find searches customer names, facts and notes for all of the words of
+	// query (normalised: NFC, case-folded; a query word also matches a word
+	// it is a prefix of: "renew" finds "renewal"), most recent first, at
+	// most limit a page; cursor "" is the first page. Its cost grows with
+	// the matches read, not with the notes stored.
+	Find(ctx context.Context, team, query, cursor string, limit int) (FindPage, error)
+	// NoteCounts counts the notes logged since (whole days in UTC: the day
+	// of since counts in full), per author.
+	NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error)
+
 	// Import creates the customer or updates the fields of an existing one
 	// that the record gives (see ImportRecord for nil fields), and says which
 	// it did; applying the same record twice changes nothing the second time,
@@ -161,8 +306,11 @@ type Store interface {
 	// is out of range, or when CadenceDays is nil and DefaultCadenceDays is
 	// below 1.
 	Import(ctx context.Context, team string, rec ImportRecord, at time.Time) (ImportOutcome, error)
-	// NoteCounts counts the notes logged since, per author.
-	NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error)
+	// Export yields every customer of the team with its facts, in name
+	// order, reading in batches: memory stays bounded for any team size. It
+	// stops at the first error, which it yields with a zero Card.
+	Export(ctx context.Context, team string) iter.Seq2[Card, error]
+
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }
