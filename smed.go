@@ -7,8 +7,10 @@
 package smed
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -170,4 +172,33 @@ type Card struct {
 	Customer
 	Facts []Fact
 	Notes []Note
+}
+
+// CompareUrgency orders customers most urgent first, as reminders, the digest,
+// lists and App Home rank them: higher value first (value at risk), then longer
+// overdue relative to the cadence ((now-due)/cadence), then by name and ID so
+// the order is stable from run to run. It returns a negative number when a is
+// more urgent than b.
+func CompareUrgency(a, b Customer, now time.Time) int {
+	if c := cmp.Compare(b.Value, a.Value); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(OverdueRatio(b, now), OverdueRatio(a, now)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// OverdueRatio is how far past due c is at now, in cadences (1.0 = one whole
+// cadence late; negative when not yet due). A float: durations multiplied
+// together would overflow int64.
+func OverdueRatio(c Customer, now time.Time) float64 {
+	cad := c.Cadence()
+	if cad <= 0 {
+		cad = Day // cadences are at least a day; don't divide by zero on bad data
+	}
+	return float64(now.Sub(c.DueAt())) / float64(cad)
 }

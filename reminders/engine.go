@@ -247,7 +247,7 @@ func (e *Engine) ReminderFor(ctx context.Context, team, owner string, now time.T
 func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {
 	r := Reminder{Owner: owner, Date: day}
 	for i, c := range cards {
-		r.ValueAtRisk = addValue(r.ValueAtRisk, c.Value)
+		r.ValueAtRisk = smed.AddValue(r.ValueAtRisk, c.Value)
 		if i < maxListed {
 			r.Items = append(r.Items, newItem(c, now))
 		} else {
@@ -279,7 +279,7 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 	d := Digest{Period: e.period(now), Overdue: len(cards)}
 	gone := map[string]bool{}
 	for _, c := range cards {
-		d.ValueAtRisk = addValue(d.ValueAtRisk, c.Value)
+		d.ValueAtRisk = smed.AddValue(d.ValueAtRisk, c.Value)
 		left, known := gone[c.Owner]
 		if !known && c.Owner != "" {
 			left, err = e.dir.Deleted(ctx, c.Owner)

@@ -1,10 +1,7 @@
 package reminders
 
 import (
-	"cmp"
-	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/smedhq/smed"
@@ -20,7 +17,7 @@ func Overdue(cs []smed.Customer, now time.Time) []smed.Customer {
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, func(a, b smed.Customer) int { return compareUrgency(a, b, now) })
+	slices.SortFunc(out, func(a, b smed.Customer) int { return smed.CompareUrgency(a, b, now) })
 	return out
 }
 
@@ -28,30 +25,7 @@ func Overdue(cs []smed.Customer, now time.Time) []smed.Customer {
 // risk), then longer overdue relative to the cadence ((now-due)/cadence), then
 // by name and ID so the order is stable from run to run.
 func Rank(cards []smed.Card, now time.Time) {
-	slices.SortFunc(cards, func(a, b smed.Card) int { return compareUrgency(a.Customer, b.Customer, now) })
-}
-
-func compareUrgency(a, b smed.Customer, now time.Time) int {
-	if c := cmp.Compare(b.Value, a.Value); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(overdueRatio(b, now), overdueRatio(a, now)); c != 0 {
-		return c
-	}
-	if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-		return c
-	}
-	return strings.Compare(a.ID, b.ID)
-}
-
-// overdueRatio is how far past due c is, in cadences (1.0 = one whole cadence
-// late). A float: durations multiplied together would overflow int64.
-func overdueRatio(c smed.Customer, now time.Time) float64 {
-	cad := c.Cadence()
-	if cad <= 0 {
-		cad = smed.Day // cadences are at least a day; don't divide by zero on bad data
-	}
-	return float64(now.Sub(c.DueAt())) / float64(cad)
+	slices.SortFunc(cards, func(a, b smed.Card) int { return smed.CompareUrgency(a.Customer, b.Customer, now) })
 }
 
 // Item is one overdue customer as reminders and digests show it.
@@ -82,15 +56,6 @@ func wholeDays(d time.Duration) int {
 		return 0
 	}
 	return int(d / smed.Day)
-}
-
-// addValue sums customer values, saturating: smed.MaxValue bounds one value,
-// not a team's sum of thousands of them.
-func addValue(sum, v int64) int64 {
-	if v > 0 && sum > math.MaxInt64-v {
-		return math.MaxInt64
-	}
-	return sum + v
 }
 
 // dayKey is the local calendar day of now in loc, the period of reminder DMs.
