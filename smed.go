@@ -46,6 +46,11 @@ const Day = 24 * time.Hour
 // into "ss").
 const MaxNameRunes = 100
 
+// MaxTextRunes bounds a note or fact, in runes: what one Slack section block
+// can show (3,000 characters). Longer text is refused, and shown back so the
+// user loses nothing they typed.
+const MaxTextRunes = 3000
+
 // Customer is one account the team looks after.
 type Customer struct {
 	ID            string    // opaque, stable, never user text
@@ -71,15 +76,22 @@ func (c Customer) Cadence() time.Duration { return time.Duration(c.CadenceDays) 
 // storage mirrors this rule in Lua to keep its due index; its contract tests
 // compare the two.
 func (c Customer) DueAt() time.Time {
-	from := c.LastContactAt
-	if from.IsZero() {
-		from = c.CreatedAt
-	}
-	due := from.Add(c.Cadence())
+	due := c.ContactDue()
 	if c.SnoozedUntil.After(due) {
 		due = c.SnoozedUntil
 	}
 	return due
+}
+
+// ContactDue is when the cadence says the customer should next hear from us,
+// snooze aside: last contact (or creation) plus the cadence. Cards show it
+// beside a snooze, so nobody forgets how long a snoozed customer has waited.
+func (c Customer) ContactDue() time.Time {
+	from := c.LastContactAt
+	if from.IsZero() {
+		from = c.CreatedAt
+	}
+	return from.Add(c.Cadence())
 }
 
 // OverdueAt reports whether the customer is overdue at now (now > due).
@@ -105,6 +117,21 @@ func ValueAtRisk(cs []Customer, now time.Time) int64 {
 		sum = AddValue(sum, c.AtRisk(now))
 	}
 	return sum
+}
+
+// Coverage is the share of customers, and of their value, that are not
+// overdue; ok is false when there are no customers. A team whose customers are
+// worth nothing yet has all its value covered.
+func Coverage(customers, overdue int, value, atRisk int64) (share, valueShare float64, ok bool) {
+	if customers <= 0 {
+		return 0, 0, false
+	}
+	share = 1 - float64(overdue)/float64(customers)
+	valueShare = 1
+	if value > 0 {
+		valueShare = 1 - float64(atRisk)/float64(value)
+	}
+	return max(share, 0), max(valueShare, 0), true
 }
 
 // AddValue adds two non-negative values, saturating at math.MaxInt64.

@@ -1,9 +1,16 @@
-// Package bot is Smed's Slack edge: request verification, the /customer command
-// (parsing, running, rendering Block Kit), interactions, Socket Mode, and the
-// notifier that sends reminders and digests through the Web API.
+// Package bot is Smed's Slack edge: request verification, one dispatcher for
+// both transports (HTTP and Socket Mode) with routers for commands,
+// interactions and events, the /customer verb registry and parser, Block Kit
+// rendering, and the notifier that sends reminders and digests through the
+// Web API. It parses, renders and transports; every decision is a use case in
+// package app.
 //
-// It is the only package that imports slack-go. It must not import storage: it
-// talks to the store through smed.Store, and to the scheduler through reminders.
+// It is the only package that imports slack-go. It must not import storage:
+// it reaches the store only through app (and smed.Guard for event dedupe).
+//
+// To find a behaviour: a verb in registry.go / verbs.go → an app.Service
+// method → a smed.Store method. Buttons and modals: interactions.go routes by
+// action ID and callback ID; events: events.go routes by type.
 package bot
 
 import (
@@ -12,12 +19,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/reminders"
 )
 
@@ -28,22 +36,27 @@ const ackWait = 2 * time.Second
 // asyncLimit bounds work that continues after the acknowledgement.
 const asyncLimit = 30 * time.Second
 
-// Bot serves Slack: HTTP endpoints, Socket Mode, interactions.
+// Bot serves Slack: HTTP endpoints, Socket Mode, interactions, events.
 type Bot struct {
 	cmds      *Commands
+	svc       *app.Service
 	reminders ReminderSource
 	api       *slack.Client
 	http      *http.Client
 	secret    string
-	team      string // "" = any workspace
+	team      string     // "" = any workspace
+	guard     smed.Guard // remembers event IDs: a retried delivery runs once
 	log       *slog.Logger
 
 	// base is the server-lifetime context for work that outlives a request;
 	// work tracks it so shutdown can wait.
 	base context.Context
-	work sync.WaitGroup
+	work tracker
 
 	metrics *metrics
+	actions map[string]actionHandler
+	views   map[string]viewHandler
+	events  map[string]eventHandler
 }
 
 // ReminderSource builds one owner's reminder as it stands now, sending nothing.
@@ -55,11 +68,13 @@ type ReminderSource interface {
 // Config configures a Bot.
 type Config struct {
 	Commands      *Commands
+	Service       *app.Service
 	Reminders     ReminderSource // nil: reminder DMs are not rewritten after a click
 	API           *slack.Client  // Web API client (its URL honours slack.api_url)
 	HTTPClient    *http.Client   // for response_url posts; nil = a client with a 10 s timeout
 	SigningSecret string
-	TeamID        string // when set, requests from other workspaces are refused
+	TeamID        string     // when set, requests from other workspaces are refused
+	Guard         smed.Guard // event deduplication; nil: every delivery is handled
 	Log           *slog.Logger
 	Metrics       prometheus.Registerer // nil: no command metrics
 }
@@ -67,8 +82,8 @@ type Config struct {
 // New returns a Bot. ctx is the server-lifetime context: work started after an
 // acknowledgement runs on it.
 func New(ctx context.Context, cfg Config) *Bot {
-	b := &Bot{cmds: cfg.Commands, reminders: cfg.Reminders, api: cfg.API, http: cfg.HTTPClient, secret: cfg.SigningSecret,
-		team: cfg.TeamID, log: cfg.Log, base: ctx}
+	b := &Bot{cmds: cfg.Commands, svc: cfg.Service, reminders: cfg.Reminders, api: cfg.API, http: cfg.HTTPClient,
+		secret: cfg.SigningSecret, team: cfg.TeamID, guard: cfg.Guard, log: cfg.Log, base: ctx}
 	if b.http == nil {
 		b.http = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -76,54 +91,57 @@ func New(ctx context.Context, cfg Config) *Bot {
 		b.log = slog.New(slog.DiscardHandler)
 	}
 	b.metrics = newMetrics(cfg.Metrics)
+	if b.cmds != nil {
+		b.cmds.metrics = b.metrics
+	}
+	b.routes()
 	return b
 }
 
+// Close stops taking new background work: call it once intake has stopped
+// (the HTTP server shut down, Socket Mode returned), then Wait. Work started
+// by work already running still runs, inline.
+func (b *Bot) Close() { b.work.close() }
+
 // Wait blocks until work started after acknowledgements is done, or ctx ends.
-func (b *Bot) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { b.work.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (b *Bot) Wait(ctx context.Context) error { return b.work.wait(ctx) }
 
 // goTracked runs f after the request is answered, on the server-lifetime
 // context (which outlives the request, and is cancelled when shutdown gives
-// up waiting), so shutdown waits for it. A panic in f is logged, not fatal.
+// up waiting), so shutdown waits for it. A panic in f is logged with a
+// reference, not fatal: one bad request must not take Slack away from
+// everybody.
 func (b *Bot) goTracked(f func(ctx context.Context)) {
-	b.work.Add(1)
-	go func() {
-		defer b.work.Done()
-		defer b.recoverPanic()
+	b.work.do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				b.logPanic("background work", p)
+			}
+		}()
 		ctx, cancel := context.WithTimeout(b.base, asyncLimit)
 		defer cancel()
 		f(ctx)
-	}()
+	})
 }
 
-// recoverPanic stops a panic in background work from killing the process: one
-// bad request must not take Slack commands away from everybody.
-func (b *Bot) recoverPanic() {
-	if p := recover(); p != nil {
-		b.log.Error("panic in background work", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-	}
+// logPanic logs a recovered panic with its stack and returns the reference
+// the user is shown.
+func (b *Bot) logPanic(where string, p any) string {
+	ref := newRef()
+	b.log.Error("panic in "+where, "ref", ref, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return ref
 }
+
+// teamAllowed says whether a request from team may be served.
+func (b *Bot) teamAllowed(team string) bool { return b.team == "" || team == b.team }
 
 // answer runs a command, waiting up to ackWait. When it finishes in time its
 // reply is returned to go in the acknowledgement; otherwise a holding reply is
 // returned and the real one is posted to responseURL when ready.
 func (b *Bot) answer(req Request, responseURL string) reply {
 	done := make(chan reply, 1)
-	start := time.Now()
 	b.goTracked(func(ctx context.Context) {
-		r := errorReply(":warning: Something went wrong on my side and nothing was saved. If it keeps happening, tell your Smed admin.")
-		defer func() { done <- r }() // also when run panics: the user gets an answer
-		r = b.cmds.run(ctx, req)
-		b.metrics.observe(r, time.Since(start))
+		done <- b.cmds.Run(ctx, req) // Run recovers panics and always answers
 	})
 	timer := time.NewTimer(ackWait)
 	defer timer.Stop()
@@ -141,7 +159,8 @@ func (b *Bot) answer(req Request, responseURL string) reply {
 	return textReply(":hourglass_flowing_sand: Working on it…")
 }
 
-// respond posts a reply to a response_url (ephemeral unless the reply says otherwise).
+// respond posts a reply to a response_url, ephemeral; replace rewrites the
+// message the response_url belongs to.
 func (b *Bot) respond(ctx context.Context, url string, r reply, replace bool) error {
 	if url == "" {
 		return nil
@@ -151,15 +170,8 @@ func (b *Bot) respond(ctx context.Context, url string, r reply, replace bool) er
 	return slack.PostWebhookCustomHTTPContext(ctx, url, b.http, msg)
 }
 
-func (r reply) responseType() string {
-	if r.inChannel {
-		return slack.ResponseTypeInChannel
-	}
-	return slack.ResponseTypeEphemeral
-}
-
 func (r reply) webhook() *slack.WebhookMessage {
-	return &slack.WebhookMessage{ResponseType: r.responseType(), Text: r.fallbackText(), Blocks: &slack.Blocks{BlockSet: r.blocks()}}
+	return &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: r.fallbackText(), Blocks: &slack.Blocks{BlockSet: r.blocks()}}
 }
 
 // message is the reply as the JSON body of a slash command acknowledgement.
@@ -170,5 +182,5 @@ type message struct {
 }
 
 func (r reply) message() message {
-	return message{ResponseType: r.responseType(), Text: r.fallbackText(), Blocks: r.blocks()}
+	return message{ResponseType: slack.ResponseTypeEphemeral, Text: r.fallbackText(), Blocks: r.blocks()}
 }

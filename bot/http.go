@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 )
 
 // maxBody bounds what a Slack request may carry before it is verified. Slash
@@ -40,9 +42,6 @@ func (b *Bot) Verify(next http.Handler) http.Handler {
 	})
 }
 
-// teamAllowed says whether a request from team may be served.
-func (b *Bot) teamAllowed(team string) bool { return b.team == "" || team == b.team }
-
 // HandleCommands serves POST /slack/commands (form-encoded, as Slack sends them).
 func (b *Bot) HandleCommands() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -51,32 +50,39 @@ func (b *Bot) HandleCommands() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if !b.teamAllowed(sc.TeamID) {
-			b.log.WarnContext(r.Context(), "refused command from another workspace", "team_id", sc.TeamID)
-			writeJSON(w, errorReply("This Smed serves another workspace.").message())
-			return
-		}
-		rep := b.answer(Request{Team: sc.TeamID, User: sc.UserID, Text: sc.Text}, sc.ResponseURL)
-		writeJSON(w, rep.message())
+		writeJSON(w, b.handle(r.Context(), envelope{kind: kindCommand, command: sc}))
 	})
 }
 
 // HandleEvents serves POST /slack/events: the url_verification handshake, and
-// an acknowledgement for every other event (Smed subscribes to none it acts on).
+// event callbacks (answered at once; their work runs after the answer).
 func (b *Bot) HandleEvents() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var ev struct {
+		body, _ := io.ReadAll(r.Body)
+		var outer struct {
 			Type      string `json:"type"`
 			Challenge string `json:"challenge"`
-			TeamID    string `json:"team_id"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+		if err := json.Unmarshal(body, &outer); err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if ev.Type == "url_verification" {
+		if outer.Type == slackevents.URLVerification {
 			w.Header().Set("Content-Type", "text/plain")
-			_, _ = io.WriteString(w, ev.Challenge)
+			_, _ = io.WriteString(w, outer.Challenge)
+			return
+		}
+		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			// An event type slack-go does not know is not a bad request:
+			// Slack must not retry it.
+			b.log.DebugContext(r.Context(), "unparsed event", "err", err)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
+		if _, again := b.handle(r.Context(), envelope{kind: kindEvent, event: ev, retry: retry}).(retryLater); again {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
@@ -97,11 +103,7 @@ func (b *Bot) HandleInteractions() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if !b.teamAllowed(cb.Team.ID) {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		resp := b.interact(r.Context(), cb)
+		resp := b.handle(r.Context(), envelope{kind: kindInteraction, interaction: cb})
 		if resp == nil {
 			w.WriteHeader(http.StatusOK)
 			return

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/internal/redistest"
 	"github.com/smedhq/smed/storage"
 )
@@ -45,7 +46,8 @@ func BenchmarkSlashNote(b *testing.B) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	store := storage.New(rdb, storage.WithPrefix(redistest.Prefix(b)))
-	bot := New(context.Background(), Config{Commands: NewCommands(CommandsConfig{Store: store}), SigningSecret: "s"})
+	svc := app.New(app.Config{Store: store})
+	bot := New(context.Background(), Config{Commands: NewCommands(CommandsConfig{Service: svc}), Service: svc, SigningSecret: "s"})
 	h := bot.Verify(bot.HandleCommands())
 	h.ServeHTTP(httptest.NewRecorder(), signedCommand("s", "TBENCH", `note "Acme Corp" first`))
 	b.Run("RedisPing", func(b *testing.B) {

@@ -4,15 +4,14 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 )
 
 // Modal identifiers.
@@ -23,95 +22,157 @@ const (
 )
 
 // logNoteMeta is what the Log note modal remembers about where it came from,
-// so the submission can update the reminder it was opened from.
+// so the submission can update the reminder it was opened from. It carries
+// the customer's ID, never its name.
 type logNoteMeta struct {
 	Customer string `json:"c"`
 	Channel  string `json:"ch,omitempty"`
 	TS       string `json:"ts,omitempty"`
 }
 
-// interact handles one interaction payload and returns the body of the HTTP
-// answer (nil for an empty 200). Slow or outbound work runs tracked, after the
-// answer, so Slack gets it within 3 s.
+// actionHandler handles one button click. It runs after the click was
+// acknowledged (tracked), and answers through the response_url or the Web API.
+type actionHandler func(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction)
+
+// viewHandler handles a modal submission within the request: its answer is
+// the HTTP response (nil closes the modal; field errors keep it open with the
+// text in it).
+type viewHandler func(ctx context.Context, cb slack.InteractionCallback) any
+
+// interact routes one interaction payload: buttons by action ID, modal
+// submissions by callback ID. It returns the body of the HTTP answer (nil for
+// an empty 200).
 func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
-			b.blockAction(cb, a)
+			if h, ok := b.actions[a.ActionID]; ok {
+				b.goTracked(func(ctx context.Context) {
+					defer func() {
+						if p := recover(); p != nil {
+							b.postEphemeral(ctx, cb, errorReply(failureText(true, b.logPanic("button "+a.ActionID, p))))
+						}
+					}()
+					h(ctx, cb, a)
+				})
+			}
 		}
-		return nil
 	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == viewLogNote {
-			return b.submitNote(ctx, cb)
+		if h, ok := b.views[cb.View.CallbackID]; ok {
+			return b.safeView(ctx, cb, h)
 		}
 	}
 	return nil
 }
 
-func (b *Bot) blockAction(cb slack.InteractionCallback, a *slack.BlockAction) {
-	team, user := cb.Team.ID, cb.User.ID
-	switch {
-	case strings.HasPrefix(a.ActionID, actionHistoryPage):
-		page, name, ok := strings.Cut(a.Value, "\x1f")
-		n, err := strconv.Atoi(page)
-		if !ok || err != nil {
-			return
+// safeView runs a view handler, answering a panic with the same words as a
+// command would, on the modal's field: the text typed stays in the form.
+func (b *Bot) safeView(ctx context.Context, cb slack.InteractionCallback, h viewHandler) (resp any) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp = fieldError(failureText(true, b.logPanic("modal submission", p)))
 		}
-		b.goTracked(func(ctx context.Context) {
-			// The name comes from our own button: run the command as
-			// parsed, rather than writing text for the parser to read.
-			req := Request{Team: team, User: user}
-			r, err := b.cmds.history(ctx, req, command{verb: "history", name: name, quoted: true, page: n})
-			if err != nil {
-				r = b.cmds.fail(ctx, req, "history", err)
-			}
-			if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
-				b.log.WarnContext(ctx, "history page update failed", "team_id", team, "err", err)
-			}
-		})
-	case a.ActionID == actionSnooze:
-		b.goTracked(func(ctx context.Context) { b.snoozeFromReminder(ctx, cb, a.Value) })
-	case a.ActionID == actionLogNote:
-		meta, _ := json.Marshal(logNoteMeta{Customer: a.Value, Channel: cmp.Or(cb.Container.ChannelID, cb.Channel.ID), TS: cb.Container.MessageTs})
-		b.goTracked(func(ctx context.Context) {
-			if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, logNoteView(a.Value, string(meta))); err != nil {
-				b.log.WarnContext(ctx, "views.open failed", "team_id", team, "user_id", user, "err", err)
-			}
-		})
+	}()
+	return h(ctx, cb)
+}
+
+func actorOf(cb slack.InteractionCallback) Request {
+	return Request{Team: cb.Team.ID, User: cb.User.ID, Channel: cmp.Or(cb.Container.ChannelID, cb.Channel.ID)}
+}
+
+// fail answers an error of a button with the words present chooses for verb.
+func (b *Bot) fail(ctx context.Context, cb slack.InteractionCallback, verb string, err error) {
+	b.postEphemeral(ctx, cb, present(ctx, b.log, verbs[verb], actorOf(cb), err))
+}
+
+func (b *Bot) openLogNote(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	req := actorOf(cb)
+	ref, _, err := b.svc.Resolve(ctx, req.actor(), app.ByID(a.Value))
+	if err != nil {
+		b.fail(ctx, cb, "note", err)
+		return
+	}
+	meta, _ := json.Marshal(logNoteMeta{Customer: ref.ID, Channel: cb.Container.ChannelID, TS: cb.Container.MessageTs})
+	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, logNoteView(ref.Name, string(meta))); err != nil {
+		b.log.WarnContext(ctx, "views.open failed", "team_id", req.Team, "user_id", req.User, "err", err)
 	}
 }
 
-// snoozeUntil is when a "Snooze 7 days" click made at now ends. It is rounded to
-// the hour so a double click sets the same time: the second click changes nothing.
-func snoozeUntil(now time.Time) time.Time { return now.Add(7 * smed.Day).Truncate(time.Hour) }
-
-func (b *Bot) snoozeFromReminder(ctx context.Context, cb slack.InteractionCallback, name string) {
-	until := snoozeUntil(b.cmds.now())
-	c, err := b.cmds.store.Update(ctx, cb.Team.ID, name, smed.Change{SnoozedUntil: &until})
-	var r reply
-	switch {
-	case errors.Is(err, smed.ErrNotFound):
-		r = errorReply(fmt.Sprintf("I can't find *%s* any more; it may have been renamed.", esc(name)))
-	case err != nil:
-		r = b.cmds.fail(ctx, Request{Team: cb.Team.ID, User: cb.User.ID}, "snooze", err)
-	default:
-		done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(c.Name), until.Format("Mon 2 Jan"))
-		if b.reminders != nil && cb.Container.ChannelID != "" && cb.Container.MessageTs != "" {
-			b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, cb.Container.ChannelID, cb.Container.MessageTs, done)
-			return
-		}
-		r.section(done)
+func (b *Bot) snoozeFromButton(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	s, err := b.svc.SnoozeWeek(ctx, actorOf(cb).actor(), a.Value)
+	if err != nil {
+		b.fail(ctx, cb, "snooze", err)
+		return
 	}
+	now := b.svc.Now()
+	done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(s.After.Name), date(s.Until, now))
+	if b.reminders != nil && cb.Container.ChannelID != "" && cb.Container.MessageTs != "" {
+		b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, cb.Container.ChannelID, cb.Container.MessageTs, done)
+		return
+	}
+	var r reply
+	r.section(done)
 	b.postEphemeral(ctx, cb, r)
+}
+
+// historyPage turns a history message to another page: the value is
+// "<page>:<customer ID>".
+func (b *Bot) historyPage(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	p, id, ok := strings.Cut(a.Value, ":")
+	page, err := strconv.Atoi(p)
+	if !ok || err != nil {
+		return
+	}
+	req := actorOf(cb)
+	r, err := b.cmds.history(ctx, req, app.ByID(id), page)
+	if err != nil {
+		r = present(ctx, b.log, verbHistory, req, err)
+	}
+	if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
+		b.log.WarnContext(ctx, "history page update failed", "team_id", req.Team, "err", err)
+	}
+}
+
+// findMore shows the next page of a search: the value is "<cursor>\x1f<query>".
+func (b *Bot) findMore(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	cursor, q, ok := strings.Cut(a.Value, "\x1f")
+	if !ok {
+		return
+	}
+	req := actorOf(cb)
+	r, err := b.cmds.find(ctx, req, q, cursor)
+	if err != nil {
+		r = present(ctx, b.log, verbFind, req, err)
+	}
+	if err := b.respond(ctx, cb.ResponseURL, r, false); err != nil {
+		b.log.WarnContext(ctx, "find page failed", "team_id", req.Team, "err", err)
+	}
+}
+
+func (b *Bot) deleteConfirmed(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	req := actorOf(cb)
+	d, err := b.svc.Delete(ctx, req.actor(), a.Value)
+	var r reply
+	if err != nil {
+		r = present(ctx, b.log, verbDelete, req, err)
+	} else {
+		r.section(fmt.Sprintf(":wastebasket: Deleted *%s*: %s and %s are gone.", esc(d.Customer.Name), plural(d.Notes, "note"), plural(d.Facts, "fact")))
+	}
+	if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
+		b.log.WarnContext(ctx, "delete answer failed", "team_id", req.Team, "err", err)
+	}
+}
+
+func (b *Bot) cancelled(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	if err := b.respond(ctx, cb.ResponseURL, textReply("Cancelled: nothing was changed."), true); err != nil {
+		b.log.WarnContext(ctx, "cancel answer failed", "team_id", cb.Team.ID, "err", err)
+	}
 }
 
 // postEphemeral answers the clicker without touching the message they clicked.
 func (b *Bot) postEphemeral(ctx context.Context, cb slack.InteractionCallback, r reply) {
 	if cb.ResponseURL != "" {
-		msg := r.webhook()
-		msg.ResponseType = slack.ResponseTypeEphemeral
-		msg.ReplaceOriginal = false
-		if err := slack.PostWebhookCustomHTTPContext(ctx, cb.ResponseURL, b.http, msg); err == nil {
+		if err := b.respond(ctx, cb.ResponseURL, r, false); err == nil {
 			return
 		}
 	}
@@ -124,7 +185,7 @@ func (b *Bot) postEphemeral(ctx context.Context, cb slack.InteractionCallback, r
 func logNoteView(customer, meta string) slack.ModalViewRequest {
 	input := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "What did you talk about?", false, false), actionNoteIn)
 	input.Multiline = true
-	input.MaxLength = maxTextRunes
+	input.MaxLength = smed.MaxTextRunes
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      viewLogNote,
@@ -138,6 +199,10 @@ func logNoteView(customer, meta string) slack.ModalViewRequest {
 	}
 }
 
+func fieldError(msg string) any {
+	return slack.NewErrorsViewSubmissionResponse(map[string]string{blockNote: msg})
+}
+
 // submitNote logs the note typed in the Log note modal. It answers within the
 // request: the store write is fast, and an error keeps the modal open with the
 // text in it, so nothing typed is lost.
@@ -146,32 +211,25 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta)
 	text := ""
 	if v, ok := cb.View.State.Values[blockNote][actionNoteIn]; ok {
-		text = strings.TrimSpace(v.Value)
+		text = v.Value
 	}
-	fieldErr := func(msg string) any {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{blockNote: msg})
-	}
-	if text == "" {
-		return fieldErr("Write what was said first.")
+	if strings.TrimSpace(text) == "" {
+		return fieldError("Write what was said first.")
 	}
 	if meta.Customer == "" {
-		return fieldErr("This form has lost track of its customer; open it again from the reminder.")
+		return fieldError("This form has lost track of its customer; open it again from the reminder.")
 	}
 	ctx, cancel := context.WithTimeout(ctx, ackWait)
 	defer cancel()
-	rc, err := b.cmds.store.AddNote(ctx, cb.Team.ID, smed.NoteRequest{
-		Candidates: []smed.Candidate{{Name: meta.Customer, Rest: text}}, Author: cb.User.ID, At: b.cmds.now()})
-	switch {
-	case errors.Is(err, smed.ErrNotFound):
-		return fieldErr(fmt.Sprintf("I can't find %s any more.", meta.Customer))
-	case err != nil:
+	req := actorOf(cb)
+	res, err := b.svc.LogNote(ctx, req.actor(), app.NoteInput{CustomerID: meta.Customer, Text: text})
+	if err != nil {
 		// The same words as for /customer note (a write Redis may have
 		// applied must not be saved twice); the text stays in the form.
-		r := b.cmds.fail(ctx, Request{Team: cb.Team.ID, User: cb.User.ID}, "note", err)
-		return fieldErr(r.plain())
+		return fieldError(present(ctx, b.log, verbNote, req, err).plain())
 	}
-	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(rc.Customer.Name))
-	b.goTracked(func(ctx context.Context) { b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, meta.Channel, meta.TS, done) })
+	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(res.Customer.Name))
+	b.goTracked(func(ctx context.Context) { b.refreshReminder(ctx, req.Team, req.User, meta.Channel, meta.TS, done) })
 	return nil
 }
 
@@ -181,7 +239,7 @@ func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, don
 	if b.reminders == nil || channel == "" || ts == "" {
 		return
 	}
-	now := b.cmds.now()
+	now := b.svc.Now()
 	r, err := b.reminders.ReminderFor(ctx, team, owner, now)
 	if err != nil {
 		b.log.WarnContext(ctx, "reminder refresh failed", "team_id", team, "user_id", owner, "err", err)

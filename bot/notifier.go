@@ -101,7 +101,7 @@ func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Re
 // PostDigest posts the digest to channel, in several messages when it does not
 // fit in one. It joins a public channel it is not in yet.
 func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d reminders.Digest) error {
-	for i, msg := range splitReply(digestReply(d, time.Time{})) {
+	for i, msg := range splitReply(digestReply(d)) {
 		err := n.post(ctx, channel, msg)
 		if i == 0 && isSlackError(err, "not_in_channel") {
 			if err := n.pace.wait(ctx); err != nil {
@@ -218,8 +218,8 @@ func reminderReply(r reminders.Reminder, loc *time.Location) reply {
 		rep.divider()
 		rep.section(itemText(it, loc))
 		rep.buttons(
-			button{actionID: actionLogNote, value: it.Card.Name, label: "Log note", style: "primary"},
-			button{actionID: actionSnooze, value: it.Card.Name, label: "Snooze 7 days"},
+			button{actionID: actionLogNote, value: it.Card.ID, label: "Log note", style: "primary"},
+			button{actionID: actionSnooze, value: it.Card.ID, label: "Snooze 7 days"},
 		)
 	}
 	if r.More > 0 {
@@ -256,7 +256,7 @@ func itemText(it reminders.Item, loc *time.Location) string {
 
 // digestReply renders the neglected-accounts digest, ranked by value at risk.
 // Sections hold up to ten accounts each; splitReply spreads them over messages.
-func digestReply(d reminders.Digest, _ time.Time) reply {
+func digestReply(d reminders.Digest) reply {
 	var r reply
 	r.header("Neglected accounts")
 	if d.Overdue == 0 && len(d.Orphaned) == 0 {
@@ -302,4 +302,4 @@ func ReminderText(r reminders.Reminder, loc *time.Location) string {
 }
 
 // DigestText renders a digest as plain text (smed digest --dry-run).
-func DigestText(d reminders.Digest) string { return digestReply(d, time.Time{}).plain() }
+func DigestText(d reminders.Digest) string { return digestReply(d).plain() }

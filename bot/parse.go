@@ -3,38 +3,21 @@ package bot
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/names"
 )
 
-// Limits on what users type. A note or fact must fit one Slack section block
-// (3,000 characters) when shown; a name must stay readable in a list.
-const (
-	maxTextRunes = 3000
-	maxNameWords = 8 // longest name tried by the longest-known-prefix rule
-)
-
-// command is one parsed /customer invocation.
-type command struct {
-	verb   string           // subcommand, lower case; "" for help
-	cands  []smed.Candidate // note, remember: readings of "<customer> <text>", longest first
-	quoted bool             // the customer name was quoted: exact, and note may create it
-	name   string           // show, history, owner, value, cadence, snooze
-	arg    string           // owner: user ID; value, cadence, snooze: the raw argument
-	user   string           // list @user, owner @user: user ID; list mine: "me"
-	page   int              // history: 1-based page
-	query  string           // find
-	topic  string           // help <topic>
-}
+// maxNameWords is the longest name the longest-known-prefix rule tries.
+const maxNameWords = 8
 
 // usageError is bad input: the reply explains it and shows the verb's usage.
 type usageError struct {
 	verb string
-	msg  string
+	msg  string // mrkdwn; user text in it is escaped (usagef)
 }
 
 func (e *usageError) Error() string { return e.msg }
@@ -142,12 +125,14 @@ func singleClose(s string) int {
 }
 
 var (
-	userMarkup = regexp.MustCompile(`^<@([A-Za-z0-9_-]{2,64})(?:\|[^>]*)?>$`)
-	userPlain  = regexp.MustCompile(`^@?([UW][A-Z0-9]{2,})$`)
+	// A person is only ever a real mention: Slack's <@U123> or <@U123|bob>
+	// (the shell turns a typed @name into one). A plain word such as "USA"
+	// is never a person, however much it looks like a user ID.
+	userMarkup = regexp.MustCompile(`^<@([A-Za-z0-9._-]{1,64})(?:\|[^>]*)?>$`)
 	anyMarkup  = regexp.MustCompile(`<([@#!]?)([^>|]*)(?:\|([^>]*))?>`)
 )
 
-var terminalMention = regexp.MustCompile(`(^|\s)@([A-Za-z0-9_-]{2,64})\b`)
+var terminalMention = regexp.MustCompile(`(^|\s)@([A-Za-z0-9._-]{2,64})\b`)
 
 // FromTerminal makes text typed in a terminal look like what Slack sends for
 // it (with should_escape): &, < and > escaped, and @name as a mention.
@@ -155,15 +140,13 @@ func FromTerminal(s string) string {
 	return terminalMention.ReplaceAllString(esc(s), "$1<@$2>")
 }
 
-// userID reads a user reference: <@U123|bob>, <@U123>, @U123 or U123.
-func userID(raw string) (string, bool) {
-	if m := userMarkup.FindStringSubmatch(raw); m != nil {
-		return m[1], true
+// mention reads a user mention: <@U123|bob> or <@U123>.
+func mention(raw string) (string, bool) {
+	m := userMarkup.FindStringSubmatch(raw)
+	if m == nil || smed.CheckUserID(m[1]) != nil {
+		return "", false
 	}
-	if m := userPlain.FindStringSubmatch(raw); m != nil {
-		return m[1], true
-	}
-	return "", false
+	return m[1], true
 }
 
 // plain turns Slack's escaped markup into the text the user saw when typing it:
@@ -200,135 +183,55 @@ func plain(s string) string {
 	return unescaper.Replace(s)
 }
 
-var verbs = []string{"note", "show", "remember", "owner", "value", "cadence", "snooze", "list", "neglected", "find", "history", "stats", "help"}
-
-var aliases = map[string]string{
-	"log": "note", "add": "note", "card": "show", "fact": "remember", "search": "find",
-	"ls": "list", "overdue": "neglected", "?": "help", "-h": "help", "--help": "help",
+// input is what follows the verb, as the verb's parser sees it.
+type input struct {
+	verb string
+	text string  // the whole command text, as Slack sent it
+	args []token // the words after the verb
 }
 
-// parse reads the text of a /customer command (as Slack sends it, escaped).
-func parse(text string) (command, error) {
-	if !utf8.ValidString(text) {
-		return command{}, usagef("", "Your message holds bytes that are not valid text (UTF-8), so I saved nothing. Please type it again.")
+// rest is the raw text after the verb.
+func (in input) rest() string {
+	if len(in.args) == 0 {
+		return ""
 	}
-	toks, err := tokenize(text)
-	if err != nil {
-		return command{}, err
-	}
-	if len(toks) == 0 {
-		return command{verb: "help"}, nil
-	}
-	verb := strings.ToLower(toks[0].raw)
-	if a, ok := aliases[verb]; ok {
-		verb = a
-	}
-	c := command{verb: verb}
-	args := toks[1:]
-	rest := func() string { // the raw text after the verb
-		if len(args) == 0 {
-			return ""
-		}
-		return strings.TrimSpace(text[args[0].start:])
-	}
-	switch verb {
-	case "note", "remember":
-		return parseNamed(c, text, args)
-	case "show", "history":
-		if len(args) == 0 {
-			return c, usagef(verb, "Which customer?")
-		}
-		if verb == "history" && len(args) >= 3 && strings.EqualFold(args[len(args)-2].raw, "page") {
-			n, err := strconv.Atoi(args[len(args)-1].raw)
-			if err != nil || n < 1 {
-				return c, usagef(verb, "%q is not a page number.", plain(args[len(args)-1].raw))
-			}
-			c.page = n
-			args = args[:len(args)-2]
-		}
-		c.name, c.quoted, err = joinName(verb, text, args)
-		return c, err
-	case "owner", "value", "cadence", "snooze":
-		if len(args) < 2 {
-			return c, usagef(verb, "I need a customer and %s.", map[string]string{
-				"owner": "a person (@someone)", "value": "an amount (120k)",
-				"cadence": "a cadence (14d or 2w)", "snooze": "a number of days (7d)"}[verb])
-		}
-		last := args[len(args)-1]
-		c.name, c.quoted, err = joinName(verb, text, args[:len(args)-1])
-		if err != nil {
-			return c, err
-		}
-		c.arg = plain(last.raw)
-		if verb == "owner" {
-			// A word that is no mention is checked when the command runs: it
-			// may be the end of a known name with the person left out.
-			if id, ok := userID(last.raw); ok {
-				c.arg, c.user = id, id
-			}
-		}
-		return c, nil
-	case "list":
-		switch {
-		case len(args) == 0 || (len(args) == 1 && strings.EqualFold(args[0].raw, "all")):
-		case len(args) == 1 && strings.EqualFold(args[0].raw, "mine"):
-			c.user = "me"
-		case len(args) == 1:
-			id, ok := userID(args[0].raw)
-			if !ok {
-				return c, usagef(verb, "%q is not a person: try `list mine` or `list @alex`.", plain(args[0].raw))
-			}
-			c.user = id
-		default:
-			return c, usagef(verb, "`list` takes one argument: mine, all or @someone.")
-		}
-		return c, nil
-	case "find":
-		c.query = strings.TrimSpace(plain(rest()))
-		if c.query == "" {
-			return c, usagef(verb, "What should I look for?")
-		}
-		return c, nil
-	case "neglected", "stats":
-		if len(args) > 0 {
-			return c, usagef(verb, "`%s` takes no arguments.", verb)
-		}
-		return c, nil
-	case "help":
-		if len(args) > 0 {
-			c.topic = strings.ToLower(args[0].raw)
-			if c.topic == "/customer" && len(args) > 1 { // help /customer note
-				c.topic = strings.ToLower(args[1].raw)
-			}
-		}
-		return c, nil
-	}
-	return c, unknownVerb(toks[0].raw)
+	return strings.TrimSpace(in.text[in.args[0].start:])
 }
 
-// parseNamed reads "<customer> <text>" for note and remember.
-func parseNamed(c command, text string, args []token) (command, error) {
-	what := map[string]string{"note": "note", "remember": "fact"}[c.verb]
+// between is the raw text of args[i:j].
+func (in input) between(i, j int) string {
+	if i >= j {
+		return ""
+	}
+	return in.text[in.args[i].start:in.args[j-1].end]
+}
+
+// nameEnd trims what may follow a name without being part of it: a colon or a
+// comma ("note Nordlys Møbler: Karin confirmed").
+func nameEnd(s string) string { return strings.TrimRight(s, ":,;") }
+
+// named reads "<customer> <text>" for note and remember: the readings of the
+// words, longest name first, and whether the name was quoted. A name never
+// runs past the end of the first line; a word that ends in a colon ends it.
+func named(in input, what string) ([]smed.Candidate, bool, error) {
+	verb, args, text := in.verb, in.args, in.text
 	if len(args) == 0 {
-		return c, usagef(c.verb, "Which customer, and what is the %s?", what)
+		return nil, false, usagef(verb, "Which customer, and what is the %s?", what)
 	}
 	if args[0].quoted {
 		name := names.Display(plain(args[0].raw))
-		if err := checkName(c.verb, name); err != nil {
-			return c, err
+		if err := checkName(verb, name); err != nil {
+			return nil, false, err
 		}
-		body, err := checkText(c.verb, what, text[args[0].end:])
+		body, err := checkText(verb, what, text[args[0].end:])
 		if err != nil {
-			return c, err
+			return nil, false, err
 		}
-		c.quoted = true
-		c.cands = []smed.Candidate{{Name: name, Rest: body}}
-		return c, nil
+		return []smed.Candidate{{Name: name, Rest: body}}, true, nil
 	}
 	if len(args) == 1 {
-		return c, usagef(c.verb, "What is the %s? Write it after the customer's name.", what)
+		return nil, false, usagef(verb, "What is the %s? Write it after the customer's name.", what)
 	}
-	// A name never runs past the end of the first line.
 	most := min(len(args)-1, maxNameWords)
 	for i := 1; i < most; i++ {
 		if strings.Contains(text[args[i-1].end:args[i].start], "\n") {
@@ -336,67 +239,96 @@ func parseNamed(c command, text string, args []token) (command, error) {
 			break
 		}
 	}
-	for k := most; k >= 1; k-- {
-		words := make([]string, k)
-		for i := range k {
-			words[i] = plain(args[i].raw)
+	least := 1
+	for i := 0; i < most; i++ {
+		if strings.HasSuffix(args[i].raw, ":") {
+			// "Nordlys Møbler: Karin confirmed": the colon ends the name,
+			// so that is the only reading (and the name a new customer
+			// gets), not its first word.
+			most, least = i+1, i+1
+			break
 		}
-		name := names.Display(strings.Join(words, " "))
-		if k == 1 {
-			if err := checkName(c.verb, name); err != nil {
-				return c, err
+	}
+	var cands []smed.Candidate
+	for k := most; k >= least; k-- {
+		name := names.Display(nameEnd(plain(in.between(0, k))))
+		if k == least {
+			if err := checkName(verb, name); err != nil {
+				return nil, false, err
 			}
-		} else if utf8.RuneCountInString(name) > smed.MaxNameRunes {
+		} else if utf8.RuneCountInString(name) > smed.MaxNameRunes || names.Key(name) == "" {
 			continue
 		}
-		if n := len(c.cands); n > 0 && c.cands[n-1].Name == name {
+		if n := len(cands); n > 0 && cands[n-1].Name == name {
 			continue // words that vanish in the display form (e.g. lone marks)
 		}
-		c.cands = append(c.cands, smed.Candidate{Name: name, Rest: strings.TrimSpace(plain(text[args[k-1].end:]))})
+		cands = append(cands, smed.Candidate{Name: name, Rest: strings.TrimSpace(plain(text[args[k-1].end:]))})
 	}
 	// The longest name leaves the shortest text: if even that is too long,
-	// every reading is. Readings that are too long are dropped when the
-	// command runs (see fitting), once the store says which name is known.
-	if len(c.cands) > 0 && utf8.RuneCountInString(c.cands[0].Rest) > maxTextRunes {
-		return c, &tooLongError{verb: c.verb, what: what, n: utf8.RuneCountInString(c.cands[0].Rest), atLeast: len(c.cands) > 1,
-			text: strings.TrimSpace(plain(text[args[0].start:]))}
+	// every reading is.
+	if n := utf8.RuneCountInString(cands[0].Rest); n > smed.MaxTextRunes {
+		return nil, false, &app.TooLongError{What: what, Runes: n, AtLeast: len(cands) > 1,
+			Text: strings.TrimSpace(plain(in.rest()))}
 	}
-	return c, nil
+	return cands, false, nil
 }
 
-// fitting keeps the readings whose text is within the limit, longest name
-// first as before. The last reading (the first word as the name) may be
-// dropped; the caller checks before creating a customer from it.
-func fitting(cands []smed.Candidate) []smed.Candidate {
-	var out []smed.Candidate
-	for _, cd := range cands {
-		if utf8.RuneCountInString(cd.Rest) <= maxTextRunes {
-			out = append(out, cd)
+// wholeName reads the customer name of show and history: all the words, or
+// one quoted word.
+func wholeName(verb string, in input, args []token) (string, error) {
+	if len(args) == 0 {
+		return "", usagef(verb, "Which customer?")
+	}
+	for _, a := range args {
+		if a.quoted && len(args) > 1 {
+			return "", usagef(verb, "`%s` takes one customer name: quote all of it, or none of it.", verb)
 		}
+	}
+	var name string
+	if len(args) == 1 && args[0].quoted {
+		name = plain(args[0].raw)
+	} else {
+		name = plain(in.text[args[0].start:args[len(args)-1].end])
+	}
+	name = names.Display(strings.Trim(name, `"“”`))
+	return name, checkName(verb, name)
+}
+
+// split is one way to read "<customer> <argument>": the name and the raw
+// argument words after it.
+type split struct {
+	name string
+	arg  string
+}
+
+// splits reads "<customer> <argument>" where the argument may take up to most
+// words ("250 000", "3 weeks", "until 1 May"): every split whose argument ok
+// accepts, longest name first. The store then picks the longest name that is
+// known. none is the message for when no split's argument is acceptable.
+func splits(in input, most int, ok func(string) bool) []split {
+	args := in.args
+	var out []split
+	for k := 1; k <= most && k < len(args); k++ {
+		arg := plain(in.between(len(args)-k, len(args)))
+		if !ok(arg) {
+			continue
+		}
+		nameToks := args[:len(args)-k]
+		name, err := wholeName(in.verb, in, nameToks)
+		if err != nil {
+			continue
+		}
+		out = append(out, split{name: name, arg: arg})
 	}
 	return out
 }
 
-// joinName reads the customer name of show, history, owner, value, cadence and
-// snooze: all the given words, or one quoted word.
-func joinName(verb, text string, args []token) (string, bool, error) {
-	if len(args) == 0 {
-		return "", false, usagef(verb, "Which customer?")
+func splitNames(ss []split) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.name
 	}
-	var name string
-	quoted := len(args) == 1 && args[0].quoted
-	for _, a := range args {
-		if a.quoted && len(args) > 1 {
-			return "", false, usagef(verb, "`%s` takes one customer name: quote all of it, or none of it.", verb)
-		}
-	}
-	if quoted {
-		name = plain(args[0].raw)
-	} else {
-		name = plain(text[args[0].start:args[len(args)-1].end])
-	}
-	name = names.Display(strings.Trim(name, `"“”`))
-	return name, quoted, checkName(verb, name)
+	return out
 }
 
 func checkName(verb, name string) error {
@@ -415,47 +347,10 @@ func checkText(verb, what, raw string) (string, error) {
 	switch n := utf8.RuneCountInString(body); {
 	case body == "":
 		return "", usagef(verb, "The %s is empty: write it after the customer's name.", what)
-	case n > maxTextRunes:
-		return "", &tooLongError{verb: verb, what: what, n: n, text: body}
+	case n > smed.MaxTextRunes:
+		return "", &app.TooLongError{What: what, Runes: n, Text: body}
 	}
 	return body, nil
-}
-
-// tooLongError carries the rejected text back so the reply can show it: the
-// user loses nothing they typed.
-type tooLongError struct {
-	verb, what, text string
-	n                int
-	atLeast          bool // n is the shortest reading's length
-}
-
-func (e *tooLongError) Error() string {
-	return fmt.Sprintf("That %s has %s characters; the limit is %s. Nothing was saved: split it into several %ss. Here is your text to copy:",
-		e.what, e.count(), smed.FormatAmount(maxTextRunes), e.what)
-}
-
-// count is the length said in the message. When the name was not yet known
-// the exact split is not either: every reading of the text is at least n long.
-func (e *tooLongError) count() string {
-	if e.atLeast {
-		return "at least " + smed.FormatAmount(int64(e.n))
-	}
-	return smed.FormatAmount(int64(e.n))
-}
-
-func unknownVerb(typed string) error {
-	best, bestD := "", 3
-	low := strings.ToLower(typed)
-	for _, v := range verbs {
-		if d := names.Distance(low, v, bestD); d < bestD {
-			best, bestD = v, d
-		}
-	}
-	msg := fmt.Sprintf("I don't know the command %q.", clip(plain(typed), 40))
-	if best != "" && bestD <= 2 && len(low) > 2 {
-		msg += fmt.Sprintf(" Did you mean `%s`?", best)
-	}
-	return usagef("", "%s", msg)
 }
 
 func clip(s string, n int) string {

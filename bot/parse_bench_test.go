@@ -17,7 +17,7 @@ func BenchmarkFields(b *testing.B) {
 // BenchmarkParse parses a typical quoted note.
 func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
-		if _, err := parse(benchText); err != nil {
+		if _, _, err := parse(benchText); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,7 +27,7 @@ func BenchmarkParse(b *testing.B) {
 func BenchmarkParseUnquoted(b *testing.B) {
 	text := strings.Replace(benchText, `"Acme Corp"`, "Acme Corp", 1)
 	for b.Loop() {
-		if _, err := parse(text); err != nil {
+		if _, _, err := parse(text); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,63 +8,74 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 )
 
-func TestParse(t *testing.T) {
+// inputOf tokenizes a command the way parse does and returns its verb's input.
+func inputOf(t *testing.T, text string) input {
+	t.Helper()
+	toks, err := tokenize(text)
+	if err != nil {
+		t.Fatalf("tokenize(%q): %v", text, err)
+	}
+	v, _ := lookupVerb(toks[0].raw)
+	if v == nil {
+		t.Fatalf("no verb in %q", text)
+	}
+	return input{verb: v.name, text: text, args: toks[1:]}
+}
+
+func TestReadings(t *testing.T) {
 	tests := []struct {
-		in   string
-		want command
+		in     string
+		want   []smed.Candidate
+		quoted bool
 	}{
-		{"", command{verb: "help"}},
-		{"help note", command{verb: "help", topic: "note"}},
-		{"note Acme Called Bo", command{verb: "note", cands: []smed.Candidate{
-			{Name: "Acme Called", Rest: "Bo"}, {Name: "Acme", Rest: "Called Bo"}}}},
-		{`note "Acme Corp" called them`, command{verb: "note", quoted: true, cands: []smed.Candidate{
-			{Name: "Acme Corp", Rest: "called them"}}}},
-		{"note “Acme Corp” called them", command{verb: "note", quoted: true, cands: []smed.Candidate{
-			{Name: "Acme Corp", Rest: "called them"}}}},
-		{"NOTE Ærø Fisk hi", command{verb: "note", cands: []smed.Candidate{
-			{Name: "Ærø Fisk", Rest: "hi"}, {Name: "Ærø", Rest: "Fisk hi"}}}},
-		{"note Cafe\u0301 bonjour", command{verb: "note", cands: []smed.Candidate{{Name: "Café", Rest: "bonjour"}}}},
-		{"note Acme line one\nline two", command{verb: "note", cands: []smed.Candidate{
-			{Name: "Acme line one", Rest: "line two"}, {Name: "Acme line", Rest: "one\nline two"}, {Name: "Acme", Rest: "line one\nline two"}}}},
-		{"note Acme ping <!channel> &amp; &lt;b&gt;", command{verb: "note", cands: []smed.Candidate{
+		{"note Acme Called Bo", []smed.Candidate{{Name: "Acme Called", Rest: "Bo"}, {Name: "Acme", Rest: "Called Bo"}}, false},
+		{`note "Acme Corp" called them`, []smed.Candidate{{Name: "Acme Corp", Rest: "called them"}}, true},
+		{"note “Acme Corp” called them", []smed.Candidate{{Name: "Acme Corp", Rest: "called them"}}, true},
+		{"NOTE Ærø Fisk hi", []smed.Candidate{{Name: "Ærø Fisk", Rest: "hi"}, {Name: "Ærø", Rest: "Fisk hi"}}, false},
+		{"note Cafe\u0301 bonjour", []smed.Candidate{{Name: "Café", Rest: "bonjour"}}, false},
+		{"note Acme line one\nline two", []smed.Candidate{
+			{Name: "Acme line one", Rest: "line two"}, {Name: "Acme line", Rest: "one\nline two"}, {Name: "Acme", Rest: "line one\nline two"}}, false},
+		{"note Acme ping <!channel> &amp; &lt;b&gt;", []smed.Candidate{
 			{Name: "Acme ping @channel &", Rest: "<b>"}, {Name: "Acme ping @channel", Rest: "& <b>"},
-			{Name: "Acme ping", Rest: "@channel & <b>"}, {Name: "Acme", Rest: "ping @channel & <b>"}}}},
-		{"log Acme x", command{verb: "note", cands: []smed.Candidate{{Name: "Acme", Rest: "x"}}}},
-		{"remember Acme prefers calls", command{verb: "remember", cands: []smed.Candidate{
-			{Name: "Acme prefers", Rest: "calls"}, {Name: "Acme", Rest: "prefers calls"}}}},
-		{"show acme  corp", command{verb: "show", name: "acme corp"}},
-		{`show "Acme Corp"`, command{verb: "show", name: "Acme Corp", quoted: true}},
-		{"history Acme Corp page 2", command{verb: "history", name: "Acme Corp", page: 2}},
-		{"history Studio 54", command{verb: "history", name: "Studio 54"}},
-		{"owner Acme Corp <@U123ABC|alex>", command{verb: "owner", name: "Acme Corp", arg: "U123ABC", user: "U123ABC"}},
-		{"owner Acme <@U123ABC>", command{verb: "owner", name: "Acme", arg: "U123ABC", user: "U123ABC"}},
-		{"owner Acme bob", command{verb: "owner", name: "Acme", arg: "bob"}}, // refused when run: maybe a name's last word
-		{"value Acme Corp 1.2m", command{verb: "value", name: "Acme Corp", arg: "1.2m"}},
-		{"cadence Acme 2w", command{verb: "cadence", name: "Acme", arg: "2w"}},
-		{"snooze Acme 7d", command{verb: "snooze", name: "Acme", arg: "7d"}},
-		{"list", command{verb: "list"}},
-		{"list mine", command{verb: "list", user: "me"}},
-		{"list <@U99|bo>", command{verb: "list", user: "U99"}},
-		{"find renewal  quote", command{verb: "find", query: "renewal  quote"}},
-		{"neglected", command{verb: "neglected"}},
-		{"note 'Single Quoted' hi", command{verb: "note", quoted: true, cands: []smed.Candidate{{Name: "Single Quoted", Rest: "hi"}}}},
-		{"note ‘Curly One’ hi", command{verb: "note", quoted: true, cands: []smed.Candidate{{Name: "Curly One", Rest: "hi"}}}},
-		{"note O'Brien called back", command{verb: "note", cands: []smed.Candidate{
-			{Name: "O'Brien called", Rest: "back"}, {Name: "O'Brien", Rest: "called back"}}}},
-		{"note 'tis the season", command{verb: "note", cands: []smed.Candidate{
-			{Name: "'tis the", Rest: "season"}, {Name: "'tis", Rest: "the season"}}}},
-		{"stats", command{verb: "stats"}},
+			{Name: "Acme ping", Rest: "@channel & <b>"}, {Name: "Acme", Rest: "ping @channel & <b>"}}, false},
+		{"log Acme x", []smed.Candidate{{Name: "Acme", Rest: "x"}}, false},
+		{"remember Acme prefers calls", []smed.Candidate{{Name: "Acme prefers", Rest: "calls"}, {Name: "Acme", Rest: "prefers calls"}}, false},
+		{"note 'Single Quoted' hi", []smed.Candidate{{Name: "Single Quoted", Rest: "hi"}}, true},
+		{"note ‘Curly One’ hi", []smed.Candidate{{Name: "Curly One", Rest: "hi"}}, true},
+		{"note O'Brien called back", []smed.Candidate{{Name: "O'Brien called", Rest: "back"}, {Name: "O'Brien", Rest: "called back"}}, false},
+		{"note 'tis the season", []smed.Candidate{{Name: "'tis the", Rest: "season"}, {Name: "'tis", Rest: "the season"}}, false},
+		// Punctuation right after a name is not part of it; a colon ends it.
+		{"note Nordlys Møbler: Karin confirmed", []smed.Candidate{{Name: "Nordlys Møbler", Rest: "Karin confirmed"}}, false},
+		{"note Acme, Bo called", []smed.Candidate{{Name: "Acme, Bo", Rest: "called"}, {Name: "Acme", Rest: "Bo called"}}, false},
 	}
 	for _, tt := range tests {
-		got, err := parse(tt.in)
+		in := inputOf(t, tt.in)
+		what := map[string]string{"note": "note", "remember": "fact"}[in.verb]
+		got, quoted, err := named(in, what)
 		if err != nil {
-			t.Errorf("parse(%q): %v", tt.in, err)
+			t.Errorf("%q: %v", tt.in, err)
 			continue
 		}
-		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(command{})); diff != "" {
-			t.Errorf("parse(%q) (-want +got):\n%s", tt.in, diff)
+		if diff := cmp.Diff(tt.want, got); diff != "" || quoted != tt.quoted {
+			t.Errorf("%q: quoted %v (want %v), readings (-want +got):\n%s", tt.in, quoted, tt.quoted, diff)
+		}
+	}
+}
+
+// A person is only ever a real mention: the bug where "owner Acme USA" gave
+// Acme to a user called USA.
+func TestOnlyMentionsArePeople(t *testing.T) {
+	for raw, want := range map[string]string{"<@U123ABC|alex>": "U123ABC", "<@U123ABC>": "U123ABC", "<@alice>": "alice"} {
+		if got, ok := mention(raw); !ok || got != want {
+			t.Errorf("mention(%q) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
+	for _, raw := range []string{"USA", "U123ABC", "@U123ABC", "@bob", "<@>", "<#C1|general>", "<@U1 x>"} {
+		if got, ok := mention(raw); ok {
+			t.Errorf("mention(%q) = %q: a plain word became a person", raw, got)
 		}
 	}
 }
@@ -86,13 +97,14 @@ func TestParseErrors(t *testing.T) {
 		{"stats now", "takes no arguments"},
 		{"value Acme", "an amount"},
 		{"history Acme page zero", `"zero" is not a page number`},
-		{"list a b", "one argument"},
-		{"list bob", `"bob" is not a person`},
+		{"list bob", `"bob" is not something I can list by`},
 		{"find", "What should I look for?"},
 		{"remember Acme", "What is the fact?"},
+		{"rename Acme", "rename &lt;customer&gt; to &lt;new name&gt;"},
+		{"merge Acme Beta", "merge &lt;duplicate&gt; into &lt;customer&gt;"},
 	}
 	for _, tt := range tests {
-		_, err := parse(tt.in)
+		_, _, err := parse(tt.in)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("parse(%q) error = %v, want it to contain %q", tt.in, err, tt.want)
 		}
@@ -101,12 +113,12 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseTooLong(t *testing.T) {
 	text := strings.Repeat("word ", 2000) // 10,000 characters
-	_, err := parse("note Acme " + text)
-	var tl *tooLongError
+	_, _, err := parse("note Acme " + text)
+	var tl *app.TooLongError
 	if !errors.As(err, &tl) {
-		t.Fatalf("parse of a 10,000-character note: %v, want a tooLongError", err)
+		t.Fatalf("parse of a 10,000-character note: %v, want a TooLongError", err)
 	}
-	if tl.text != "Acme "+strings.TrimSpace(text) {
+	if tl.Text != "Acme "+strings.TrimSpace(text) {
 		t.Error("the rejected text is not kept for the reply")
 	}
 }
@@ -128,33 +140,42 @@ func TestPlain(t *testing.T) {
 }
 
 // FuzzParse checks that no input makes the parser panic, and that whatever it
-// accepts for note is well formed: candidates longest first, none empty, all
+// accepts for note is well formed: readings longest first, none empty, all
 // within limits.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"note Acme Called Bo", `note "Acme Corp" hi`, "note “Ærø Fisk” hej", "show acme", "owner Acme <@U1|x>",
 		"value Acme 1.2m", "history X page 3", `note "unterminated`, "note <@U1|a b> c", "note <!channel> x",
 		"note \u200b\u200b hi", "note a\x00b c", "list <@", "", "   ", "note \"\" x", "find «x»",
+		"note Nordlys Møbler: Karin", "value Kobber & Co 250 000", "rename a to b to c", "merge x into y",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := parse(s)
+		v, run, err := parse(s)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an error with no message")
 			}
 			return
 		}
-		if c.verb == "" {
+		if v == nil || run == nil {
 			t.Fatal("accepted with no verb")
 		}
-		for i, cd := range c.cands {
+		toks, _ := tokenize(s)
+		if len(toks) == 0 || (v.name != "note" && v.name != "remember") {
+			return
+		}
+		cands, _, err := named(input{verb: v.name, text: s, args: toks[1:]}, "note")
+		if err != nil {
+			t.Fatalf("parse accepted %q but its readings fail: %v", s, err)
+		}
+		for i, cd := range cands {
 			if strings.TrimSpace(cd.Name) == "" || strings.TrimSpace(cd.Rest) == "" {
-				t.Fatalf("empty candidate %d: %+v", i, cd)
+				t.Fatalf("empty reading %d: %+v", i, cd)
 			}
-			if i > 0 && len(cd.Name) >= len(c.cands[i-1].Name) {
-				t.Fatalf("candidates not longest first: %+v", c.cands)
+			if i > 0 && len(cd.Name) >= len(cands[i-1].Name) {
+				t.Fatalf("readings not longest first: %+v", cands)
 			}
 		}
 	})

@@ -19,11 +19,10 @@ const (
 // Slack, plain text for the shell. Text in it is Slack mrkdwn in which every
 // piece of user text has been escaped with esc.
 type reply struct {
-	fallback  string // the message's top-level text (notifications, old clients)
-	parts     []part
-	inChannel bool   // visible to the channel instead of only to the caller
-	failed    bool   // an error reply (for metrics and logs)
-	verb      string // the subcommand that produced it (for metrics)
+	fallback string // the message's top-level text (notifications, old clients)
+	parts    []part
+	failed   bool   // an error reply (for metrics and logs)
+	verb     string // the subcommand that produced it (for metrics)
 }
 
 type partKind int
@@ -146,12 +145,14 @@ var (
 	mrkdwnUser   = regexp.MustCompile(`<@([A-Za-z0-9._-]+)>`)
 	mrkdwnLink   = regexp.MustCompile(`<([^|>]+)\|([^>]+)>`)
 	mrkdwnItalic = regexp.MustCompile(`(^|[\s(])_([^_\n]+)_`)
+	mrkdwnStrike = regexp.MustCompile(`(^|[\s(])~([^~\n]+)~`)
 	// emoji are the codes Smed's own replies use, as a terminal shows them.
 	emoji = strings.NewReplacer(
 		":memo: ", "📝 ", ":pushpin: ", "📌 ", ":thinking_face: ", "🤔 ", ":large_green_circle: ", "🟢 ",
 		":red_circle: ", "🔴 ", ":zzz: ", "💤 ", ":tada: ", "🎉 ", ":warning: ", "⚠️ ", ":moneybag: ", "💰 ",
 		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
-		":hourglass_flowing_sand: ", "⏳ ")
+		":hourglass_flowing_sand: ", "⏳ ", ":wastebasket: ", "🗑️ ", ":label: ", "🏷️ ",
+		":twisted_rightwards_arrows: ", "🔀 ")
 	// mrkdwnMarks are the formatting characters a terminal shows as noise.
 	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )
@@ -190,6 +191,7 @@ func (r reply) plain() string {
 func terminalText(s string) string {
 	s = emoji.Replace(s)
 	s = mrkdwnItalic.ReplaceAllString(s, "$1$2")
+	s = mrkdwnStrike.ReplaceAllString(s, "$1$2")
 	s = mrkdwnMarks.Replace(s)
 	return unescape(s)
 }

@@ -8,14 +8,20 @@ import (
 	"time"
 
 	"github.com/smedhq/smed"
-	"github.com/smedhq/smed/reminders"
+	"github.com/smedhq/smed/app"
 )
 
-// Action IDs of the buttons Smed puts in messages.
+// Action IDs of the buttons Smed puts in messages. Their values carry
+// customer IDs, never names: a rename or merge must not make a button act on
+// the wrong customer.
 const (
-	actionHistoryPage = "history_page"
-	actionLogNote     = "log_note"
-	actionSnooze      = "snooze_7d"
+	actionHistoryOlder = "history_older" // value: "<page>:<customer ID>"
+	actionHistoryNewer = "history_newer"
+	actionLogNote      = "log_note"       // value: customer ID
+	actionSnooze       = "snooze_7d"      // value: customer ID
+	actionDelete       = "delete_confirm" // value: customer ID
+	actionCancel       = "cancel"         // value: ""
+	actionFindMore     = "find_more"      // value: "<cursor>\x1f<query>"
 )
 
 // relDay says when t is relative to now in words a person uses: "today",
@@ -49,8 +55,11 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	if strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s") {
+	switch {
+	case strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "s"):
 		return fmt.Sprintf("%d %ses", n, noun)
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ay"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
@@ -79,6 +88,8 @@ func owner(id string) string {
 	return "<@" + id + ">"
 }
 
+func date(t, now time.Time) string { return t.In(now.Location()).Format("Mon 2 Jan") }
+
 // lastContact describes a customer's last contact: "12 days ago" or "never".
 func lastContact(c smed.Customer, now time.Time) string {
 	if c.LastContactAt.IsZero() {
@@ -87,41 +98,118 @@ func lastContact(c smed.Customer, now time.Time) string {
 	return relDay(c.LastContactAt, now)
 }
 
-// dueLine says where the customer stands against its cadence.
+// dueLine says where the customer stands against its cadence: the real due
+// date always, and a snooze beside it.
 func dueLine(c smed.Customer, now time.Time) string {
-	due := c.DueAt()
+	due := c.ContactDue()
+	var s string
 	switch {
-	case c.Snoozed(now):
-		return fmt.Sprintf(":zzz: snoozed until %s", c.SnoozedUntil.In(now.Location()).Format("Mon 2 Jan"))
-	case c.OverdueAt(now):
+	case now.After(due):
 		if n := wholeDays(now.Sub(due)); n >= 1 {
-			return fmt.Sprintf(":red_circle: overdue for %s", plural(n, "day"))
+			s = fmt.Sprintf(":red_circle: overdue for %s", plural(n, "day"))
+		} else {
+			s = ":red_circle: overdue since today"
 		}
-		return ":red_circle: overdue since today"
 	default:
-		return fmt.Sprintf(":large_green_circle: due %s", relDay(due, now))
+		s = fmt.Sprintf(":large_green_circle: due %s", relDay(due, now))
 	}
+	if c.Snoozed(now) {
+		if now.After(due) {
+			s = strings.Replace(s, ":red_circle:", ":zzz:", 1)
+		}
+		s += fmt.Sprintf(" · snoozed until %s", date(c.SnoozedUntil, now))
+	}
+	return s
 }
 
 func noteLine(n smed.Note, now time.Time, limit int) string {
-	return fmt.Sprintf("*%s* · %s\n%s", owner(n.Author), relDay(n.At, now), quoteBlock(esc(truncate(n.Text, limit))))
+	return fmt.Sprintf("*%s* · %s%s\n%s", owner(n.Author), relDay(n.At, now), provenance(n), quoteBlock(esc(truncate(n.Text, limit))))
+}
+
+// provenance says where a saved message came from.
+func provenance(n smed.Note) string {
+	var s string
+	if n.SavedBy != "" && n.SavedBy != n.Author {
+		s = " · saved by " + owner(n.SavedBy)
+	}
+	if n.Link != "" {
+		s += " · <" + n.Link + "|message>"
+	}
+	return s
 }
 
 func quoteBlock(s string) string { return "> " + strings.ReplaceAll(s, "\n", "\n> ") }
+
+func noteReply(res app.NoteResult, now time.Time) reply {
+	name := esc(res.Customer.Name)
+	var r reply
+	if res.Created {
+		r.section(fmt.Sprintf(":memo: Noted. *%s* is a new customer, owned by you; Smed will nudge you if it hears nothing from them for %d days.", name, res.Customer.CadenceDays))
+		q := esc(quoteIfSpaced(res.Customer.Name))
+		r.context(fmt.Sprintf("Set what they are worth with `/customer value %s 120k` and how often to check in with `/customer cadence %s 2w`.", q, q))
+	} else {
+		r.section(fmt.Sprintf(":memo: Noted on *%s*. Next check-in due %s.", name, relDay(res.Customer.DueAt(), now)))
+	}
+	if res.FirstWord && res.Longer != "" {
+		r.context(fmt.Sprintf("I took *%s* as the name. If it is *%s*, rename it: `/customer rename %s to %s` (and quote long names next time: `/customer note \"%s\" …`).",
+			name, esc(res.Longer), esc(quoteIfSpaced(res.Customer.Name)), esc(res.Longer), esc(res.Longer)))
+	}
+	r.context("> " + esc(truncate(res.Text, 300)))
+	return r.withFallback(fmt.Sprintf("Noted on %s.", name))
+}
+
+func rememberReply(res app.NoteResult) reply {
+	var r reply
+	r.section(fmt.Sprintf(":pushpin: Remembered for *%s*: %s", esc(res.Customer.Name), esc(res.Text)))
+	r.context("Facts show at the top of the customer's card and in reminders.")
+	return r.withFallback("Remembered for " + esc(res.Customer.Name) + ".")
+}
+
+// changedReply is the answer to owner, value and cadence: what was done, and
+// where the customer stands now.
+func changedReply(done string, c smed.Customer, now time.Time) reply {
+	var r reply
+	r.section(done)
+	r.context(fmt.Sprintf("Next check-in due %s.", relDay(c.DueAt(), now)))
+	return r
+}
+
+func snoozedReply(s app.Snoozed, now time.Time) reply {
+	name := esc(s.After.Name)
+	var r reply
+	switch {
+	case s.Until.IsZero():
+		r.section(fmt.Sprintf(":alarm_clock: *%s* is no longer snoozed.", name))
+	case !s.Moved:
+		r.section(fmt.Sprintf(":zzz: *%s* is due %s anyway (%s), after the snooze you asked for ends, so nothing changes: reminders come when it is due.",
+			name, relDay(s.After.DueAt(), now), date(s.After.DueAt(), now)))
+	default:
+		r.section(fmt.Sprintf(":zzz: No reminders for *%s* until %s.", name, s.Until.In(now.Location()).Format("Mon 2 Jan 2006")))
+	}
+	r.context(fmt.Sprintf("Next check-in due %s.", relDay(s.After.DueAt(), now)))
+	return r
+}
 
 func cardReply(card smed.Card, now time.Time) reply {
 	var r reply
 	c := card.Customer
 	r.header(esc(c.Name))
-	if len(card.Facts) > 0 {
-		var b strings.Builder
-		for _, f := range card.Facts {
-			b.WriteString(":pushpin: " + esc(f.Text) + "\n")
-		}
-		r.section(strings.TrimRight(b.String(), "\n"))
+	if c.Formerly != "" {
+		r.context("formerly " + esc(c.Formerly))
 	}
-	r.section(fmt.Sprintf("*Owner:* %s   *Value:* %s   *Cadence:* every %s\n*Last contact:* %s   %s",
-		owner(c.Owner), smed.FormatAmount(c.Value), days(c.CadenceDays), lastContact(c, now), dueLine(c, now)))
+	if len(card.Facts) > 0 {
+		r.section(factList(card.Facts))
+	}
+	last := lastContact(c, now)
+	if c.LastContactBy != "" && !c.LastContactAt.IsZero() {
+		last += " by " + owner(c.LastContactBy)
+	}
+	cadence := "every " + days(c.CadenceDays)
+	if c.CadenceSet {
+		cadence += " (set)"
+	}
+	r.section(fmt.Sprintf("*Owner:* %s   *Value:* %s   *Cadence:* %s\n*Last contact:* %s   %s",
+		owner(c.Owner), smed.FormatAmount(c.Value), cadence, last, dueLine(c, now)))
 	if len(card.Notes) == 0 {
 		r.context("No notes yet.")
 	} else {
@@ -130,56 +218,84 @@ func cardReply(card smed.Card, now time.Time) reply {
 			r.section(noteLine(n, now, 600))
 		}
 		if c.NoteCount > len(card.Notes) {
-			r.context(fmt.Sprintf("%d notes in all. See them with `/customer history %s`.", c.NoteCount, esc(quoteIfSpaced(c.Name))))
+			r.context(fmt.Sprintf("%s in all. See them with `/customer history %s`.", plural(c.NoteCount, "note"), esc(quoteIfSpaced(c.Name))))
 		}
 	}
 	r.fallback = fmt.Sprintf("%s: owner %s, value %s, last contact %s", esc(c.Name), owner(c.Owner), smed.FormatAmount(c.Value), lastContact(c, now))
 	return r
 }
 
-func historyReply(c smed.Customer, notes []smed.Note, page int, now time.Time) reply {
+// revisionLine says what a revision changed: "handed over from @a to @b".
+func revisionLine(rv smed.Revision) string {
+	by := ""
+	if rv.By != "" {
+		by = " by " + owner(rv.By)
+	}
+	switch rv.Field {
+	case "owner":
+		return fmt.Sprintf(":handshake: handed over from %s to %s%s", owner(rv.From), owner(rv.To), by)
+	case "value":
+		return fmt.Sprintf(":moneybag: value %s → %s%s", amountText(rv.From), amountText(rv.To), by)
+	case "cadence":
+		return fmt.Sprintf(":calendar: cadence %s → %s days%s", esc(rv.From), esc(rv.To), by)
+	case "name":
+		return fmt.Sprintf(":label: renamed from *%s* to *%s*%s", esc(rv.From), esc(rv.To), by)
+	case "merge":
+		return fmt.Sprintf(":twisted_rightwards_arrows: *%s* merged into *%s*%s", esc(rv.From), esc(rv.To), by)
+	}
+	return fmt.Sprintf("%s changed%s", esc(rv.Field), by)
+}
+
+// amountText formats a stored whole number as an amount.
+func amountText(s string) string {
+	var v int64
+	if _, err := fmt.Sscan(s, &v); err != nil {
+		return esc(s)
+	}
+	return smed.FormatAmount(v)
+}
+
+func historyReply(h app.HistoryPage, now time.Time) reply {
 	var r reply
-	pages := max(1, (c.NoteCount+historyPage-1)/historyPage)
+	c := h.Customer
 	r.header(esc(c.Name) + ": history")
-	if len(notes) == 0 {
-		if c.NoteCount == 0 {
-			r.section("No notes yet.")
+	if len(h.Entries) == 0 {
+		if h.Total == 0 {
+			r.section("Nothing yet.")
 		} else {
-			r.section(fmt.Sprintf("There is no page %d: the history has only %s.", page, plural(pages, "page")))
+			r.section(fmt.Sprintf("There is no page %d: the history has only %s.", h.Page, plural(h.Pages, "page")))
 		}
 		return r
 	}
-	for _, n := range notes {
-		r.section(fmt.Sprintf("*%s* · %s · %s\n%s", owner(n.Author), n.At.In(now.Location()).Format("2 Jan 2006 15:04"), relDay(n.At, now), quoteBlock(esc(truncate(n.Text, maxTextRunes)))))
+	for _, e := range h.Entries {
+		when := e.At().In(now.Location()).Format("2 Jan 2006 15:04") + " · " + relDay(e.At(), now)
+		if e.Kind == smed.EntryRevision {
+			r.context(when + " · " + revisionLine(e.Revision))
+			continue
+		}
+		n := e.Note
+		r.section(fmt.Sprintf("*%s* · %s%s\n%s", owner(n.Author), when, provenance(n), quoteBlock(esc(truncate(n.Text, smed.MaxTextRunes)))))
 	}
-	r.context(fmt.Sprintf("Page %d of %d · %s, newest first", page, pages, plural(c.NoteCount, "note")))
+	r.context(fmt.Sprintf("Page %d of %d · %s, newest first", h.Page, h.Pages, plural(h.Total, "entry")))
 	var bs []button
-	if page > 1 {
-		bs = append(bs, button{actionID: actionHistoryPage + "_newer", value: fmt.Sprintf("%d\x1f%s", page-1, c.Name), label: "Newer"})
+	if h.Page > 1 {
+		bs = append(bs, button{actionID: actionHistoryNewer, value: fmt.Sprintf("%d:%s", h.Page-1, c.ID), label: "Newer"})
 	}
-	if page < pages {
-		bs = append(bs, button{actionID: actionHistoryPage + "_older", value: fmt.Sprintf("%d\x1f%s", page+1, c.Name), label: "Older"})
+	if h.Page < h.Pages {
+		bs = append(bs, button{actionID: actionHistoryOlder, value: fmt.Sprintf("%d:%s", h.Page+1, c.ID), label: "Older"})
 	}
 	if len(bs) > 0 {
 		r.buttons(bs...)
 	}
-	if page < pages {
-		r.context(fmt.Sprintf("Older notes: `/customer history %s page %d`", esc(quoteIfSpaced(c.Name)), page+1))
+	if h.Page < h.Pages {
+		r.context(fmt.Sprintf("Older entries: `/customer history %s page %d`", esc(quoteIfSpaced(c.Name)), h.Page+1))
 	}
 	return r
 }
 
-// rankForList orders customers most urgent first: the overdue ones by the
-// neglect rule (reminders.Overdue, as reminders and the digest rank them),
-// then the rest by due time.
-func rankForList(cs []smed.Customer, now time.Time) []smed.Customer {
-	rest := slices.DeleteFunc(slices.Clone(cs), func(c smed.Customer) bool { return c.OverdueAt(now) })
-	slices.SortStableFunc(rest, func(a, b smed.Customer) int { return a.DueAt().Compare(b.DueAt()) })
-	return append(reminders.Overdue(cs, now), rest...)
-}
-
-func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
+func listReply(l app.Listed, me string, amount func(int64) string) reply {
 	var r reply
+	who, now := l.Query.Owner, l.Now
 	title := "All accounts"
 	switch who {
 	case "":
@@ -188,7 +304,10 @@ func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
 	default:
 		title = "Accounts of <@" + who + ">"
 	}
-	if len(cs) == 0 {
+	if l.Query.OverdueOnly {
+		title = strings.Replace(title, "ccounts", "ccounts overdue", 1)
+	}
+	if l.Total == 0 {
 		switch who {
 		case "":
 			r.section("No accounts yet. Log a first note with `/customer note <customer> <what was said>`.")
@@ -199,25 +318,17 @@ func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
 		}
 		return r
 	}
-	ranked := rankForList(cs, now)
-	var overdue int
-	var atRisk int64
-	for _, c := range ranked {
-		if c.OverdueAt(now) {
-			overdue++
-			atRisk += c.Value
-		}
-	}
 	status := "none overdue"
-	if overdue > 0 {
-		status = fmt.Sprintf("%d overdue, %s at risk", overdue, smed.FormatAmount(atRisk))
+	if l.Overdue > 0 {
+		status = fmt.Sprintf("%d overdue, %s at risk", l.Overdue, amount(l.AtRisk))
 	}
-	r.section(fmt.Sprintf("*%s*: %s, %s. Most urgent first:", title, plural(len(cs), "account"), status))
+	lead := "Most urgent first:"
+	if len(l.Customers) == 0 {
+		lead = ":tada: nothing to catch up on."
+	}
+	r.section(fmt.Sprintf("*%s*: %s, %s. %s", title, plural(l.Total, "account"), status, lead))
 	var b strings.Builder
-	for i, c := range ranked {
-		if i == listMax {
-			break
-		}
+	for _, c := range l.Customers {
 		line := fmt.Sprintf("• *%s* · %s · %s · last contact %s · %s\n", esc(c.Name), smed.FormatAmount(c.Value), owner(c.Owner), lastContact(c, now), dueLine(c, now))
 		if b.Len()+len(line) > maxSectionText-100 {
 			r.section(strings.TrimRight(b.String(), "\n"))
@@ -225,23 +336,37 @@ func listReply(cs []smed.Customer, who, me string, now time.Time) reply {
 		}
 		b.WriteString(line)
 	}
-	r.section(strings.TrimRight(b.String(), "\n"))
-	if len(ranked) > listMax {
-		r.context(fmt.Sprintf("… and %d more.", len(ranked)-listMax))
+	if b.Len() > 0 {
+		r.section(strings.TrimRight(b.String(), "\n"))
 	}
-	r.fallback = fmt.Sprintf("%s: %d, %d overdue", title, len(cs), overdue)
+	shown := l.Total
+	if l.Query.OverdueOnly {
+		shown = l.Overdue
+	}
+	if more := shown - len(l.Customers); more > 0 {
+		r.context(fmt.Sprintf("… and %d more.", more))
+	}
+	r.fallback = fmt.Sprintf("%s: %d, %d overdue", title, l.Total, l.Overdue)
 	return r
 }
 
-func findReply(q string, ms []smed.Match, now time.Time) reply {
+func findReply(q string, p smed.FindPage, more bool, now time.Time) reply {
 	var r reply
-	if len(ms) == 0 {
-		r.section(fmt.Sprintf("Nothing matches “%s” in names, facts or notes.", esc(q)))
+	if len(p.Matches) == 0 {
+		if more {
+			r.section(fmt.Sprintf("No more matches for “%s”.", esc(q)))
+		} else {
+			r.section(fmt.Sprintf("Nothing matches “%s” in names, facts or notes.", esc(q)))
+		}
 		return r
 	}
-	r.section(fmt.Sprintf("*%s* for “%s”:", plural(len(ms), "match"), esc(q)))
+	head := "Most recent first"
+	if more {
+		head = "More, most recent first"
+	}
+	r.section(fmt.Sprintf("%s for “%s”:", head, esc(q)))
 	var b strings.Builder
-	for _, m := range ms {
+	for _, m := range p.Matches {
 		var line string
 		switch m.Field {
 		case "name":
@@ -258,38 +383,27 @@ func findReply(q string, ms []smed.Match, now time.Time) reply {
 		b.WriteString(line)
 	}
 	r.section(strings.TrimRight(b.String(), "\n"))
+	if p.Next != "" {
+		r.buttons(button{actionID: actionFindMore, value: truncate(p.Next+"\x1f"+q, 1900), label: "More results"})
+	}
 	return r
 }
 
-func statsReply(cs []smed.Customer, week, month map[string]int, now time.Time) reply {
+func statsReply(st app.Stats, amount func(int64) string) reply {
 	var r reply
-	var total, overdue int
-	var value, atRisk int64
-	for _, c := range cs {
-		total++
-		value += c.Value
-		if c.OverdueAt(now) {
-			overdue++
-			atRisk += c.Value
-		}
-	}
 	r.header("Smed stats")
-	if total == 0 {
+	share, valueShare, ok := st.Coverage()
+	if !ok {
 		r.section("No customers yet.")
 		return r
 	}
-	covered := float64(total-overdue) / float64(total) * 100
-	valueCovered := 100.0
-	if value > 0 {
-		valueCovered = float64(value-atRisk) / float64(value) * 100
-	}
 	r.section(fmt.Sprintf("*Coverage:* %.0f%% of customers (%d of %d) and %.0f%% of their value are not overdue.\n*Value at risk:* %s in %s.",
-		covered, total-overdue, total, valueCovered, smed.FormatAmount(atRisk), plural(overdue, "overdue account")))
-	authors := make([]string, 0, len(month))
-	for a := range month {
+		share*100, st.Customers-st.Overdue, st.Customers, valueShare*100, amount(st.AtRisk), plural(st.Overdue, "overdue account")))
+	authors := make([]string, 0, len(st.Month))
+	for a := range st.Month {
 		authors = append(authors, a)
 	}
-	slices.SortFunc(authors, func(a, b string) int { return cmp.Or(cmp.Compare(month[b], month[a]), cmp.Compare(a, b)) })
+	slices.SortFunc(authors, func(a, b string) int { return cmp.Or(cmp.Compare(st.Month[b], st.Month[a]), cmp.Compare(a, b)) })
 	if len(authors) == 0 {
 		r.section("*Notes:* none in the last 30 days.")
 		return r
@@ -297,8 +411,19 @@ func statsReply(cs []smed.Customer, week, month map[string]int, now time.Time) r
 	var b strings.Builder
 	b.WriteString("*Notes per person* (last 7 / 30 days):\n")
 	for _, a := range authors {
-		b.WriteString(fmt.Sprintf("• %s: %d / %d\n", owner(a), week[a], month[a]))
+		b.WriteString(fmt.Sprintf("• %s: %d / %d\n", owner(a), st.Week[a], st.Month[a]))
 	}
 	r.section(strings.TrimRight(b.String(), "\n"))
 	return r
+}
+
+func deleteConfirmReply(card smed.Card) reply {
+	c := card.Customer
+	var r reply
+	r.section(fmt.Sprintf(":warning: Delete *%s* and everything about it: %s, %s and its history? This cannot be undone.",
+		esc(c.Name), plural(c.NoteCount, "note"), plural(len(card.Facts), "fact")))
+	r.buttons(button{actionID: actionDelete, value: c.ID, label: "Delete " + truncate(c.Name, 60), style: "danger"},
+		button{actionID: actionCancel, label: "Cancel"})
+	r.context("Only admins can delete. To keep the knowledge but fix a duplicate, use `/customer merge` instead.")
+	return r.withFallback("Delete " + esc(c.Name) + "?")
 }

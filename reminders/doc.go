@@ -6,7 +6,7 @@
 // package smed: no Slack, no Redis. The outside world comes in through small
 // interfaces declared here and implemented elsewhere:
 //
-//	Store      Overdue cards of a team (smed.Store satisfies it; optionally Totaler)
+//	Store      Overdue cards, totals, owners of a team (smed.Store satisfies it)
 //	Notifier   SendReminder / PostDigest (package bot renders and sends)
 //	Directory  Deleted: has a user left the workspace (package bot, users.info)
 //	smed.Guard Claim → send → Confirm / Release, one key per period (package storage)

@@ -14,31 +14,23 @@ import (
 	"github.com/smedhq/smed"
 )
 
-// Store is what the engine reads from the system of record. smed.Store
-// satisfies it.
+// Store is what the engine reads from the system of record; smed.Store
+// satisfies it. Every method wraps smed.ErrUnavailable when the store cannot
+// be reached.
 type Store interface {
 	// Overdue returns the cards of the team's customers whose due time is before
 	// now, each with its facts and at most its latest note; owner != "" keeps
-	// only that owner's. It wraps smed.ErrUnavailable when the store cannot be
-	// reached.
+	// only that owner's. A due-index range query.
 	Overdue(ctx context.Context, team string, now time.Time, owner string) ([]smed.Card, error)
-}
-
-// Totaler is optional: when the Store also implements it, digests carry the
-// team's totals and so coverage. It must be cheap (kept counters, not a scan).
-type Totaler interface {
-	// Totals returns how many customers the team has and their summed value.
+	// Totals returns how many customers the team has and their summed value,
+	// from kept counters (the digest's coverage).
 	Totals(ctx context.Context, team string) (customers int, value int64, err error)
-}
-
-// OwnerLister is optional: when the Store also implements it, the digest lists
-// every account of an owner who left the workspace, overdue or not, so that it
-// is handed over before it goes quiet (smed.Store satisfies it).
-type OwnerLister interface {
-	// Owners returns the owners that have at least one customer.
+	// Owners returns the owners that have at least one customer: the digest
+	// lists every account of an owner who left, overdue or not, so that it is
+	// handed over before it goes quiet.
 	Owners(ctx context.Context, team string) ([]string, error)
-	// Customers returns owner's customers.
-	Customers(ctx context.Context, team, owner string) ([]smed.Customer, error)
+	// OwnedBy returns every customer of owner.
+	OwnedBy(ctx context.Context, team, owner string) ([]smed.Customer, error)
 }
 
 // Notifier delivers what the engine decided to send (package bot: Block Kit
@@ -101,15 +93,7 @@ type Digest struct {
 // Coverage returns the shares of customers, and of their value, that are not
 // overdue; ok is false when the totals are unknown.
 func (d Digest) Coverage() (customers, value float64, ok bool) {
-	if d.Customers <= 0 {
-		return 0, 0, false
-	}
-	customers = 1 - float64(d.Overdue)/float64(d.Customers)
-	value = 1
-	if d.TotalValue > 0 {
-		value = 1 - float64(d.ValueAtRisk)/float64(d.TotalValue)
-	}
-	return max(customers, 0), max(value, 0), true
+	return smed.Coverage(d.Customers, d.Overdue, d.TotalValue, d.ValueAtRisk)
 }
 
 // Summary counts what a run did.
@@ -164,11 +148,21 @@ func NewEngine(store Store, guard smed.Guard, n Notifier, dir Directory, loc *ti
 // double fire sends nothing more. Owners who left the workspace and customers
 // with no owner get no DM (they are in the digest).
 //
-// It returns the reminders sent (dryRun: every reminder it would send, guards
-// neither read nor written, nothing sent). A failed owner does not stop the
-// others; the error, non-nil when any failed or the store could not be read,
-// names the failed owners, and Summary has the counts.
-func (e *Engine) Remind(ctx context.Context, team string, now time.Time, dryRun bool) ([]Reminder, Summary, error) {
+// It returns the reminders sent. A failed owner does not stop the others; the
+// error, non-nil when any failed or the store could not be read, names the
+// failed owners, and Summary has the counts.
+func (e *Engine) Remind(ctx context.Context, team string, now time.Time) ([]Reminder, Summary, error) {
+	return e.remind(ctx, team, now, false)
+}
+
+// Reminders builds every reminder Remind would send at now, sending nothing and
+// reading no guard (smed remind --dry-run): what would go out whether or not
+// today's DMs were already sent.
+func (e *Engine) Reminders(ctx context.Context, team string, now time.Time) ([]Reminder, Summary, error) {
+	return e.remind(ctx, team, now, true)
+}
+
+func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun bool) ([]Reminder, Summary, error) {
 	var sum Summary
 	cards, err := e.store.Overdue(ctx, team, now, "")
 	if err != nil {
@@ -247,7 +241,7 @@ func (e *Engine) ReminderFor(ctx context.Context, team, owner string, now time.T
 func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {
 	r := Reminder{Owner: owner, Date: day}
 	for i, c := range cards {
-		r.ValueAtRisk = smed.AddValue(r.ValueAtRisk, c.Value)
+		r.ValueAtRisk = smed.AddValue(r.ValueAtRisk, c.AtRisk(now))
 		if i < maxListed {
 			r.Items = append(r.Items, newItem(c, now))
 		} else {
@@ -257,23 +251,15 @@ func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {
 	return r
 }
 
-// Digest posts the team's overdue accounts to channel once per digest period
-// (the latest fire of the digest schedule at or before now), guarded by
-// "digest:<channel>:<period>". Accounts whose owner left the workspace, or
-// have none, are listed as orphaned.
-//
-// dryRun builds the digest and sends nothing, whatever the guard says; channel
-// may then be "" (/customer neglected shows the digest to whoever asks). The
-// error is non-nil when the store could not be read or the post failed (the
-// claim is then released, so the next run posts it).
-func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time, dryRun bool) (Digest, Summary, error) {
-	var sum Summary
-	if channel == "" && !dryRun {
-		return Digest{}, sum, errors.New("reminders: digest: no channel (set digest.channel)")
-	}
+// BuildDigest builds the team's digest at now, posting nothing and reading no
+// guard: /customer neglected, and smed digest --dry-run. Accounts whose owner
+// left the workspace, or have none, are listed as orphaned. The error is
+// non-nil only when the overdue customers could not be read; totals and
+// departed owners that cannot be read only leave out coverage or those lines.
+func (e *Engine) BuildDigest(ctx context.Context, team string, now time.Time) (Digest, error) {
 	cards, err := e.store.Overdue(ctx, team, now, "")
 	if err != nil {
-		return Digest{}, sum, fmt.Errorf("reminders: read overdue customers: %w", err)
+		return Digest{}, fmt.Errorf("reminders: read overdue customers: %w", err)
 	}
 	Rank(cards, now)
 	d := Digest{Period: e.period(now), Overdue: len(cards)}
@@ -295,19 +281,29 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 			d.Items = append(d.Items, newItem(c, now))
 		}
 	}
-	if ol, ok := e.store.(OwnerLister); ok {
-		d.Orphaned = append(d.Orphaned, e.departedNotOverdue(ctx, team, ol, gone, now)...)
+	d.Orphaned = append(d.Orphaned, e.departedNotOverdue(ctx, team, gone, now)...)
+	n, v, err := e.store.Totals(ctx, team)
+	if err != nil {
+		e.log.Warn("digest: totals unavailable, no coverage", "team_id", team, "err", err)
+	} else {
+		d.Customers, d.TotalValue = n, v
 	}
-	if t, ok := e.store.(Totaler); ok {
-		n, v, err := t.Totals(ctx, team)
-		if err != nil {
-			e.log.Warn("digest: totals unavailable, no coverage", "team_id", team, "err", err)
-		} else {
-			d.Customers, d.TotalValue = n, v
-		}
+	return d, nil
+}
+
+// Digest posts the team's digest (BuildDigest) to channel once per digest
+// period (the latest fire of the digest schedule at or before now), guarded by
+// "digest:<channel>:<period>". The error is non-nil when the store could not
+// be read or the post failed (the claim is then released, so the next run
+// posts it).
+func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time) (Digest, Summary, error) {
+	var sum Summary
+	if channel == "" {
+		return Digest{}, sum, errors.New("reminders: digest: no channel (set digest.channel)")
 	}
-	if dryRun {
-		return d, sum, nil
+	d, err := e.BuildDigest(ctx, team, now)
+	if err != nil {
+		return Digest{}, sum, err
 	}
 	key := "digest:" + channel + ":" + d.Period
 	sent, err := e.once(ctx, team, key, digestKeep, func() error { return e.notify.PostDigest(ctx, team, channel, d) })
@@ -328,8 +324,8 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 // are not overdue (the overdue ones are already orphaned), by value. gone caches
 // the directory's answers of this run. Failures only shorten the list: the
 // digest still goes out.
-func (e *Engine) departedNotOverdue(ctx context.Context, team string, ol OwnerLister, gone map[string]bool, now time.Time) []Item {
-	owners, err := ol.Owners(ctx, team)
+func (e *Engine) departedNotOverdue(ctx context.Context, team string, gone map[string]bool, now time.Time) []Item {
+	owners, err := e.store.Owners(ctx, team)
 	if err != nil {
 		e.log.Warn("digest: owners unavailable, departed owners' accounts not listed", "team_id", team, "err", err)
 		return nil
@@ -346,7 +342,7 @@ func (e *Engine) departedNotOverdue(ctx context.Context, team string, ol OwnerLi
 		if !left {
 			continue
 		}
-		cs, err := ol.Customers(ctx, team, o)
+		cs, err := e.store.OwnedBy(ctx, team, o)
 		if err != nil {
 			e.log.Warn("digest: a departed owner's accounts unavailable", "team_id", team, "user_id", o, "err", err)
 			continue

@@ -71,7 +71,7 @@ func TestRemindOneDMPerOwnerRanked(t *testing.T) {
 		overdueCard("n1", "", 10_000, 2), // no owner: digest only
 	)
 	f.store.cards = append(f.store.cards, smed.Card{Customer: smed.Customer{ID: "ok", Owner: "UA", Value: 1e6, CadenceDays: 30, LastContactAt: engineNow}})
-	got, sum, err := f.e.Remind(context.Background(), team, engineNow, false)
+	got, sum, err := f.e.Remind(context.Background(), team, engineNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestRemindListsTenAndMore(t *testing.T) {
 		cards = append(cards, overdueCard(fmt.Sprintf("c%02d", i), "UA", v, 1))
 	}
 	f := newFixture(t, cards...)
-	if _, _, err := f.e.Remind(context.Background(), team, engineNow, false); err != nil {
+	if _, _, err := f.e.Remind(context.Background(), team, engineNow); err != nil {
 		t.Fatal(err)
 	}
 	r := f.note.reminders[0]
@@ -123,17 +123,17 @@ func TestRemindListsTenAndMore(t *testing.T) {
 func TestRemindOncePerDay(t *testing.T) {
 	f := newFixture(t, overdueCard("a", "UA", 1, 1), overdueCard("b", "UB", 1, 1))
 	ctx := context.Background()
-	if _, _, err := f.e.Remind(ctx, team, engineNow, false); err != nil {
+	if _, _, err := f.e.Remind(ctx, team, engineNow); err != nil {
 		t.Fatal(err)
 	}
 	// Later the same day, from "another replica" (a second engine, same guard).
 	other := NewEngine(f.store, f.guard, f.note, f.dir, time.UTC, nil)
-	got, sum, err := other.Remind(ctx, team, engineNow.Add(5*time.Hour), false)
+	got, sum, err := other.Remind(ctx, team, engineNow.Add(5*time.Hour))
 	if err != nil || len(got) != 0 || sum != (Summary{Skipped: 2}) {
 		t.Errorf("second run: %d sent, %v, %v; want nothing sent, 2 skipped", len(got), sum, err)
 	}
 	// The next day is a new period.
-	_, sum, _ = f.e.Remind(ctx, team, engineNow.Add(24*time.Hour), false)
+	_, sum, _ = f.e.Remind(ctx, team, engineNow.Add(24*time.Hour))
 	if sum.Sent != 2 || len(f.note.reminders) != 4 {
 		t.Errorf("next day: %v, %d DMs in all; want 2 more", sum, len(f.note.reminders))
 	}
@@ -143,7 +143,7 @@ func TestRemindFailureReleasedAndRetried(t *testing.T) {
 	f := newFixture(t, overdueCard("a", "UA", 1, 1), overdueCard("b", "UB", 1, 1), overdueCard("c", "UC", 1, 1))
 	f.note.fail["UB"] = true
 	ctx := context.Background()
-	_, sum, err := f.e.Remind(ctx, team, engineNow, false)
+	_, sum, err := f.e.Remind(ctx, team, engineNow)
 	if err == nil || !strings.Contains(err.Error(), "UB") || !strings.Contains(err.Error(), "ratelimited") {
 		t.Errorf("err = %v, want one naming UB and the cause", err)
 	}
@@ -157,7 +157,7 @@ func TestRemindFailureReleasedAndRetried(t *testing.T) {
 		t.Error("UB's claim still held after the failed send")
 	}
 	delete(f.note.fail, "UB")
-	_, sum, err = f.e.Remind(ctx, team, engineNow.Add(time.Hour), false)
+	_, sum, err = f.e.Remind(ctx, team, engineNow.Add(time.Hour))
 	if err != nil || sum != (Summary{Sent: 1, Skipped: 2}) {
 		t.Errorf("rerun: %v, %v; want UB sent, the others skipped", sum, err)
 	}
@@ -171,7 +171,7 @@ func TestRemindDryRun(t *testing.T) {
 	ctx := context.Background()
 	for _, stage := range []string{"before the send", "after the send"} {
 		claims := f.guard.claims
-		got, sum, err := f.e.Remind(ctx, team, engineNow, true)
+		got, sum, err := f.e.Reminders(ctx, team, engineNow)
 		if err != nil || len(got) != 2 || sum != (Summary{}) {
 			t.Errorf("%s: dry run gave %d reminders, %v, %v; want 2", stage, len(got), sum, err)
 		}
@@ -182,7 +182,7 @@ func TestRemindDryRun(t *testing.T) {
 			if len(f.note.reminders) != 0 {
 				t.Fatal("dry run sent")
 			}
-			if _, _, err := f.e.Remind(ctx, team, engineNow, false); err != nil {
+			if _, _, err := f.e.Remind(ctx, team, engineNow); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -201,14 +201,14 @@ func TestDeletedOwnerOrphaned(t *testing.T) {
 	f.dir.gone["UGONE"] = true
 	f.build(t)
 	ctx := context.Background()
-	_, sum, err := f.e.Remind(ctx, team, engineNow, false)
+	_, sum, err := f.e.Remind(ctx, team, engineNow)
 	if err != nil || sum != (Summary{Sent: 1, Departed: 1}) {
 		t.Errorf("remind: %v, %v; want 1 sent, 1 departed", sum, err)
 	}
 	if diff := cmp.Diff([]string{"UA"}, f.note.owners()); diff != "" {
 		t.Errorf("DMs (-want +got):\n%s", diff)
 	}
-	d, _, err := f.e.Digest(ctx, team, "C1", engineNow, false)
+	d, _, err := f.e.Digest(ctx, team, "C1", engineNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestDigestTotalsAndOnce(t *testing.T) {
 	f.store.cards = append(f.store.cards, smed.Card{Customer: smed.Customer{ID: "fine", Owner: "UA", Value: 1100, CadenceDays: 30, LastContactAt: engineNow}})
 	ctx := context.Background()
 	now := engineNow.Add(26 * time.Hour) // Tuesday: period is Monday 09:00
-	d, sum, err := f.e.Digest(ctx, team, "C1", now, false)
+	d, sum, err := f.e.Digest(ctx, team, "C1", now)
 	if err != nil || sum != (Summary{Sent: 1}) {
 		t.Fatalf("digest: %v, %v", sum, err)
 	}
@@ -249,17 +249,17 @@ func TestDigestTotalsAndOnce(t *testing.T) {
 		t.Errorf("guard keys %v", f.guard.until)
 	}
 	// Same period again, a manual run: nothing. Dry run: still the digest.
-	if _, sum, _ := f.e.Digest(ctx, team, "C1", now.Add(time.Hour), false); sum != (Summary{Skipped: 1}) {
+	if _, sum, _ := f.e.Digest(ctx, team, "C1", now.Add(time.Hour)); sum != (Summary{Skipped: 1}) {
 		t.Errorf("second run: %v, want skipped", sum)
 	}
-	if dd, sum, err := f.e.Digest(ctx, team, "", now.Add(time.Hour), true); err != nil || dd.Overdue != 3 || sum != (Summary{}) {
-		t.Errorf("dry run: %d overdue, %v, %v", dd.Overdue, sum, err)
+	if dd, err := f.e.BuildDigest(ctx, team, now.Add(time.Hour)); err != nil || dd.Overdue != 3 {
+		t.Errorf("dry run: %d overdue, %v; want 3", dd.Overdue, err)
 	}
 	if len(f.note.digests) != 1 {
 		t.Errorf("%d digests posted, want 1", len(f.note.digests))
 	}
 	// Next week's period posts again.
-	if _, sum, _ := f.e.Digest(ctx, team, "C1", now.Add(7*24*time.Hour), false); sum.Sent != 1 {
+	if _, sum, _ := f.e.Digest(ctx, team, "C1", now.Add(7*24*time.Hour)); sum.Sent != 1 {
 		t.Errorf("next week: %v", sum)
 	}
 }
@@ -268,15 +268,15 @@ func TestDigestFailureReleased(t *testing.T) {
 	f := newFixture(t, overdueCard("a", "UA", 100, 1))
 	f.note.fail["C1"] = true
 	ctx := context.Background()
-	_, sum, err := f.e.Digest(ctx, team, "C1", engineNow, false)
+	_, sum, err := f.e.Digest(ctx, team, "C1", engineNow)
 	if err == nil || sum != (Summary{Failed: 1}) {
 		t.Fatalf("digest: %v, %v; want a failure", sum, err)
 	}
 	delete(f.note.fail, "C1")
-	if _, sum, err := f.e.Digest(ctx, team, "C1", engineNow, false); err != nil || sum.Sent != 1 {
+	if _, sum, err := f.e.Digest(ctx, team, "C1", engineNow); err != nil || sum.Sent != 1 {
 		t.Errorf("retry: %v, %v", sum, err)
 	}
-	if _, _, err := f.e.Digest(ctx, team, "", engineNow, false); err == nil {
+	if _, _, err := f.e.Digest(ctx, team, "", engineNow); err == nil {
 		t.Error("no channel: want an error")
 	}
 }
@@ -285,7 +285,7 @@ func TestRemindErrors(t *testing.T) {
 	t.Run("store down", func(t *testing.T) {
 		f := newFixture(t)
 		f.store.err = fmt.Errorf("storage: overdue: %w", smed.ErrUnavailable)
-		if _, _, err := f.e.Remind(context.Background(), team, engineNow, false); !errors.Is(err, smed.ErrUnavailable) {
+		if _, _, err := f.e.Remind(context.Background(), team, engineNow); !errors.Is(err, smed.ErrUnavailable) {
 			t.Errorf("err = %v, want ErrUnavailable", err)
 		}
 	})
@@ -293,14 +293,14 @@ func TestRemindErrors(t *testing.T) {
 		f := newFixture(t, overdueCard("a", "UA", 1, 1))
 		f.dir.err = errors.New("users.info: timeout")
 		f.build(t)
-		_, sum, err := f.e.Remind(context.Background(), team, engineNow, false)
+		_, sum, err := f.e.Remind(context.Background(), team, engineNow)
 		if err == nil || sum != (Summary{Failed: 1}) || len(f.note.reminders) != 0 {
 			t.Errorf("%v, %v, %d DMs; want 1 failed and no DM", sum, err, len(f.note.reminders))
 		}
 	})
 	t.Run("owner ID unfit for a key", func(t *testing.T) {
 		f := newFixture(t, overdueCard("a", "U 1", 1, 1), overdueCard("b", "UB", 1, 1))
-		_, sum, err := f.e.Remind(context.Background(), team, engineNow, false)
+		_, sum, err := f.e.Remind(context.Background(), team, engineNow)
 		if err == nil || sum != (Summary{Sent: 1, Failed: 1}) {
 			t.Errorf("%v, %v; want UB sent and the bad ID failed", sum, err)
 		}
@@ -328,31 +328,6 @@ func TestReminderForOneOwnerSendsNothing(t *testing.T) {
 	}
 }
 
-// ownerStore adds OwnerLister to memStore.
-type ownerStore struct{ *memStore }
-
-func (s ownerStore) Owners(ctx context.Context, team string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range s.cards {
-		if c.Owner != "" && !seen[c.Owner] {
-			seen[c.Owner] = true
-			out = append(out, c.Owner)
-		}
-	}
-	return out, nil
-}
-
-func (s ownerStore) Customers(ctx context.Context, team, owner string) ([]smed.Customer, error) {
-	var out []smed.Customer
-	for _, c := range s.cards {
-		if c.Owner == owner {
-			out = append(out, c.Customer)
-		}
-	}
-	return out, nil
-}
-
 // A departed owner's accounts are all listed for handover, not only the
 // overdue ones; value at risk still counts only the overdue.
 func TestDigestListsAllAccountsOfDepartedOwners(t *testing.T) {
@@ -362,8 +337,8 @@ func TestDigestListsAllAccountsOfDepartedOwners(t *testing.T) {
 	cards := []smed.Card{overdueCard("late", "UGONE", 100, 1), fresh("small", 10), fresh("big", 900), overdueCard("a", "UA", 50, 1)}
 	f := newFixture(t)
 	f.dir.gone["UGONE"] = true
-	f.e = NewEngine(ownerStore{&memStore{cards: cards}}, f.guard, f.note, f.dir, time.UTC, nil)
-	d, _, err := f.e.Digest(context.Background(), team, "", engineNow, true)
+	f.e = NewEngine(&memStore{cards: cards}, f.guard, f.note, f.dir, time.UTC, nil)
+	d, err := f.e.BuildDigest(context.Background(), team, engineNow)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/smedhq/smed"
 )
 
-// memStore is an in-memory Store (and Totaler) over a fixed set of customers.
+// memStore is an in-memory Store over a fixed set of customers.
 type memStore struct {
 	mu    sync.Mutex
 	cards []smed.Card
@@ -43,6 +43,33 @@ func (s *memStore) Totals(ctx context.Context, team string) (int, int64, error) 
 		v += c.Value
 	}
 	return len(s.cards), v, nil
+}
+
+func (s *memStore) Owners(ctx context.Context, team string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range s.cards {
+		if c.Owner != "" && !seen[c.Owner] {
+			seen[c.Owner] = true
+			out = append(out, c.Owner)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (s *memStore) OwnedBy(ctx context.Context, team, owner string) ([]smed.Customer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []smed.Customer
+	for _, c := range s.cards {
+		if c.Owner == owner {
+			out = append(out, c.Customer)
+		}
+	}
+	return out, nil
 }
 
 // memGuard is smed.Guard in memory, with leases on the (possibly fake) clock.

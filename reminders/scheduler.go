@@ -97,12 +97,12 @@ func (s *Scheduler) runner(ctx context.Context, name string) func() {
 	team := s.cfg.Team
 	if name == "digest" {
 		return func() {
-			_, sum, err := s.e.Digest(ctx, team, s.cfg.DigestChannel, time.Now(), false)
+			_, sum, err := s.e.Digest(ctx, team, s.cfg.DigestChannel, time.Now())
 			s.report(name, sum, err)
 		}
 	}
 	return func() {
-		_, sum, err := s.e.Remind(ctx, team, time.Now(), false)
+		_, sum, err := s.e.Remind(ctx, team, time.Now())
 		s.report(name, sum, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/reminders"
 	"github.com/smedhq/smed/storage"
@@ -29,6 +30,7 @@ type app struct {
 	api      *slack.Client
 	notifier *bot.Notifier
 	engine   *reminders.Engine
+	svc      *app.Service
 	cmds     *bot.Commands
 
 	digestSched cron.Schedule // digest.schedule, parsed
@@ -80,10 +82,11 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 		return nil, &configError{[]string{"digest.schedule (SMED_DIGEST_SCHEDULE): " + err.Error()}}
 	}
 	a.engine = a.engineWith(dir)
-	a.cmds = bot.NewCommands(bot.CommandsConfig{
-		Store: a.store, Digest: a.engine, DefaultCadence: cfg.Customers.DefaultCadenceDays, Location: cfg.loc,
-		Admins: cfg.Admins, Log: log,
+	a.svc = app.New(app.Config{
+		Store: a.store, Directory: dir, Digest: a.engine, Location: cfg.loc,
+		DefaultCadence: cfg.Customers.DefaultCadenceDays, Admins: cfg.Admins, Log: log,
 	})
+	a.cmds = bot.NewCommands(bot.CommandsConfig{Service: a.svc, Currency: cfg.Customers.Currency, Log: log})
 	return a, nil
 }
 

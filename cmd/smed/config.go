@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +40,8 @@ type config struct {
 		Channel  string `mapstructure:"channel"`
 	} `mapstructure:"digest"`
 	Customers struct {
-		DefaultCadenceDays int `mapstructure:"default_cadence_days"`
+		DefaultCadenceDays int    `mapstructure:"default_cadence_days"`
+		Currency           string `mapstructure:"currency"`
 	} `mapstructure:"customers"`
 	Admins []string `mapstructure:"admins"`
 
@@ -64,6 +64,7 @@ var defaults = map[string]any{
 	"digest.schedule":                "0 9 * * 1",
 	"digest.channel":                 "",
 	"customers.default_cadence_days": 30,
+	"customers.currency":             "",
 	"admins":                         []string{},
 }
 
@@ -165,12 +166,6 @@ func splitList(s string) []string {
 	return out
 }
 
-var (
-	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	slackTeamID  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	slackChannel = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
-)
-
 // validate checks every key and returns all problems, each naming its key and
 // environment variable.
 func (c *config) validate() []string {
@@ -189,7 +184,7 @@ func (c *config) validate() []string {
 	} else if !strings.HasSuffix(c.Slack.APIURL, "/") {
 		c.Slack.APIURL += "/" // slack-go appends method names
 	}
-	if c.Slack.TeamID != "" && !slackTeamID.MatchString(c.Slack.TeamID) {
+	if c.Slack.TeamID != "" && smed.CheckTeamID(c.Slack.TeamID) != nil {
 		bad("slack.team_id", "%q is not a Slack team ID (like T0123ABCD)", c.Slack.TeamID)
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
@@ -209,14 +204,17 @@ func (c *config) validate() []string {
 	if err := reminders.ValidateSpec(c.Digest.Schedule); err != nil {
 		bad("digest.schedule", "%v", err)
 	}
-	if c.Digest.Channel != "" && !slackChannel.MatchString(c.Digest.Channel) {
+	if c.Digest.Channel != "" && smed.CheckChannelID(c.Digest.Channel) != nil {
 		bad("digest.channel", "%q is not a channel ID (like C0123ABCD; find it in the channel's details)", c.Digest.Channel)
 	}
-	if d := c.Customers.DefaultCadenceDays; d < 1 || d > smed.MaxDays {
+	if d := c.Customers.DefaultCadenceDays; smed.CheckCadence(d) != nil {
 		bad("customers.default_cadence_days", "%d is out of range (1 to %d)", d, smed.MaxDays)
 	}
+	if cur := c.Customers.Currency; len([]rune(cur)) > 8 || strings.ContainsAny(cur, "<>&*_~`") {
+		bad("customers.currency", "%q is not a currency to show after amounts (like DKK, kr or €)", cur)
+	}
 	for _, a := range c.Admins {
-		if !slackUserID.MatchString(a) {
+		if smed.CheckUserID(a) != nil {
 			bad("admins", "%q is not a Slack user ID (like U0123ABCD)", a)
 		}
 	}

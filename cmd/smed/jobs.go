@@ -39,12 +39,8 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 	defer a.close()
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	engine := a.engine
 	if *dry {
-		engine = previewEngine(a, e.stderr)
-	}
-	rs, sum, err := engine.Remind(ctx, a.team, time.Now(), *dry)
-	if *dry {
+		rs, _, err := previewEngine(a, e.stderr).Reminders(ctx, a.team, time.Now())
 		if len(rs) == 0 && err == nil {
 			fmt.Fprintln(e.stdout, "No reminders: nobody has overdue customers.")
 		}
@@ -56,6 +52,7 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 		}
 		return nil
 	}
+	_, sum, err := a.engine.Remind(ctx, a.team, time.Now())
 	fmt.Fprintf(e.stdout, "remind: %s\n", sum)
 	if err != nil {
 		return fmt.Errorf("remind: %w", err)
@@ -83,7 +80,7 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 	if ch == "" {
 		ch = a.cfg.Digest.Channel
 	}
-	if ch != "" && !slackChannel.MatchString(ch) {
+	if ch != "" && smed.CheckChannelID(ch) != nil {
 		return &usageErr{fmt.Sprintf("--channel: %q is not a channel ID (like C0123ABCD)", ch)}
 	}
 	if ch == "" && !*dry {
@@ -91,18 +88,15 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
-	engine := a.engine
 	if *dry {
-		engine = previewEngine(a, e.stderr)
-	}
-	d, sum, err := engine.Digest(ctx, a.team, ch, time.Now(), *dry)
-	if *dry {
+		d, err := previewEngine(a, e.stderr).BuildDigest(ctx, a.team, time.Now())
 		if err != nil {
 			return fmt.Errorf("digest --dry-run: %w", err)
 		}
 		fmt.Fprintln(e.stdout, bot.DigestText(d))
 		return nil
 	}
+	_, sum, err := a.engine.Digest(ctx, a.team, ch, time.Now())
 	fmt.Fprintf(e.stdout, "digest to %s: %s\n", ch, sum)
 	if err != nil {
 		return fmt.Errorf("digest: %w", err)
@@ -226,10 +220,6 @@ func cmdExport(ctx context.Context, args []string, e *env) (err error) {
 		return err
 	}
 	defer a.close()
-	cards, err := a.store.Export(ctx, a.team)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
 	var w io.Writer = e.stdout
 	if fs.NArg() == 1 && fs.Arg(0) != "-" {
 		f, err := os.Create(fs.Arg(0))
@@ -239,11 +229,12 @@ func cmdExport(ctx context.Context, args []string, e *env) (err error) {
 		defer func() { err = errors.Join(err, f.Close()) }()
 		w = f
 	}
-	if err := csvio.Write(w, cards, a.cfg.loc); err != nil {
+	n, err := csvio.Write(w, a.store.Export(ctx, a.team), a.cfg.loc)
+	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	if fs.NArg() == 1 {
-		fmt.Fprintf(e.stderr, "exported %d customers to %s\n", len(cards), strings.TrimSpace(fs.Arg(0)))
+		fmt.Fprintf(e.stderr, "exported %d customers to %s\n", n, strings.TrimSpace(fs.Arg(0)))
 	}
 	return nil
 }

@@ -52,8 +52,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer srvCancel()
 	reg := newRegistry()
-	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Reminders: a.engine, API: a.api, SigningSecret: cfg.Slack.SigningSecret,
-		TeamID: cfg.Slack.TeamID, Log: a.log, Metrics: reg})
+	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Service: a.svc, Reminders: a.engine, API: a.api,
+		SigningSecret: cfg.Slack.SigningSecret, TeamID: cfg.Slack.TeamID, Guard: a.store, Log: a.log, Metrics: reg})
 
 	mux := http.NewServeMux()
 	addRoutes(mux, b, a.store, reg)
@@ -73,11 +73,21 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 
 	sched.Start(srvCtx)
 
+	// Socket Mode takes envelopes until socketCtx ends; stopping it is the
+	// first step of shutdown, before the work it started is waited for.
+	socketCtx, socketStop := context.WithCancel(srvCtx)
+	defer socketStop()
 	socketErr := make(chan error, 1)
+	socketDone := make(chan struct{})
 	if cfg.Slack.AppToken != "" {
 		sapi := slack.New(cfg.Slack.BotToken, slack.OptionAppLevelToken(cfg.Slack.AppToken),
 			slack.OptionAPIURL(cfg.Slack.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}))
-		go func() { socketErr <- b.RunSocketMode(srvCtx, sapi) }()
+		go func() {
+			defer close(socketDone)
+			socketErr <- b.RunSocketMode(socketCtx, sapi)
+		}()
+	} else {
+		close(socketDone)
 	}
 
 	var runErr error
@@ -91,17 +101,22 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 			runErr = fmt.Errorf("socket mode: %w", err)
 		}
 	}
-	return errors.Join(runErr, shutdown(a.log, srv, sched, b, srvCancel))
+	socketStop()
+	return errors.Join(runErr, shutdown(a.log, srv, socketDone, sched, b, srvCancel))
 }
 
-// shutdown stops taking requests, lets running ones, scheduled jobs and
-// follow-up Slack work finish (bounded), then cancels what is left.
-func shutdown(log *slog.Logger, srv *http.Server, sched *reminders.Scheduler, b *bot.Bot, cancel context.CancelFunc) error {
+// shutdown stops intake first — the HTTP server (which lets running requests
+// finish) and Socket Mode (which returns once its envelopes are handled) —
+// then lets scheduled jobs and follow-up Slack work finish, all within
+// shutdownGrace, and then cancels what is left.
+func shutdown(log *slog.Logger, srv *http.Server, socketDone <-chan struct{}, sched *reminders.Scheduler, b *bot.Bot, cancel context.CancelFunc) error {
 	ctx, done := context.WithTimeout(context.Background(), shutdownGrace)
 	defer done()
 	err := srv.Shutdown(ctx)
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+	select {
+	case <-socketDone:
+	case <-ctx.Done():
+		log.Warn("socket mode was still handling envelopes at shutdown")
 	}
 	stopped := make(chan struct{})
 	go func() { sched.Stop(); close(stopped) }()
@@ -110,6 +125,7 @@ func shutdown(log *slog.Logger, srv *http.Server, sched *reminders.Scheduler, b 
 	case <-ctx.Done():
 		log.Warn("a scheduled job was still running at shutdown; its claims expire and the next run retries")
 	}
+	b.Close()
 	if werr := b.Wait(ctx); werr != nil {
 		log.Warn("follow-up work still running at shutdown", "err", werr)
 	}
