@@ -6,6 +6,8 @@
 package names
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -34,43 +36,105 @@ func Display(name string) string {
 // the invisible zero-width space and byte-order mark that pasted text carries.
 func IsSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' }
 
-// NearMiss returns the known names that typed is a near-miss of: typed is not
-// itself known, and either typed is a prefix of a known name ("Acm" → "Acme
-// Corp") or a small edit away from one ("Acme Crop" → "Acme Corp"). Known names
-// are compared by Key; the result keeps their display form, closest first, at
-// most max.
+// Fold is the form of a name as people type it without special letters: per
+// rune of Key(s), æ→a, ø→o, œ→o, ð→d, þ→t, ł→l, đ→d, ı→i, and any other letter
+// with diacritics → its base letter (å→a, é→e); then the digraphs "ae"→"a",
+// "oe"→"o" and "aa"→"a" collapse, left to right. So "aero fisk", "aeroe fisk"
+// and "Ærø Fisk" all fold to "aro fisk", "Aarhus" and "Århus" to "arhus".
+//
+// A folded name is never longer in runes than its key: each rune maps to one
+// rune, and collapsing only shortens.
+func Fold(s string) string {
+	k := Key(s)
+	rs := make([]rune, 0, len(k))
+	for _, r := range k {
+		rs = append(rs, foldRune(r))
+	}
+	out := rs[:0]
+	for i := 0; i < len(rs); i++ {
+		if i+1 < len(rs) && (rs[i] == 'a' && (rs[i+1] == 'e' || rs[i+1] == 'a') || rs[i] == 'o' && rs[i+1] == 'e') {
+			out = append(out, rs[i])
+			i++
+			continue
+		}
+		out = append(out, rs[i])
+	}
+	return string(out)
+}
+
+// foldRune maps one case-folded rune to the letter people type instead.
+func foldRune(r rune) rune {
+	switch r {
+	case 'æ':
+		return 'a'
+	case 'ø', 'œ':
+		return 'o'
+	case 'ð', 'đ':
+		return 'd'
+	case 'þ':
+		return 't'
+	case 'ł':
+		return 'l'
+	case 'ı':
+		return 'i'
+	}
+	if r < utf8.RuneSelf {
+		return r
+	}
+	// A letter with diacritics decomposes (NFD) into its base letter and
+	// combining marks. Anything else that decomposes (Hangul syllables into
+	// jamo) stays as it is, so Fold never lengthens a name.
+	d := []rune(norm.NFD.String(string(r)))
+	if len(d) < 2 || !unicode.IsLetter(d[0]) {
+		return r
+	}
+	for _, m := range d[1:] {
+		if !unicode.Is(unicode.Mn, m) {
+			return r
+		}
+	}
+	return d[0]
+}
+
+// NearMiss returns the known names that typed is a near-miss of, closest
+// first (prefix hits count as distance 0, ties by Key), at most max. Typed t
+// is a near-miss of known s when Key(t) != Key(s) and any of:
+//
+//   - Key(s) has prefix Key(t) ("Acm" → "Acme Corp");
+//   - Fold(s) has prefix Fold(t), Fold(t) not empty ("aero" → "Ærø Fisk";
+//     this includes equal folds);
+//   - Distance(Key(t), Key(s)) ≤ b, b = editBudget(Key(t)) ("Acme Crop" →
+//     "Acme Corp");
+//   - Distance(Fold(t), Fold(s)) ≤ min(b, editBudget(Fold(t))).
+//
+// The fold budget is also capped by the folded length so that the edit index
+// (Signatures, Probes) finds every such pair: a fold can be shorter than the
+// key ("aarhus" → "arhus"), and edits are counted on what is compared.
+//
+// When typed is itself known (some Key(s) == Key(t)) there is no miss at all
+// and NearMiss returns nil.
 func NearMiss(typed string, known []string, max int) []string {
-	t := Key(typed)
-	if t == "" {
+	tk, tf := Key(typed), Fold(typed)
+	if tk == "" {
 		return nil
 	}
 	type hit struct {
-		name string
-		dist int
+		name, key string
+		dist      int
 	}
 	var hits []hit
-	limit := editBudget(t)
 	for _, k := range known {
 		kk := Key(k)
-		if kk == t {
+		if kk == tk {
 			return nil // typed is known: not a miss at all
 		}
-		switch {
-		case strings.HasPrefix(kk, t):
-			hits = append(hits, hit{k, 0})
-		default:
-			if d := Distance(t, kk, limit); d <= limit {
-				hits = append(hits, hit{k, d})
-			}
+		if d, ok := Near(tk, tf, kk, Fold(k)); ok {
+			hits = append(hits, hit{k, kk, d})
 		}
 	}
-	// Insertion sort: lists are short and the order must be stable.
-	for i := 1; i < len(hits); i++ {
-		for j := i; j > 0 && (hits[j].dist < hits[j-1].dist ||
-			hits[j].dist == hits[j-1].dist && Key(hits[j].name) < Key(hits[j-1].name)); j-- {
-			hits[j], hits[j-1] = hits[j-1], hits[j]
-		}
-	}
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(a.dist, b.dist), strings.Compare(a.key, b.key))
+	})
 	out := make([]string, 0, min(len(hits), max))
 	for _, h := range hits {
 		if len(out) == max {
@@ -79,6 +143,38 @@ func NearMiss(typed string, known []string, max int) []string {
 		out = append(out, h.name)
 	}
 	return out
+}
+
+// Near is the near-miss rule of NearMiss on names already normalised: tk, tf
+// are Key and Fold of what was typed, sk, sf those of a known name. It
+// reports whether typed is a near-miss of the known name and how close (0 for
+// a prefix hit, else the edit distance). Equal keys are not a near-miss.
+func Near(tk, tf, sk, sf string) (int, bool) {
+	if tk == "" || tk == sk {
+		return 0, false
+	}
+	if strings.HasPrefix(sk, tk) || tf != "" && strings.HasPrefix(sf, tf) {
+		return 0, true
+	}
+	best := -1
+	if b := editBudget(tk); b > 0 {
+		if d := Distance(tk, sk, b); d <= b {
+			best = d
+		}
+		if bf := min(b, editBudget(tf)); bf > 0 {
+			if d := Distance(tf, sf, bf); d <= bf && (best < 0 || d < best) {
+				best = d
+			}
+		}
+	}
+	return best, best >= 0
+}
+
+// Budgets returns the edit budgets NearMiss allows for a typed name already
+// normalised: b for its key, bf for its fold (0: no edit counts).
+func Budgets(tk, tf string) (b, bf int) {
+	b = editBudget(tk)
+	return b, min(b, editBudget(tf))
 }
 
 // editBudget is how many edits still count as a typo: none for very short names

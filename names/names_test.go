@@ -74,3 +74,87 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestFold(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"aero fisk", "aro fisk"},
+		{"aeroe fisk", "aro fisk"},
+		{"Ærø Fisk", "aro fisk"},
+		{"Aarhus", "arhus"},
+		{"Århus", "arhus"},
+		{"Maersk", "marsk"},
+		{"Mærsk", "marsk"},
+		{"Café", "cafe"},
+		{"Cafe\u0301", "cafe"},
+		{"Łódź Þór Ðan ıi", "lodz tor dan ii"},
+		{"Œuvre", "ouvre"},
+		{"한국", "한국"}, // Hangul decomposes into letters, not marks: kept
+		{"", ""},
+	} {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNearMissFold(t *testing.T) {
+	known := []string{"Ærø Fisk", "Århus Bryghus", "Mærsk Line", "Nordlys Møbler"}
+	for _, tt := range []struct {
+		typed string
+		want  []string
+	}{
+		{"aero fisk", []string{"Ærø Fisk"}},
+		{"aeroe", []string{"Ærø Fisk"}},
+		{"Aarhus", []string{"Århus Bryghus"}},
+		{"maersk line", []string{"Mærsk Line"}},
+		{"nordlys mobler", []string{"Nordlys Møbler"}},
+		{"nordlys moebler", []string{"Nordlys Møbler"}},
+		{"nordlys mbler", []string{"Nordlys Møbler"}}, // one edit on the key
+		{"ærø fisk", nil},                             // known
+	} {
+		got := NearMiss(tt.typed, known, 3)
+		if diff := cmp.Diff(tt.want, got, cmpEmpty); diff != "" {
+			t.Errorf("NearMiss(%q) (-want +got):\n%s", tt.typed, diff)
+		}
+	}
+}
+
+func TestNearMissOrder(t *testing.T) {
+	known := []string{"Acme Corps", "Acme Corp", "Acme Crop Ltd", "Acne Corp"}
+	got := NearMiss("Acme Corq", known, 10)
+	want := []string{"Acme Corp", "Acme Corps", "Acne Corp"} // all one edit: by key
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+	if got := NearMiss("acme", known, 2); !cmp.Equal(got, []string{"Acme Corp", "Acme Corps"}) {
+		t.Errorf("prefix hits by key, at most max: %q", got)
+	}
+}
+
+func TestWords(t *testing.T) {
+	got := Words("Renewal: ÆRØ Fisk's renewal, x 2025 q3 — café/Cafe\u0301!")
+	want := []string{"renewal", "ærø", "fisk", "2025", "q3", "café"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Words (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"r", "ærø"}, QueryWords("R ærø R")); diff != "" {
+		t.Errorf("QueryWords (-want +got):\n%s", diff)
+	}
+}
+
+func TestSegments(t *testing.T) {
+	for l := 3; l < 40; l++ {
+		n := tau(l) + 1
+		next := 0
+		for i := 1; i <= n; i++ {
+			p, ln := segment(l, n, i)
+			if p != next || ln < 1 {
+				t.Fatalf("L=%d segment %d = (%d,%d), want start %d", l, i, p, ln, next)
+			}
+			next = p + ln
+		}
+		if next != l {
+			t.Fatalf("L=%d: segments cover %d runes", l, next)
+		}
+	}
+}

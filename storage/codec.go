@@ -50,13 +50,20 @@ func decodeCustomer(m map[string]string) (smed.Customer, error) {
 		Owner:         m["owner"],
 		Value:         num("value"),
 		CadenceDays:   int(num("cadence_days")),
+		CadenceSet:    m["cadence_set"] == "1",
 		CreatedAt:     fromMS(num("created_at")),
 		LastContactAt: fromMS(num("last_contact_at")),
+		LastContactBy: m["last_contact_by"],
 		SnoozedUntil:  fromMS(num("snoozed_until")),
 		NoteCount:     int(num("notes")),
+		Formerly:      m["formerly"],
 	}
 	return c, err
 }
+
+// replyFields are the fields writeScript returns (its REPLY), in order.
+var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
+	"last_contact_at", "snoozed_until", "notes"}
 
 // pairs turns a flat [field, value, …] script reply into a map.
 func pairs(flat []any) map[string]string {
@@ -69,47 +76,119 @@ func pairs(flat []any) map[string]string {
 	return m
 }
 
-// entry is a note or fact as stored in its list.
+// entry is a note or fact as stored in its list (see keys.go).
 type entry struct {
-	Author string `json:"author"`
-	At     int64  `json:"at"`
-	Text   string `json:"text"`
+	Author  string `json:"a"`
+	At      int64  `json:"t"`
+	Text    string `json:"x"`
+	SavedBy string `json:"s,omitempty"`
+	Link    string `json:"l,omitempty"`
+	Seq     int64  `json:"q"`
+}
+
+func decodeEntry(raw string) (entry, error) {
+	var e entry
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return entry{}, fmt.Errorf("decode entry: %w", err)
+	}
+	return e, nil
 }
 
 func decodeEntries(raw []string) ([]entry, error) {
 	out := make([]entry, len(raw))
 	for i, r := range raw {
-		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
-			return nil, fmt.Errorf("decode entry: %w", err)
+		e, err := decodeEntry(r)
+		if err != nil {
+			return nil, err
 		}
+		out[i] = e
 	}
 	return out, nil
 }
 
-func notesOf(es []entry) []smed.Note {
-	out := make([]smed.Note, len(es))
-	for i, e := range es {
-		out[i] = smed.Note{Author: e.Author, At: fromMS(e.At), Text: e.Text}
-	}
-	return out
+func (e entry) note() smed.Note {
+	return smed.Note{Author: e.Author, At: fromMS(e.At), Text: e.Text, SavedBy: e.SavedBy, Link: e.Link}
 }
 
-func factsOf(es []entry) []smed.Fact {
-	out := make([]smed.Fact, len(es))
-	for i, e := range es {
-		out[i] = smed.Fact{Author: e.Author, At: fromMS(e.At), Text: e.Text}
-	}
-	return out
+func (e entry) fact() smed.Fact {
+	return smed.Fact{ID: strconv.FormatInt(e.Seq, 10), Author: e.Author, At: fromMS(e.At), Text: e.Text}
 }
 
-// newestFirst reverses notes read oldest first from a list range.
-func newestFirst(ns []smed.Note) []smed.Note {
-	for i, j := 0, len(ns)-1; i < j; i, j = i+1, j-1 {
-		ns[i], ns[j] = ns[j], ns[i]
+// revision is a smed.Revision as stored.
+type revision struct {
+	At    int64  `json:"t"`
+	By    string `json:"b"`
+	Field string `json:"f"`
+	From  string `json:"o"`
+	To    string `json:"n"`
+}
+
+func decodeRevision(raw string) (smed.Revision, error) {
+	var r revision
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return smed.Revision{}, fmt.Errorf("decode revision: %w", err)
 	}
-	return ns
+	return smed.Revision{At: fromMS(r.At), By: r.By, Field: r.Field, From: r.From, To: r.To}, nil
+}
+
+// notesNewestFirst decodes notes read oldest first from a list range.
+func notesNewestFirst(raw []string) ([]smed.Note, error) {
+	out := make([]smed.Note, len(raw))
+	for i, r := range raw {
+		e, err := decodeEntry(r)
+		if err != nil {
+			return nil, err
+		}
+		out[len(raw)-1-i] = e.note()
+	}
+	return out, nil
+}
+
+func factsOf(raw []string) ([]smed.Fact, error) {
+	out := make([]smed.Fact, len(raw))
+	for i, r := range raw {
+		e, err := decodeEntry(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e.fact()
+	}
+	return out, nil
 }
 
 // clean makes text safe to store: valid UTF-8 (JSON would mangle anything
 // else), so what is read back is what was written.
 func clean(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// u32 encodes a sequence number as a posting (4 bytes, big-endian).
+func u32(n int64) string {
+	return string([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+func getU32(b string) int64 {
+	return int64(b[0])<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])
+}
+
+// rawID is a customer ID (12 hex digits) as the 6 bytes refs stores.
+func rawID(id string) string {
+	b := make([]byte, 6)
+	for i := range 6 {
+		v, _ := strconv.ParseUint(id[2*i:2*i+2], 16, 8)
+		b[i] = byte(v)
+	}
+	return string(b)
+}
+
+// ref is one record of the refs string.
+type ref struct {
+	ID   string
+	Kind byte // 'n', 'f', 'c'; 0 when none was written
+	Pos  int64
+}
+
+func decodeRef(b string) ref {
+	if len(b) < refWidth || b[6] == 0 {
+		return ref{}
+	}
+	return ref{ID: fmt.Sprintf("%x", b[:6]), Kind: b[6], Pos: getU32(b[7:11])}
+}

@@ -1,27 +1,39 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
 )
 
 // batch is how many customers one pipeline reads at a time when a method walks
-// many of them (Customers, Overdue, Export, Find).
+// many of them (Overdue, Export, OwnedBy, List).
 const batch = 200
 
-// Customer returns the customer with that name: two round trips.
-func (s *Store) Customer(ctx context.Context, team, name string) (smed.Customer, error) {
+// customerKeys checks a customer ID and returns the team's keys.
+func (s *Store) customerKeys(op, team, id string) (keys, error) {
+	k, err := s.team(op, team)
+	if err != nil {
+		return keys{}, err
+	}
+	if !idRE.MatchString(id) {
+		return keys{}, invalid(op, "%q is not a customer ID", id)
+	}
+	return k, nil
+}
+
+// Customer returns the customer with that ID: one HGETALL.
+func (s *Store) Customer(ctx context.Context, team, id string) (smed.Customer, error) {
 	const op = "customer"
-	k, id, err := s.resolve(ctx, op, team, name)
+	k, err := s.customerKeys(op, team, id)
 	if err != nil {
 		return smed.Customer{}, err
 	}
@@ -29,6 +41,10 @@ func (s *Store) Customer(ctx context.Context, team, name string) (smed.Customer,
 	if err != nil {
 		return smed.Customer{}, wrap(op, err)
 	}
+	return customerOf(op, m)
+}
+
+func customerOf(op string, m map[string]string) (smed.Customer, error) {
 	c, err := decodeCustomer(m)
 	if err != nil {
 		return smed.Customer{}, wrap(op, notFoundAsNil(err))
@@ -36,11 +52,10 @@ func (s *Store) Customer(ctx context.Context, team, name string) (smed.Customer,
 	return c, nil
 }
 
-// Card returns the customer, its facts and its latest notes: two round trips
-// (resolve the name, then one pipeline).
-func (s *Store) Card(ctx context.Context, team, name string, notes int) (smed.Card, error) {
+// Card returns the customer, its facts and its latest notes: one pipeline.
+func (s *Store) Card(ctx context.Context, team, id string, notes int) (smed.Card, error) {
 	const op = "card"
-	k, id, err := s.resolve(ctx, op, team, name)
+	k, err := s.customerKeys(op, team, id)
 	if err != nil {
 		return smed.Card{}, err
 	}
@@ -55,9 +70,8 @@ func (s *Store) Card(ctx context.Context, team, name string, notes int) (smed.Ca
 }
 
 // cards reads customers with their facts (when withFacts) and latest notes
-// (at most notes), one pipeline per batch of IDs. IDs whose hash is gone are
-// skipped (customers are never deleted, so this only guards against a
-// half-written record).
+// (at most notes), one pipeline per batch of IDs. IDs whose hash is gone
+// (deleted meanwhile) are skipped.
 func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, withFacts bool) ([]smed.Card, error) {
 	out := make([]smed.Card, 0, len(ids))
 	for chunk := range slices.Chunk(ids, batch) {
@@ -78,27 +92,23 @@ func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, with
 			return nil, err
 		}
 		for i, id := range chunk {
+			if len(hashes[i].Val()) == 0 {
+				continue
+			}
 			c, err := decodeCustomer(hashes[i].Val())
 			if err != nil {
-				if len(hashes[i].Val()) == 0 {
-					continue
-				}
 				return nil, err
 			}
 			card := smed.Card{Customer: c}
 			if facts[i] != nil {
-				es, err := decodeEntries(facts[i].Val())
-				if err != nil {
+				if card.Facts, err = factsOf(facts[i].Val()); err != nil {
 					return nil, fmt.Errorf("facts of %s: %w", id, err)
 				}
-				card.Facts = factsOf(es)
 			}
 			if latest[i] != nil {
-				es, err := decodeEntries(latest[i].Val())
-				if err != nil {
+				if card.Notes, err = notesNewestFirst(latest[i].Val()); err != nil {
 					return nil, fmt.Errorf("notes of %s: %w", id, err)
 				}
-				card.Notes = newestFirst(notesOf(es))
 			}
 			out = append(out, card)
 		}
@@ -106,153 +116,137 @@ func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, with
 	return out, nil
 }
 
-// Update applies a partial change in one script, precondition included; the
-// due indexes follow.
-func (s *Store) Update(ctx context.Context, team, name string, ch smed.Change) (smed.Customer, error) {
-	const op = "update"
-	k, err := s.team(op, team)
+// History merges the newest offset+limit notes and revisions (each list is
+// kept in time order) and returns the page: one pipeline, whatever the
+// length of the timeline; deep pages cost their offset.
+func (s *Store) History(ctx context.Context, team, id string, offset, limit int) (smed.Customer, []smed.Entry, int, error) {
+	const op = "history"
+	k, err := s.customerKeys(op, team, id)
 	if err != nil {
-		return smed.Customer{}, err
+		return smed.Customer{}, nil, 0, err
 	}
-	key, _, ok := nameKey(name)
-	if !ok {
-		return smed.Customer{}, wrap(op, redis.Nil)
+	offset, limit = max(offset, 0), max(limit, 0)
+	pipe := s.rdb.Pipeline()
+	hash := pipe.HGetAll(ctx, k.customer(id))
+	nn := pipe.LLen(ctx, k.notes(id))
+	nr := pipe.LLen(ctx, k.revisions(id))
+	var rawN, rawR *redis.StringSliceCmd
+	if limit > 0 {
+		rawN = pipe.LRange(ctx, k.notes(id), -int64(offset+limit), -1)
+		rawR = pipe.LRange(ctx, k.revisions(id), -int64(offset+limit), -1)
 	}
-	args := []any{key, "0", ""}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return smed.Customer{}, nil, 0, wrap(op, err)
+	}
+	c, err := customerOf(op, hash.Val())
+	if err != nil {
+		return smed.Customer{}, nil, 0, err
+	}
+	total := int(nn.Val() + nr.Val())
+	if rawN == nil {
+		return c, nil, total, nil
+	}
+	ns, err := notesNewestFirst(rawN.Val())
+	if err != nil {
+		return smed.Customer{}, nil, 0, wrapf(op, "%s: %w", id, err)
+	}
+	rv := rawR.Val()
+	rs := make([]smed.Revision, len(rv))
+	for i, raw := range rv {
+		if rs[len(rv)-1-i], err = decodeRevision(raw); err != nil {
+			return smed.Customer{}, nil, 0, wrapf(op, "%s: %w", id, err)
+		}
+	}
+	var out []smed.Entry
+	for i, j := 0, 0; (i < len(ns) || j < len(rs)) && len(out) < offset+limit; {
+		// Newest first; a revision before a note of the same instant.
+		if j < len(rs) && (i == len(ns) || !rs[j].At.Before(ns[i].At)) {
+			out = append(out, smed.Entry{Kind: smed.EntryRevision, Revision: rs[j]})
+			j++
+		} else {
+			out = append(out, smed.Entry{Kind: smed.EntryNote, Note: ns[i]})
+			i++
+		}
+	}
+	if offset >= len(out) {
+		return c, nil, total, nil
+	}
+	return c, out[offset:], total, nil
+}
+
+// Update applies a partial change in one script, precondition included; the
+// indexes follow and revisions record what changed.
+func (s *Store) Update(ctx context.Context, team, id string, ch smed.Change) (smed.Updated, error) {
+	const op = "update"
+	k, err := s.customerKeys(op, team, id)
+	if err != nil {
+		return smed.Updated{}, err
+	}
+	args := []any{"0", "", ch.By, toMS(ch.At)}
 	if ch.IfOwner != nil {
 		if err := checkOwner(*ch.IfOwner); err != nil {
-			return smed.Customer{}, invalid(op, "precondition: %v", err)
+			return smed.Updated{}, fmt.Errorf("storage: %s: precondition: %w", op, err)
 		}
-		args[1], args[2] = "1", *ch.IfOwner
+		args[0], args[1] = "1", *ch.IfOwner
+	}
+	if ch.By != "" {
+		if err := smed.CheckUserID(ch.By); err != nil {
+			return smed.Updated{}, fmt.Errorf("storage: %s: by: %w", op, err)
+		}
 	}
 	if ch.Owner != nil {
 		if err := checkOwner(*ch.Owner); err != nil {
-			return smed.Customer{}, invalid(op, "%v", err)
+			return smed.Updated{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 		args = append(args, "owner", *ch.Owner)
 	}
 	if ch.Value != nil {
-		if *ch.Value < 0 {
-			return smed.Customer{}, invalid(op, "value must not be negative, got %d", *ch.Value)
+		if err := smed.CheckValue(*ch.Value); err != nil {
+			return smed.Updated{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 		args = append(args, "value", *ch.Value)
 	}
 	if ch.CadenceDays != nil {
-		if *ch.CadenceDays < 1 {
-			return smed.Customer{}, invalid(op, "cadence must be at least 1 day, got %d", *ch.CadenceDays)
+		if err := smed.CheckCadence(*ch.CadenceDays); err != nil {
+			return smed.Updated{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 		args = append(args, "cadence_days", *ch.CadenceDays)
 	}
 	if ch.SnoozedUntil != nil {
 		args = append(args, "snoozed_until", toMS(*ch.SnoozedUntil))
 	}
-	reply, err := updateScript.Run(ctx, s.rdb, []string{k.base}, args...).Result()
+	keyList := append(k.teamKeys(2), k.customer(id), k.revisions(id))
+	res, err := updateScript.Run(ctx, s.rdb, keyList, args...).Slice()
 	if err != nil {
-		return smed.Customer{}, wrap(op, err)
+		return smed.Updated{}, wrap(op, err)
 	}
-	res, ok := reply.([]any)
-	if !ok {
-		if n, isInt := reply.(int64); isInt && n == 0 && ch.IfOwner != nil {
-			return smed.Customer{}, fmt.Errorf("storage: %s: %w: the owner is no longer %q", op, smed.ErrConflict, *ch.IfOwner)
-		}
-		return smed.Customer{}, fmt.Errorf("storage: %s: unexpected script reply %T", op, reply)
+	switch str(res[0]) {
+	case "none":
+		return smed.Updated{}, wrap(op, redis.Nil)
+	case "conflict":
+		return smed.Updated{}, fmt.Errorf("storage: %s: %w: the owner is no longer %q", op, smed.ErrConflict, *ch.IfOwner)
+	case "ok":
+	default:
+		return smed.Updated{}, errorf("%s: unexpected script reply %v", op, res[0])
 	}
-	c, err := decodeCustomer(pairs(res))
-	if err != nil {
-		return smed.Customer{}, wrap(op, notFoundAsNil(err))
+	n, _ := res[1].(int64)
+	if len(res) < 2+int(n) {
+		return smed.Updated{}, committed(op, fmt.Errorf("short reply"))
 	}
-	return c, nil
+	before, err1 := decodeCustomer(pairs(res[2 : 2+n]))
+	after, err2 := decodeCustomer(pairs(res[2+n:]))
+	if err1 != nil || err2 != nil {
+		return smed.Updated{}, committed(op, fmt.Errorf("decode: %v %v", err1, err2))
+	}
+	return smed.Updated{Before: before, After: after}, nil
 }
 
-// Names returns every display name of the team (one HVALS).
-func (s *Store) Names(ctx context.Context, team string) ([]string, error) {
-	const op = "names"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
+// checkOwner accepts "" (nobody) or a user ID.
+func checkOwner(owner string) error {
+	if owner == "" {
+		return nil
 	}
-	ns, err := s.rdb.HVals(ctx, k.display()).Result()
-	return ns, wrap(op, err)
-}
-
-// Customers reads the due index (the team's or the owner's) in due order and
-// the customers' hashes in pipelines.
-func (s *Store) Customers(ctx context.Context, team, owner string) ([]smed.Customer, error) {
-	const op = "customers"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOwner(owner); err != nil {
-		return nil, invalid(op, "%v", err)
-	}
-	ids, err := s.rdb.ZRange(ctx, k.due(owner), 0, -1).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	cards, err := s.cards(ctx, k, ids, 0, false)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	out := make([]smed.Customer, len(cards))
-	for i, c := range cards {
-		out[i] = c.Customer
-	}
-	return out, nil
-}
-
-// Overdue is a range query on the due index up to now (exclusive), then one
-// pipeline per batch for the hashes, facts and latest note.
-func (s *Store) Overdue(ctx context.Context, team string, now time.Time, owner string) ([]smed.Card, error) {
-	const op = "overdue"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOwner(owner); err != nil {
-		return nil, invalid(op, "%v", err)
-	}
-	// Overdue means now > due, i.e. due < now. Scores are whole ms and now may
-	// have a fraction: due < now ⇔ due < ceil(now in ms).
-	limit := now.UnixMilli()
-	if now.After(time.UnixMilli(limit)) {
-		limit++
-	}
-	ids, err := s.rdb.ZRangeByScore(ctx, k.due(owner), &redis.ZRangeBy{
-		Min: "-inf",
-		Max: "(" + strconv.FormatInt(limit, 10),
-	}).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	cards, err := s.cards(ctx, k, ids, 1, true)
-	return cards, wrap(op, err)
-}
-
-// Export returns every customer with its facts, ordered by normalised name.
-// It walks the names index: a full read by design.
-func (s *Store) Export(ctx context.Context, team string) ([]smed.Card, error) {
-	const op = "export"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
-	}
-	byKey, err := s.rdb.HGetAll(ctx, k.names()).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	type named struct{ key, id string }
-	all := make([]named, 0, len(byKey))
-	for key, id := range byKey {
-		all = append(all, named{key, id})
-	}
-	slices.SortFunc(all, func(a, b named) int { return cmp.Compare(a.key, b.key) })
-	ids := make([]string, len(all))
-	for i, n := range all {
-		ids[i] = n.id
-	}
-	cards, err := s.cards(ctx, k, ids, 0, true)
-	return cards, wrap(op, err)
+	return smed.CheckUserID(owner)
 }
 
 // Import creates or updates one customer in one script (see importScript for
@@ -263,7 +257,7 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	if err != nil {
 		return 0, err
 	}
-	key, display, ok := nameKey(rec.Name)
+	info, ok := nameOf(rec.Name)
 	switch {
 	case !ok:
 		return 0, invalid(op, "%s", nameRule)
@@ -276,45 +270,136 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 	given := []byte("000")
 	if rec.Owner != nil {
 		if err := checkOwner(*rec.Owner); err != nil {
-			return 0, invalid(op, "%v", err)
+			return 0, fmt.Errorf("storage: %s: %w", op, err)
 		}
 		owner, given[0] = *rec.Owner, '1'
 	}
 	if rec.Value != nil {
-		if *rec.Value < 0 || *rec.Value > smed.MaxValue {
-			// The script compares values as Lua doubles: exact up to MaxValue.
-			return 0, invalid(op, "value must be 0 to %d, got %d", int64(smed.MaxValue), *rec.Value)
+		if err := smed.CheckValue(*rec.Value); err != nil {
+			return 0, fmt.Errorf("storage: %s: %w", op, err)
 		}
 		value, given[1] = *rec.Value, '1'
 	}
 	if rec.CadenceDays != nil {
 		cadence, given[2] = *rec.CadenceDays, '1'
 	}
-	switch {
-	case cadence >= 1:
-	case rec.CadenceDays != nil:
-		return 0, invalid(op, "cadence must be at least 1 day, got %d", cadence)
-	default:
-		return 0, invalid(op, "no cadence given and the default cadence %d is not at least 1 day", cadence)
+	if err := smed.CheckCadence(cadence); err != nil {
+		if rec.CadenceDays == nil {
+			return 0, invalid(op, "no cadence given and the default cadence %d is not 1 to %d days", cadence, smed.MaxDays)
+		}
+		return 0, fmt.Errorf("storage: %s: %w", op, err)
 	}
-	args := []any{key, display, newID(), owner, value, cadence, string(given),
-		toMS(rec.LastContactAt), toMS(at)}
+	var facts []string
 	for _, f := range rec.Facts {
 		if strings.TrimSpace(f) != "" { // "a |  | b" in a CSV cell is two facts
-			args = append(args, clean(f))
+			facts = append(facts, clean(f))
 		}
 	}
-	res, err := importScript.Run(ctx, s.rdb, []string{k.base}, args...).Int()
-	if err != nil {
-		return 0, wrap(op, err)
+	id := firstID(team, info.key)
+	for attempt := 0; ; attempt++ {
+		p := postings{k: k}
+		nameWords := p.list(info.words)
+		factLists := make([]string, len(facts))
+		for i, f := range facts {
+			factLists[i] = p.list(names.Words(f))
+		}
+		keyList := append(k.teamKeys(3+len(p.keys)), k.customer(id), k.facts(id), k.revisions(id))
+		keyList = append(keyList, p.keys...)
+		args := append(info.args(), nameWords, id, owner, value, cadence, string(given),
+			toMS(rec.LastContactAt), toMS(at), len(facts))
+		for i, f := range facts {
+			args = append(args, f, factLists[i])
+		}
+		args = append(args, p.words...)
+		res, err := importScript.Run(ctx, s.rdb, keyList, args...).Slice()
+		if err != nil {
+			return 0, wrap(op, err)
+		}
+		switch str(res[0]) {
+		case "ok":
+			n, _ := res[1].(int64)
+			switch n {
+			case 0:
+				return smed.ImportUnchanged, nil
+			case 1:
+				return smed.ImportCreated, nil
+			case 2:
+				return smed.ImportUpdated, nil
+			}
+			return 0, committed(op, fmt.Errorf("script answered %d, want 0, 1 or 2", n))
+		case "moved":
+			id = str(res[1])
+		case "taken":
+			id = newID()
+		default:
+			return 0, errorf("%s: unexpected script reply %v", op, res[0])
+		}
+		if attempt >= 2 {
+			return 0, fmt.Errorf("storage: %s: %w: the customer changed while importing it", op, smed.ErrConflict)
+		}
 	}
-	switch res {
-	case 0:
-		return smed.ImportUnchanged, nil
-	case 1:
-		return smed.ImportCreated, nil
-	case 2:
-		return smed.ImportUpdated, nil
+}
+
+// Export walks the name index in name order, a batch at a time: memory stays
+// bounded for any team size.
+func (s *Store) Export(ctx context.Context, team string) iter.Seq2[smed.Card, error] {
+	const op = "export"
+	return func(yield func(smed.Card, error) bool) {
+		k, err := s.team(op, team)
+		if err != nil {
+			yield(smed.Card{}, err)
+			return
+		}
+		from := "-"
+		for {
+			members, err := s.rdb.ZRangeByLex(ctx, k.nidx(), &redis.ZRangeBy{Min: from, Max: "+", Count: batch}).Result()
+			if err != nil {
+				yield(smed.Card{}, wrap(op, err))
+				return
+			}
+			if len(members) == 0 {
+				return
+			}
+			from = "(" + members[len(members)-1]
+			ids := make([]string, 0, len(members))
+			keysOf := make([]string, 0, len(members))
+			for _, m := range members {
+				if i := strings.LastIndexByte(m, 0); i >= 0 {
+					ids = append(ids, m[i+1:])
+					keysOf = append(keysOf, m[:i])
+				}
+			}
+			metas, err := s.rdb.HMGet(ctx, k.nm(), ids...).Result()
+			if err != nil {
+				yield(smed.Card{}, wrap(op, err))
+				return
+			}
+			// A member is the customer's Key or its Fold: export it once,
+			// under its Key.
+			var keep []string
+			for i, v := range metas {
+				if m, ok := parseMeta(str(v)); ok && m.key == keysOf[i] {
+					keep = append(keep, ids[i])
+				}
+			}
+			cards, err := s.cards(ctx, k, keep, 0, true)
+			if err != nil {
+				yield(smed.Card{}, wrap(op, err))
+				return
+			}
+			for _, c := range cards {
+				if !yield(c, nil) {
+					return
+				}
+			}
+		}
 	}
-	return 0, fmt.Errorf("storage: %s: script answered %d, want 0, 1 or 2", op, res)
+}
+
+// notFoundAsNil lets wrap turn a missing hash into ErrNotFound like redis.Nil.
+func notFoundAsNil(err error) error {
+	if err == smed.ErrNotFound {
+		return redis.Nil
+	}
+	return err
 }

@@ -64,3 +64,20 @@ func unavailable(err error) bool {
 		redis.IsClusterDownError(err) || redis.IsTryAgainError(err) ||
 		redis.IsMaxClientsError(err)
 }
+
+// errorf is an internal failure (a reply the code does not understand).
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("storage: "+format, args...)
+}
+
+func wrapf(op, format string, args ...any) error {
+	return fmt.Errorf("storage: %s: "+format, append([]any{op}, args...)...)
+}
+
+// committed is the error of a write whose script ran (it answered "ok") but
+// whose answer could not be read: the write happened, so the caller must not
+// say "nothing was saved" and must not retry blindly (smed.ErrUnconfirmed).
+func committed(op string, err error) error {
+	return fmt.Errorf("storage: %s: %w: %w: the write ran but its answer is unreadable: %w",
+		op, smed.ErrUnavailable, smed.ErrUnconfirmed, err)
+}

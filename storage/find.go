@@ -1,12 +1,11 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,104 +13,267 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
-// Find matches every word of query (case-insensitive, in normal form) against
-// names, facts and notes. Redis has no full-text index here, so Find reads the
-// team's data: the display hash, then customers, facts and all notes in
-// pipelines of batch customers. It never scans the keyspace (no KEYS/SCAN), and
-// stops reading as soon as limit matches are found.
+// Bounds of one Find call. A query word expands to at most maxExpansions
+// indexed words it is a prefix of (in word order: "re" may miss "rezone"
+// behind 64 others); one page reads at most readBudget postings of the
+// driving word, so a rare word whose entries rarely hold the other words
+// returns a short page with a cursor rather than reading on.
+const (
+	maxExpansions = 64
+	readBudget    = 5000
+	findBatch     = 128
+	maxFindLimit  = 100
+)
+
+// findScript reads postings of the driving query word newest first: the
+// posting lists of its expansions merged by sequence number, below a bound,
+// with each entry's refs record.
 //
-// Order: name matches first (by name), then per customer in name order its
-// matching facts (oldest first) and notes (newest first). limit <= 0 means no
-// limit.
-func (s *Store) Find(ctx context.Context, team, query string, limit int) ([]smed.Match, error) {
+// KEYS[1] refs, KEYS[2…] the posting lists
+// ARGV[1] bound: only sequence numbers below it (0 = no bound), [2] at most
+// that many entries
+//
+// Returns {more (1 when postings below the last one remain), seq, ref, seq,
+// ref, …}, highest seq first. A list is entered by binary search (GETRANGE)
+// and read from the end in chunks, so the cost is O(log postings) plus the
+// entries returned.
+var findScript = redis.NewScript(`
+local bound, n, CH = tonumber(ARGV[1]), tonumber(ARGV[2]), 64
+local function at(s, i)
+  local a, b, c, d = string.byte(s, i, i + 3)
+  return ((a * 256 + b) * 256 + c) * 256 + d
+end
+local lists = {}
+for k = 2, #KEYS do
+  local len = redis.call('STRLEN', KEYS[k]) / 4
+  local lo, hi = 0, len
+  if bound > 0 then
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      if at(redis.call('GETRANGE', KEYS[k], mid * 4, mid * 4 + 3), 1) < bound then lo = mid + 1 else hi = mid end
+    end
+  else
+    lo = len
+  end
+  lists[#lists + 1] = {key = KEYS[k], pos = lo, buf = '', bi = 0}
+end
+local function head(l)
+  if l.bi < 1 then
+    if l.pos <= 0 then return nil end
+    local from = math.max(l.pos - CH, 0)
+    l.buf = redis.call('GETRANGE', l.key, from * 4, l.pos * 4 - 1)
+    l.bi = l.pos - from
+    l.pos = from
+  end
+  return at(l.buf, (l.bi - 1) * 4 + 1)
+end
+local out, count, last = {}, 0, -1
+while count < n do
+  local best
+  for _, l in ipairs(lists) do
+    local v = head(l)
+    if v and (not best or v > best) then best = v end
+  end
+  if not best then break end
+  for _, l in ipairs(lists) do
+    if head(l) == best then l.bi = l.bi - 1 end
+  end
+  if best ~= last then
+    last = best
+    count = count + 1
+    out[#out + 1] = best
+    out[#out + 1] = redis.call('GETRANGE', KEYS[1], best * 11, best * 11 + 10)
+  end
+end
+local more = 0
+for _, l in ipairs(lists) do
+  if head(l) then more = 1 end
+end
+return {more, unpack(out)}
+`)
+
+// Find answers from the word index: expand each query word to the indexed
+// words it is a prefix of, drive from the one with the fewest postings, read
+// its postings newest first and verify each entry against its current words.
+// Round trips: 2, then 2 per batch of postings read.
+func (s *Store) Find(ctx context.Context, team, query, cursor string, limit int) (smed.FindPage, error) {
 	const op = "find"
 	k, err := s.team(op, team)
 	if err != nil {
+		return smed.FindPage{}, err
+	}
+	var bound int64
+	if cursor != "" {
+		if bound, err = strconv.ParseInt(cursor, 10, 64); err != nil || bound < 1 {
+			return smed.FindPage{}, invalid(op, "malformed cursor %q", cursor)
+		}
+	}
+	if limit <= 0 || limit > maxFindLimit {
+		limit = maxFindLimit
+	}
+	qs := names.QueryWords(query)
+	if len(qs) == 0 {
+		return smed.FindPage{}, nil
+	}
+
+	// Expansions, then how many postings each query word has.
+	pipe := s.rdb.Pipeline()
+	ranges := make([]*redis.StringSliceCmd, len(qs))
+	for i, q := range qs {
+		ranges[i] = pipe.ZRangeByLex(ctx, k.words(), &redis.ZRangeBy{Min: "[" + q, Max: "(" + q + "\xff", Count: maxExpansions})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return smed.FindPage{}, wrap(op, err)
+	}
+	exp := make([][]string, len(qs))
+	for i, q := range qs {
+		ws := ranges[i].Val()
+		if utf8.RuneCountInString(q) >= 2 && !slices.Contains(ws, q) {
+			ws = append(ws, q) // its list may exist under a colliding word
+		}
+		exp[i] = ws
+	}
+	pipe = s.rdb.Pipeline()
+	lens := make([][]*redis.IntCmd, len(qs))
+	for i := range qs {
+		for _, w := range exp[i] {
+			lens[i] = append(lens[i], pipe.StrLen(ctx, k.word(w)))
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return smed.FindPage{}, wrap(op, err)
+	}
+	driver, least := -1, int64(-1)
+	for i := range qs {
+		var n int64
+		for _, c := range lens[i] {
+			n += c.Val()
+		}
+		if n == 0 {
+			return smed.FindPage{}, nil // a word nothing has
+		}
+		if least < 0 || n < least {
+			driver, least = i, n
+		}
+	}
+	keyList := []string{k.refs()}
+	for j, w := range exp[driver] {
+		if lens[driver][j].Val() > 0 {
+			keyList = append(keyList, k.word(w))
+		}
+	}
+
+	var page smed.FindPage
+	for read := 0; read < readBudget; {
+		res, err := findScript.Run(ctx, s.rdb, keyList, bound, findBatch).Slice()
+		if err != nil {
+			return smed.FindPage{}, wrap(op, err)
+		}
+		more, _ := res[0].(int64)
+		type hit struct {
+			seq int64
+			ref ref
+		}
+		var hits []hit
+		for i := 1; i+1 < len(res); i += 2 {
+			seq, _ := res[i].(int64)
+			hits = append(hits, hit{seq, decodeRef(str(res[i+1]))})
+		}
+		if len(hits) == 0 {
+			return page, nil
+		}
+		read += len(hits)
+		refs := make([]ref, len(hits))
+		seqs := make([]int64, len(hits))
+		for i, h := range hits {
+			refs[i], seqs[i] = h.ref, h.seq
+		}
+		ms, err := s.entries(ctx, k, refs, seqs)
+		if err != nil {
+			return smed.FindPage{}, wrap(op, err)
+		}
+		for i, m := range ms {
+			if m == nil || !matchesAll(m.words, qs) {
+				continue
+			}
+			page.Matches = append(page.Matches, m.Match)
+			if len(page.Matches) == limit {
+				if i < len(ms)-1 || more == 1 {
+					page.Next = strconv.FormatInt(seqs[i], 10)
+				}
+				return page, nil
+			}
+		}
+		bound = seqs[len(seqs)-1]
+		if more == 0 {
+			return page, nil
+		}
+	}
+	page.Next = strconv.FormatInt(bound, 10) // read budget spent: a short page
+	return page, nil
+}
+
+// found is an entry read back for verification.
+type found struct {
+	smed.Match
+	words []string
+}
+
+// entries reads the entries that refs point to (one pipeline) and returns
+// them in the same order; nil where the entry is gone or no longer the one
+// the posting was made for (renamed, merged away, deleted, forgotten).
+func (s *Store) entries(ctx context.Context, k keys, refs []ref, seqs []int64) ([]*found, error) {
+	pipe := s.rdb.Pipeline()
+	hashes := map[string]*redis.MapStringStringCmd{}
+	facts := map[string]*redis.StringSliceCmd{}
+	notes := make([]*redis.StringCmd, len(refs))
+	for i, r := range refs {
+		if r.Kind == 0 {
+			continue
+		}
+		if hashes[r.ID] == nil {
+			hashes[r.ID] = pipe.HGetAll(ctx, k.customer(r.ID))
+		}
+		switch r.Kind {
+		case 'n':
+			notes[i] = pipe.LIndex(ctx, k.notes(r.ID), r.Pos)
+		case 'f':
+			if facts[r.ID] == nil {
+				facts[r.ID] = pipe.LRange(ctx, k.facts(r.ID), 0, -1)
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, err
 	}
-	words := strings.Fields(names.Key(query))
-	if len(words) == 0 {
-		return nil, nil
-	}
-	matches := func(text string) bool {
-		t := names.Key(text)
-		for _, w := range words {
-			if !strings.Contains(t, w) {
-				return false
-			}
+	out := make([]*found, len(refs))
+	for i, r := range refs {
+		if r.Kind == 0 {
+			continue
 		}
-		return true
-	}
-	full := func(ms []smed.Match) bool { return limit > 0 && len(ms) >= limit }
-
-	display, err := s.rdb.HGetAll(ctx, k.display()).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	type named struct{ key, id string }
-	all := make([]named, 0, len(display))
-	var hits []string
-	for id, name := range display {
-		all = append(all, named{names.Key(name), id})
-	}
-	slices.SortFunc(all, func(a, b named) int {
-		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.id, b.id))
-	})
-	ids := make([]string, len(all))
-	for i, n := range all {
-		ids[i] = n.id
-		if matches(display[n.id]) && (limit <= 0 || len(hits) < limit) {
-			hits = append(hits, n.id)
-		}
-	}
-
-	var out []smed.Match
-	if len(hits) > 0 {
-		cards, err := s.cards(ctx, k, hits, 0, false)
+		m := hashes[r.ID].Val()
+		c, err := decodeCustomer(m)
 		if err != nil {
-			return nil, wrap(op, err)
+			continue // deleted
 		}
-		for _, c := range cards {
-			out = append(out, smed.Match{Customer: c.Customer, Field: "name"})
-		}
-	}
-	for chunk := range slices.Chunk(ids, batch) {
-		if full(out) {
-			break
-		}
-		pipe := s.rdb.Pipeline()
-		hashes := make([]*redis.MapStringStringCmd, len(chunk))
-		facts := make([]*redis.StringSliceCmd, len(chunk))
-		notes := make([]*redis.StringSliceCmd, len(chunk))
-		for i, id := range chunk {
-			hashes[i] = pipe.HGetAll(ctx, k.customer(id))
-			facts[i] = pipe.LRange(ctx, k.facts(id), 0, -1)
-			notes[i] = pipe.LRange(ctx, k.notes(id), 0, -1)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, wrap(op, err)
-		}
-		for i := range chunk {
-			c, err := decodeCustomer(hashes[i].Val())
+		switch r.Kind {
+		case 'c':
+			if m["nseq"] == strconv.FormatInt(seqs[i], 10) {
+				out[i] = &found{smed.Match{Customer: c, Field: "name", At: c.CreatedAt}, names.Words(c.Name)}
+			}
+		case 'n':
+			raw, err := notes[i].Result()
 			if err != nil {
-				continue // half-written record: nothing to show
+				continue
 			}
-			fs, err := decodeEntries(facts[i].Val())
-			if err != nil {
-				return nil, wrap(op, err)
+			if e, err := decodeEntry(raw); err == nil && e.Seq == seqs[i] {
+				out[i] = &found{smed.Match{Customer: c, Field: "note", Text: e.Text, Author: e.Author, At: fromMS(e.At)}, names.Words(e.Text)}
 			}
-			for _, f := range fs {
-				if !full(out) && matches(f.Text) {
-					out = append(out, smed.Match{Customer: c, Field: "fact", Text: f.Text, At: fromMS(f.At)})
-				}
-			}
-			ns, err := decodeEntries(notes[i].Val())
-			if err != nil {
-				return nil, wrap(op, err)
-			}
-			for j := len(ns) - 1; j >= 0 && !full(out); j-- {
-				if matches(ns[j].Text) {
-					out = append(out, smed.Match{Customer: c, Field: "note", Text: ns[j].Text, At: fromMS(ns[j].At)})
+		case 'f':
+			for _, raw := range facts[r.ID].Val() {
+				if e, err := decodeEntry(raw); err == nil && e.Seq == seqs[i] {
+					out[i] = &found{smed.Match{Customer: c, Field: "fact", Text: e.Text, Author: e.Author, At: fromMS(e.At)}, names.Words(e.Text)}
+					break
 				}
 			}
 		}
@@ -119,63 +281,12 @@ func (s *Store) Find(ctx context.Context, team, query string, limit int) ([]smed
 	return out, nil
 }
 
-// NoteCounts reads the activity index from since on and counts per author.
-func (s *Store) NoteCounts(ctx context.Context, team string, since time.Time) (map[string]int, error) {
-	const op = "note counts"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
-	}
-	members, err := s.rdb.ZRangeByScore(ctx, k.activity(), &redis.ZRangeBy{
-		Min: strconv.FormatInt(since.UnixMilli(), 10),
-		Max: "+inf",
-	}).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	counts := make(map[string]int)
-	for _, m := range members {
-		// "<id>:<n>:<author>": the ID is hex and n digits, so the author is
-		// everything after the second colon.
-		parts := strings.SplitN(m, ":", 3)
-		if len(parts) == 3 {
-			counts[parts[2]]++
+// matchesAll reports whether every query word is a prefix of one of words.
+func matchesAll(words, qs []string) bool {
+	for _, q := range qs {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, q) }) {
+			return false
 		}
 	}
-	return counts, nil
-}
-
-// Totals returns how many customers the team has and their summed value, from
-// counters the scripts keep (reminders.Totaler: digest coverage without a scan).
-func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
-	const op = "totals"
-	k, err := s.team(op, team)
-	if err != nil {
-		return 0, 0, err
-	}
-	vals, err := s.rdb.HMGet(ctx, k.totals(), "customers", "value").Result()
-	if err != nil {
-		return 0, 0, wrap(op, err)
-	}
-	num := func(v any) int64 {
-		s, _ := v.(string)
-		n, _ := strconv.ParseInt(s, 10, 64)
-		return n
-	}
-	return int(num(vals[0])), num(vals[1]), nil
-}
-
-// Owners returns the team's owners that have at least one customer, sorted.
-func (s *Store) Owners(ctx context.Context, team string) ([]string, error) {
-	const op = "owners"
-	k, err := s.team(op, team)
-	if err != nil {
-		return nil, err
-	}
-	owners, err := s.rdb.SMembers(ctx, k.owners()).Result()
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	slices.Sort(owners)
-	return owners, nil
+	return true
 }

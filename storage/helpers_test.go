@@ -94,33 +94,50 @@ func allKeys(tb testing.TB, s *Store) []string {
 	return out
 }
 
-// dueScore is the customer's score in a due index (-1 when absent).
-func dueScore(tb testing.TB, s *Store, team, owner, id string) int64 {
+// dueScore is the customer's score in the team's due index (-1 when absent).
+func dueScore(tb testing.TB, s *Store, team, id string) int64 {
 	tb.Helper()
 	k, err := s.team("test", team)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f, err := s.rdb.ZScore(tb.Context(), k.due(owner), id).Result()
+	f, err := s.rdb.ZScore(tb.Context(), k.due(), id).Result()
 	if err != nil {
 		return -1
 	}
 	return int64(f)
 }
 
+// checked fails unless every index of team agrees with the records.
+func checked(tb testing.TB, s *Store, team, step string) {
+	tb.Helper()
+	if err := s.CheckIndexes(context.Background(), team); err != nil {
+		tb.Errorf("after %s: %v", step, err)
+	}
+}
+
+// all reads every customer of the team (Export).
+func all(tb testing.TB, s *Store, team string) []smed.Card {
+	tb.Helper()
+	var out []smed.Card
+	for c, err := range s.Export(context.Background(), team) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // totalsMatch fails unless Totals agrees with a full read of the customers.
 func totalsMatch(tb testing.TB, s *Store, team, step string) {
 	tb.Helper()
-	ctx := context.Background()
-	n, v, err := s.Totals(ctx, team)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cs, err := s.Customers(ctx, team, "")
+	n, v, err := s.Totals(context.Background(), team)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var want int64
+	cs := all(tb, s, team)
 	for _, c := range cs {
 		want += c.Value
 	}
@@ -128,3 +145,35 @@ func totalsMatch(tb testing.TB, s *Store, team, step string) {
 		tb.Errorf("after %s: Totals = %d customers, %d value; want %d, %d", step, n, v, len(cs), want)
 	}
 }
+
+// id resolves a name (or fails).
+func id(tb testing.TB, s *Store, team, name string) string {
+	tb.Helper()
+	r, _, err := s.Resolve(context.Background(), team, []string{name})
+	if err != nil {
+		tb.Fatalf("Resolve(%q): %v", name, err)
+	}
+	return r.ID
+}
+
+// byName reads the customer of a name.
+func byName(tb testing.TB, s *Store, team, name string) (smed.Customer, error) {
+	tb.Helper()
+	r, _, err := s.Resolve(context.Background(), team, []string{name})
+	if err != nil {
+		return smed.Customer{}, err
+	}
+	return s.Customer(context.Background(), team, r.ID)
+}
+
+// fact remembers a fact by name.
+func fact(tb testing.TB, s *Store, team string, cands []smed.Candidate, author string, at time.Time) smed.NoteReceipt {
+	tb.Helper()
+	r, err := s.AddFact(context.Background(), team, smed.NoteRequest{Candidates: cands, Author: author, At: at})
+	if err != nil {
+		tb.Fatalf("AddFact(%q): %v", cands[0].Name, err)
+	}
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }

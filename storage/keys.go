@@ -8,84 +8,166 @@
 // # Key layout
 //
 // Every key is <prefix>smed:{<team>}:… where <prefix> is empty in production
-// (WithPrefix isolates tests) and <team> is the Slack team ID, validated against
-// [A-Za-z0-9_-]{1,64}. The team is a Redis Cluster hash tag, so all of a team's
-// keys live in one slot and every script and MULTI touches one slot. Keys never
-// hold text a user typed: customers are keyed by a random ID, names live only in
-// hash fields and values.
+// (WithPrefix isolates tests) and <team> is the Slack team ID (smed.CheckTeamID).
+// The team is a Redis Cluster hash tag, so all of a team's keys live in one
+// slot and every script touches one slot. Every script declares all the keys
+// it touches in KEYS; Go computes every key name. Keys never hold text a user
+// typed: customers are keyed by an opaque ID, words by a hash, and names live
+// only in hash fields, values and sorted-set members.
 //
-//	smed:{T}:names            HASH  names.Key(name) → customer ID; how names resolve
-//	smed:{T}:display          HASH  customer ID → display name (Names, Find)
-//	smed:{T}:c:<id>           HASH  id, name, owner, value, cadence_days,
-//	                                created_at, last_contact_at, snoozed_until
-//	                                (unix ms; 0 = none), notes (count)
-//	smed:{T}:notes:<id>       LIST  notes oldest first, JSON {author, at, text};
-//	                                never capped or trimmed
-//	smed:{T}:facts:<id>       LIST  facts, same shape
-//	smed:{T}:due              ZSET  id → due time (ms), every customer
-//	smed:{T}:due:<owner>      ZSET  the same for one owner (owner validated like
-//	                                a team ID, plus '.')
-//	smed:{T}:owners           SET   owners with at least one customer (for the
-//	                                digest's departed owners), kept by reindex
-//	smed:{T}:activity         ZSET  "<id>:<n>:<author>" → ms, one per note (n is
-//	                                the note's number on that customer)
-//	smed:{T}:totals           HASH  customers, value: the team's count and summed
-//	                                value, kept by every script (Totals)
-//	smed:{T}:guard:<key>      STRING "pending" while a send is claimed, "sent" after
+// Team-wide keys (the first 13 KEYS of every write script, in this order):
+//
+//	names   HASH   names.Key(name) → customer ID: exact resolution (one HMGET
+//	               for all the readings of a note)
+//	nidx    ZSET   score 0, members "<Key>\x00<id>" and "<Fold>\x00<id>" (one
+//	               when equal): prefix and fold-prefix ranges (ZRANGEBYLEX)
+//	sig     HASH   8-byte FNV-1a of an edit signature (names.Signatures of the
+//	               Key and of the Fold) → the IDs that have it, 12 bytes each,
+//	               concatenated: the near-miss index, one HMGET of the probes
+//	nm      HASH   ID → "<Key>\x00<Fold>\x00<display>": what a near-miss check
+//	               needs of a candidate, without touching its hash
+//	due     ZSET   ID → due time (unix ms, smed.Customer.DueAt), every customer
+//	odue    ZSET   score 0, members "<owner>\x00<due, 15 digits><id>": each
+//	               owner's customers in due order, as lex ranges. One team key
+//	               rather than one per owner, because the note script learns
+//	               the owner only after resolving the name, and a script may
+//	               touch only keys it declared.
+//	vals    HASH   ID → value, for customers whose value is not 0 (List's
+//	               ranking and value at risk)
+//	ocount  HASH   owner → number of customers (Owners, List's Total)
+//	totals  HASH   customers, value: the team's count and summed value
+//	seq     STRING the team's last entry sequence number (INCR): every note,
+//	               fact and customer name that the word index knows has one
+//	refs    STRING entry records, 11 bytes at offset seq*11 (SETRANGE): 6 bytes
+//	               customer ID (the hex ID as bytes), 1 byte kind ('n' note,
+//	               'f' fact, 'c' customer name), 4 bytes big-endian position
+//	               (a note's index in its list; 0 otherwise)
+//	words   ZSET   score 0, every word that has a posting list: prefix
+//	               expansion of query words (ZRANGEBYLEX)
+//	days    ZSET   day number (unix days, UTC) → itself, for each day with a
+//	               note counter
+//
+// Per customer, per word, per day:
+//
+//	c:<id>    HASH  id, name, owner, value, cadence_days, cadence_set (0/1),
+//	                created_at, last_contact_at, last_contact_by,
+//	                snoozed_until (unix ms; 0 = none), notes (count),
+//	                formerly (name before the latest rename), nseq (sequence
+//	                of the name's index entry)
+//	n:<id>    LIST  notes oldest first, JSON {a: author, t: ms, x: text, q:
+//	                sequence, s: saved by, l: link}; never capped or trimmed
+//	f:<id>    LIST  facts oldest first, JSON {a, t, x, q}; the fact's ID is q
+//	r:<id>    LIST  revisions oldest first, JSON {t, b: by, f: field, o: from,
+//	                n: to}
+//	w:<h>     STRING posting list of one word (h: 16 hex digits of FNV-1a 64 of
+//	                the word): 4-byte big-endian sequence numbers, appended,
+//	                so ascending; Find reads it from the end
+//	d:<day>   HASH  author → notes logged that UTC day (NoteCounts)
+//	guard:<key> STRING "pending" while a send is claimed, "sent" after
+//
+// # Indexes and what they may hold that is stale
+//
+// Every write keeps names, nidx, sig, nm, due, odue, vals, ocount, totals and
+// refs exact (CheckIndexes recomputes them from the records). Posting lists
+// only grow: a rename, merge, delete or forget leaves the old postings, and
+// Find drops them when it verifies an entry against its current words, as it
+// does hash collisions. The refs string holds at most maxSeq entries (the
+// 512 MB limit of a Redis string); entries past it are stored but not
+// searchable.
 //
 // The due score mirrors smed.Customer.DueAt and is recomputed inside every
-// script that changes a customer (see dueLua), so the two cannot drift.
+// script that changes a customer (see the prelude), so the two cannot drift.
 package storage
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"regexp"
+	"strconv"
+
+	"github.com/smedhq/smed"
 )
 
-// Identifiers that become part of a key. Slack team and user IDs are upper-case
-// letters and digits ("T0123ABC", "U0123ABC"); the wider sets admit "local" and
-// the names the shell and tests use, never spaces, braces or colons.
-var (
-	teamRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	ownerRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	guardRE = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,200}$`)
+var guardRE = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,200}$`)
+
+// idRE is the form of a customer ID: 12 lower-case hex digits.
+var idRE = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// maxSeq bounds the entries of a team's word index: refs is one string of
+// refWidth bytes per entry, and a Redis string holds at most 512 MB.
+const (
+	refWidth = 11
+	maxSeq   = (512<<20)/refWidth - 1
 )
 
-// keys builds the keys of one team. base is "<prefix>smed:{<team>}:"; scripts
-// get it as KEYS[1] and derive the rest from it the same way. Store.team
-// refuses an invalid team ID with an error for op that wraps smed.ErrInvalid.
-type keys struct{ base string }
+// keys builds the keys of one team. base is "<prefix>smed:{<team>}:".
+type keys struct {
+	base string
+	team string
+}
 
+// team checks the team ID and returns its keys; an invalid team ID is an
+// error for op that wraps smed.ErrInvalid.
 func (s *Store) team(op, team string) (keys, error) {
-	if !teamRE.MatchString(team) {
-		return keys{}, invalid(op, "invalid team ID %q (want [A-Za-z0-9_-]{1,64})", team)
+	if err := smed.CheckTeamID(team); err != nil {
+		return keys{}, fmt.Errorf("storage: %s: %w", op, err)
 	}
-	return keys{base: s.prefix + "smed:{" + team + "}:"}, nil
+	return keys{base: s.prefix + "smed:{" + team + "}:", team: team}, nil
 }
 
-func (k keys) names() string             { return k.base + "names" }
-func (k keys) display() string           { return k.base + "display" }
-func (k keys) customer(id string) string { return k.base + "c:" + id }
-func (k keys) notes(id string) string    { return k.base + "notes:" + id }
-func (k keys) facts(id string) string    { return k.base + "facts:" + id }
-func (k keys) activity() string          { return k.base + "activity" }
-func (k keys) totals() string            { return k.base + "totals" }
-func (k keys) owners() string            { return k.base + "owners" }
-func (k keys) guard(key string) string   { return k.base + "guard:" + key }
+func (k keys) names() string  { return k.base + "names" }
+func (k keys) nidx() string   { return k.base + "nidx" }
+func (k keys) sig() string    { return k.base + "sig" }
+func (k keys) nm() string     { return k.base + "nm" }
+func (k keys) due() string    { return k.base + "due" }
+func (k keys) odue() string   { return k.base + "odue" }
+func (k keys) vals() string   { return k.base + "vals" }
+func (k keys) ocount() string { return k.base + "ocount" }
+func (k keys) totals() string { return k.base + "totals" }
+func (k keys) seq() string    { return k.base + "seq" }
+func (k keys) refs() string   { return k.base + "refs" }
+func (k keys) words() string  { return k.base + "words" }
+func (k keys) days() string   { return k.base + "days" }
 
-// due is the all-customers due index for owner "", else that owner's.
-func (k keys) due(owner string) string {
-	if owner == "" {
-		return k.base + "due"
-	}
-	return k.base + "due:" + owner
+func (k keys) customer(id string) string  { return k.base + "c:" + id }
+func (k keys) notes(id string) string     { return k.base + "n:" + id }
+func (k keys) facts(id string) string     { return k.base + "f:" + id }
+func (k keys) revisions(id string) string { return k.base + "r:" + id }
+func (k keys) guard(key string) string    { return k.base + "guard:" + key }
+func (k keys) day(day int64) string       { return k.base + "d:" + strconv.FormatInt(day, 10) }
+
+// word is the posting list of a normalised word (names.Words).
+func (k keys) word(w string) string {
+	h := fnv.New64a()
+	h.Write([]byte(w))
+	return k.base + "w:" + hex.EncodeToString(h.Sum(nil))
 }
 
-func checkOwner(owner string) error {
-	if owner != "" && !ownerRE.MatchString(owner) {
-		return fmt.Errorf("invalid owner ID %q (want a Slack user ID)", owner)
-	}
-	return nil
+// teamKeys are KEYS[1..13] of every write script, in the prelude's order.
+func (k keys) teamKeys(extra int) []string {
+	out := make([]string, 0, 13+extra)
+	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
+		k.vals(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days())
+}
+
+// firstID is the ID a customer gets when it is created under that name key and
+// the ID is free: a hash of team and key. Because of it, a note by name can
+// declare the keys of the customer it will most likely touch before knowing
+// whether it exists, and stay one round trip (see writeScript). It is not user
+// text: 48 bits of SHA-256. A customer created when that ID is taken (the name
+// was used before, by a customer since renamed) gets a random one.
+func firstID(team, key string) string {
+	h := sha256.Sum256([]byte(team + "\x00" + key))
+	return hex.EncodeToString(h[:6])
+}
+
+// sigField is the sig hash field of an edit signature.
+func sigField(sig string) string {
+	h := fnv.New64a()
+	h.Write([]byte(sig))
+	return string(h.Sum(nil))
 }
 
 func checkGuardKey(key string) error {

@@ -6,8 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -15,160 +16,226 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
-// nameKey returns the name's index key (names.Key) and display form, and
-// whether it can name a customer at all: not empty, and at most
-// smed.MaxNameRunes runes of display form, counted as the Slack edge counts
-// them. Names that fail cannot be customers, so they are not sent to Redis.
-func nameKey(name string) (key, display string, ok bool) {
-	display = names.Display(name)
-	key = names.Key(name)
-	return key, display, key != "" && utf8.RuneCountInString(display) <= smed.MaxNameRunes
-}
-
 // nameRule is how a refused name is explained.
 var nameRule = fmt.Sprintf("customer name must be 1 to %d characters", smed.MaxNameRunes)
 
-// AddNote logs a note on the first known candidate (creating Candidates[0] when
-// req.Create is set and none is known) in one script: one round trip, name
-// resolution included.
-func (s *Store) AddNote(ctx context.Context, team string, req smed.NoteRequest) (smed.NoteReceipt, error) {
-	const op = "add note"
-	if req.Create {
-		if err := checkOwner(req.Author); err != nil {
-			return smed.NoteReceipt{}, invalid(op, "%v", err)
-		}
-		if req.CadenceDays < 1 {
-			return smed.NoteReceipt{}, invalid(op, "cadence must be at least 1 day, got %d", req.CadenceDays)
-		}
+// postings collects the posting keys and word texts of the entries one
+// script indexes: each entry's words become a list of indexes into them.
+type postings struct {
+	k     keys
+	keys  []string
+	words []any
+	at    map[string]int
+}
+
+func (p *postings) list(words []string) string {
+	if p.at == nil {
+		p.at = map[string]int{}
 	}
-	return s.write(ctx, op, team, "note", req.Candidates, req.Author, req.At, req.Create, req.CadenceDays)
+	var b strings.Builder
+	for _, w := range words {
+		i, ok := p.at[w]
+		if !ok {
+			p.keys = append(p.keys, p.k.word(w))
+			p.words = append(p.words, w)
+			i = len(p.keys)
+			p.at[w] = i
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(i))
+	}
+	return b.String()
 }
 
-// Remember adds a fact to the first known candidate in one round trip.
-func (s *Store) Remember(ctx context.Context, team string, cands []smed.Candidate, author string, at time.Time) (smed.NoteReceipt, error) {
-	return s.write(ctx, "remember", team, "fact", cands, author, at, false, 0)
+// reading is one candidate the write script may pick.
+type reading struct {
+	key  string // names.Key; "" addresses id directly
+	id   string // the ID expected for it
+	text string
+	at   int // index in NoteRequest.Candidates
 }
 
-// write runs writeScript for a note or a fact.
-func (s *Store) write(ctx context.Context, op, team, kind string, cands []smed.Candidate,
-	author string, at time.Time, create bool, cadence int) (smed.NoteReceipt, error) {
+// AddNote logs a note: one round trip for a known name (or an ID), name
+// resolution and word index included; see writeScript.
+func (s *Store) AddNote(ctx context.Context, team string, req smed.NoteRequest) (smed.NoteReceipt, error) {
+	return s.write(ctx, "add note", team, "n", req)
+}
+
+// AddFact remembers a fact the same way; it does not move the clock.
+func (s *Store) AddFact(ctx context.Context, team string, req smed.NoteRequest) (smed.NoteReceipt, error) {
+	req.Create = false
+	return s.write(ctx, "add fact", team, "f", req)
+}
+
+func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteRequest) (smed.NoteReceipt, error) {
 	k, err := s.team(op, team)
 	if err != nil {
 		return smed.NoteReceipt{}, err
 	}
-	if at.IsZero() {
+	if req.At.IsZero() {
 		return smed.NoteReceipt{}, invalid(op, "no time given")
 	}
-	id := newID()
+	if err := smed.CheckUserID(req.Author); err != nil {
+		return smed.NoteReceipt{}, fmt.Errorf("storage: %s: author: %w", op, err)
+	}
+	if req.SavedBy != "" {
+		if err := smed.CheckUserID(req.SavedBy); err != nil {
+			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: saved by: %w", op, err)
+		}
+	}
+	var (
+		rs     []reading
+		first  nameInfo // Candidates[0] as a new customer
+		create = req.Create && req.CustomerID == ""
+	)
+	switch {
+	case req.CustomerID != "" && len(req.Candidates) > 0:
+		return smed.NoteReceipt{}, invalid(op, "both a customer ID and candidates given")
+	case req.CustomerID != "":
+		if !idRE.MatchString(req.CustomerID) {
+			return smed.NoteReceipt{}, invalid(op, "%q is not a customer ID", req.CustomerID)
+		}
+		rs = []reading{{id: req.CustomerID, text: clean(req.Text)}}
+	default:
+		for i, c := range req.Candidates {
+			info, ok := nameOf(c.Name)
+			if !ok {
+				if i == 0 && create {
+					return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
+				}
+				continue // cannot name a customer
+			}
+			if i == 0 {
+				first = info
+			}
+			rs = append(rs, reading{key: info.key, id: firstID(team, info.key), text: clean(c.Rest), at: i})
+		}
+		if len(rs) == 0 {
+			if create {
+				return smed.NoteReceipt{}, invalid(op, "no customer name given")
+			}
+			return smed.NoteReceipt{}, wrap(op, redis.Nil)
+		}
+	}
+	if create {
+		if err := smed.CheckCadence(req.CadenceDays); err != nil {
+			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := s.runWrite(ctx, k, kind, req, rs, first, create)
+		if err != nil {
+			return smed.NoteReceipt{}, wrap(op, err)
+		}
+		status := str(res[0])
+		switch {
+		case status == "ok":
+			rc, err := receipt(res, rs)
+			if err != nil {
+				return smed.NoteReceipt{}, committed(op, err)
+			}
+			return rc, nil
+		case status == "none":
+			return smed.NoteReceipt{}, wrap(op, redis.Nil)
+		case attempt >= 2:
+			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w: the customer changed while resolving it", op, smed.ErrConflict)
+		case status == "moved" && len(res) == 3:
+			// The name belongs to a customer with another ID (renamed,
+			// or created when its first ID was taken): address that one.
+			j, _ := res[1].(int64)
+			if j < 1 || int(j) > len(rs) {
+				return smed.NoteReceipt{}, errorf("%s: script moved reading %d of %d", op, j, len(rs))
+			}
+			rs[j-1].id = str(res[2])
+		case status == "taken":
+			rs[0].id = newID()
+		default:
+			return smed.NoteReceipt{}, errorf("%s: unexpected script reply %q", op, status)
+		}
+	}
+}
+
+// runWrite runs writeScript once with the keys of the expected IDs.
+func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
+	rs []reading, first nameInfo, create bool) ([]any, error) {
+	at := toMS(req.At)
+	day := floorDiv(at, 86400000)
+	p := postings{k: k}
+	var nameWords string
+	if create {
+		nameWords = p.list(first.words)
+	}
+	lists := make([]string, len(rs))
+	for i, r := range rs {
+		lists[i] = p.list(names.Words(r.text))
+	}
+	keyList := k.teamKeys(1 + 2*len(rs) + len(p.keys))
+	keyList = append(keyList, k.day(day))
+	for _, r := range rs {
+		list := k.notes(r.id)
+		if kind == "f" {
+			list = k.facts(r.id)
+		}
+		keyList = append(keyList, k.customer(r.id), list)
+	}
+	keyList = append(keyList, p.keys...)
 	flag := "0"
 	if create {
 		flag = "1"
 	}
-	args := []any{kind, clean(author), toMS(at), flag, id, cadence}
-	var sent []int // sent[i] is the index in cands of the i-th triple
-	for i, c := range cands {
-		key, display, ok := nameKey(c.Name)
-		if !ok {
-			if i == 0 && create {
-				return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
-			}
-			continue // cannot name a customer
-		}
-		args = append(args, key, display, clean(c.Rest))
-		sent = append(sent, i)
+	args := make([]any, 0, 14+4*len(rs)+len(p.words))
+	args = append(args, kind, req.Author, at, flag, req.CadenceDays, len(rs), len(p.keys),
+		req.SavedBy, clean(req.Link), day, first.display, first.fold, first.sigs, nameWords)
+	for i, r := range rs {
+		args = append(args, r.key, r.id, r.text, lists[i])
 	}
-	if len(sent) == 0 {
-		if create {
-			return smed.NoteReceipt{}, invalid(op, "no customer name given")
-		}
-		return smed.NoteReceipt{}, wrap(op, redis.Nil)
+	args = append(args, p.words...)
+	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
+	if err == nil && len(res) == 0 {
+		err = errors.New("empty script reply")
 	}
-	res, err := writeScript.Run(ctx, s.rdb, []string{k.base}, args...).Slice()
-	if err != nil {
-		return smed.NoteReceipt{}, wrap(op, err)
-	}
-	if len(res) < 2 {
-		return smed.NoteReceipt{}, fmt.Errorf("storage: %s: short script reply (%d values)", op, len(res))
-	}
-	matched, _ := res[0].(int64)
-	createdFlag, _ := res[1].(int64)
-	if matched < 1 || int(matched) > len(sent) {
-		return smed.NoteReceipt{}, fmt.Errorf("storage: %s: script matched candidate %d of %d", op, matched, len(sent))
-	}
-	c, err := decodeCustomer(pairs(res[2:]))
-	if err != nil {
-		return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, err)
-	}
-	return smed.NoteReceipt{
-		Customer: c,
-		Text:     clean(cands[sent[matched-1]].Rest),
-		Created:  createdFlag == 1,
-	}, nil
+	return res, err
 }
 
-// History returns the customer and its notes newest first, skipping offset and
-// returning at most limit: two round trips however long the history is.
-func (s *Store) History(ctx context.Context, team, name string, offset, limit int) (smed.Customer, []smed.Note, error) {
-	const op = "history"
-	k, id, err := s.resolve(ctx, op, team, name)
+// receipt reads an "ok" reply of writeScript.
+func receipt(res []any, rs []reading) (smed.NoteReceipt, error) {
+	if len(res) != 3+len(replyFields) {
+		return smed.NoteReceipt{}, fmt.Errorf("reply has %d values, want %d", len(res), 3+len(replyFields))
+	}
+	j, _ := res[1].(int64)
+	created, _ := res[2].(int64)
+	if j < 1 || int(j) > len(rs) {
+		return smed.NoteReceipt{}, fmt.Errorf("script matched reading %d of %d", j, len(rs))
+	}
+	m := make(map[string]string, len(replyFields))
+	for i, f := range replyFields {
+		m[f] = str(res[3+i])
+	}
+	c, err := decodeCustomer(m)
 	if err != nil {
-		return smed.Customer{}, nil, err
+		return smed.NoteReceipt{}, err
 	}
-	offset = max(offset, 0)
-	pipe := s.rdb.Pipeline()
-	hash := pipe.HGetAll(ctx, k.customer(id))
-	var raw *redis.StringSliceCmd
-	if limit > 0 {
-		// The list is oldest first: the newest offset+1.. offset+limit notes
-		// are the range -(offset+limit) .. -(offset+1).
-		raw = pipe.LRange(ctx, k.notes(id), -int64(offset+limit), -int64(offset+1))
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return smed.Customer{}, nil, wrap(op, err)
-	}
-	c, err := decodeCustomer(hash.Val())
-	if err != nil {
-		return smed.Customer{}, nil, wrap(op, notFoundAsNil(err))
-	}
-	if raw == nil {
-		return c, nil, nil
-	}
-	es, err := decodeEntries(raw.Val())
-	if err != nil {
-		return smed.Customer{}, nil, fmt.Errorf("storage: %s %s: %w", op, id, err)
-	}
-	return c, newestFirst(notesOf(es)), nil
+	r := rs[j-1]
+	return smed.NoteReceipt{Customer: c, Text: r.text, Created: created == 1, Matched: r.at}, nil
 }
 
-// resolve finds the ID of the customer with that name (one round trip).
-func (s *Store) resolve(ctx context.Context, op, team, name string) (keys, string, error) {
-	k, err := s.team(op, team)
-	if err != nil {
-		return keys{}, "", err
-	}
-	key, _, ok := nameKey(name)
-	if !ok {
-		return keys{}, "", wrap(op, redis.Nil)
-	}
-	id, err := s.rdb.HGet(ctx, k.names(), key).Result()
-	if err != nil {
-		return keys{}, "", wrap(op, err)
-	}
-	return k, id, nil
-}
-
-// notFoundAsNil lets wrap turn a missing hash into ErrNotFound like redis.Nil.
-func notFoundAsNil(err error) error {
-	if errors.Is(err, smed.ErrNotFound) {
-		return redis.Nil
-	}
-	return err
-}
-
-// newID returns a fresh customer ID: 12 random hex digits, never user text.
-// The scripts refuse an ID that is already taken (48 bits: practically never).
+// newID returns a random customer ID: 12 hex digits, never user text. The
+// scripts refuse an ID that is already taken (48 bits: practically never).
 func newID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // never fails since Go 1.24
 	return hex.EncodeToString(b[:])
 }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// dayOf is the UTC day number of t.
+func dayOf(t time.Time) int64 { return floorDiv(t.UnixMilli(), 86400000) }

@@ -19,7 +19,7 @@ func TestRedisDownThenBack(t *testing.T) {
 	srv := redistest.Server(t)
 	s := storeAt(t, srv.URL())
 	ctx := t.Context()
-	mustNote(t, s, team, named("Acme", "before"), "U1", t0)
+	acme := mustNote(t, s, team, named("Acme", "before"), "U1", t0).Customer.ID
 
 	srv.Stop()
 	for _, op := range []struct {
@@ -30,7 +30,7 @@ func TestRedisDownThenBack(t *testing.T) {
 			_, err := s.AddNote(ctx, team, smed.NoteRequest{Candidates: named("Acme", "during"), Author: "U1", At: t0})
 			return err
 		}},
-		{"Card", func() error { _, err := s.Card(ctx, team, "Acme", 3); return err }},
+		{"Card", func() error { _, err := s.Card(ctx, team, acme, 3); return err }},
 		{"Ping", func() error { return s.Ping(ctx) }},
 		{"Claim", func() error { _, err := s.Claim(ctx, team, "k", time.Minute); return err }},
 	} {
@@ -66,7 +66,7 @@ func TestRedisHung(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Server(t)
 	s := storeAt(t, srv.URL())
-	mustNote(t, s, team, named("Acme", "before"), "U1", t0)
+	acme := mustNote(t, s, team, named("Acme", "before"), "U1", t0).Customer.ID
 	if !srv.Pause() {
 		t.Skip("cannot pause the embedded fallback server")
 	}
@@ -83,7 +83,7 @@ func TestRedisHung(t *testing.T) {
 	// The timed-out note was not retried behind our back: once Redis runs
 	// again, it holds the note the server had already received, or none;
 	// never two.
-	c, err := s.Customer(t.Context(), team, "Acme")
+	c, err := s.Customer(t.Context(), team, acme)
 	if err != nil {
 		t.Fatalf("after resume: %v", err)
 	}

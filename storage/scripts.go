@@ -1,21 +1,41 @@
 package storage
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
 
-// Every script gets the team's key base ("<prefix>smed:{T}:") as KEYS[1] and
-// builds the team's other keys from it. Those keys are not declared in KEYS,
-// which Redis Cluster formally asks for; in practice they all carry the same
-// {T} hash tag, so they hash to KEYS[1]'s slot and the scripts run on Cluster.
+	"github.com/redis/go-redis/v9"
+)
+
+// Every write script gets the 13 team keys of keys.teamKeys as KEYS[1..13]
+// and its own keys after them. No script builds a key name: what it touches
+// is declared, so it runs on Redis Cluster. A script that can only know a key
+// after a read (the keys of a name it resolves) is told the keys Go expects
+// and checks that precondition first, answering "moved" (or "taken") without
+// writing anything when it does not hold; Go then retries once with what the
+// script answered.
 //
-// Lua numbers are doubles: times in ms (≈1.7e12) are exact, and numbers written
-// back are formatted with %.0f so they never turn into "1.7e+12".
+// Lua numbers are doubles: times in ms (≈1.7e12) and values up to
+// smed.MaxValue (1e15) are exact, and numbers written back are formatted with
+// %.0f so they never turn into "1.7e+12".
+//
+// A name travels as four ARGV: names.Key, names.Fold, display form, and its
+// edit signatures as one string of 8-byte sig fields. An entry's words travel
+// as posting keys declared from KEYS[WK+1] on, their texts from ARGV[WA+1] on,
+// and per entry a list of indexes into them ("1,4,5").
 
-// prelude is prepended to every script that changes a customer: it keeps the
-// due rule in one place.
-const prelude = `
-local base = KEYS[1]
+// prelude is prepended to every write script: the due rule, the indexes and
+// the encodings live in one place.
+var prelude = `
+local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
+  due = KEYS[5], odue = KEYS[6], vals = KEYS[7], ocount = KEYS[8],
+  totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
+  days = KEYS[13]}
+local WK, WA = 0, 0
+local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 
--- hgetall returns a hash as a table and as the flat reply.
+local function num(v) return tonumber(v) or 0 end
+local function fmt(n) return string.format('%.0f', n) end
+
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
   local t = {}
@@ -26,218 +46,532 @@ end
 -- due mirrors smed.Customer.DueAt: last contact (or creation when never
 -- contacted) plus the cadence, moved to at least the end of a snooze.
 local function due(c)
-  local from = tonumber(c.last_contact_at) or 0
-  if from == 0 then from = tonumber(c.created_at) or 0 end
-  local d = from + (tonumber(c.cadence_days) or 0) * 86400000
-  local snooze = tonumber(c.snoozed_until) or 0
+  local from = num(c.last_contact_at)
+  if from == 0 then from = num(c.created_at) end
+  local d = from + num(c.cadence_days) * 86400000
+  local snooze = num(c.snoozed_until)
   if snooze > d then d = snooze end
   return d
 end
 
--- reindex writes the customer's due time into the team's due index and its
--- owner's, moving it out of old_owner's index when the owner changed.
--- The owners set holds exactly the owners whose index is not empty.
-local function reindex(id, c, old_owner)
-  local d = string.format('%.0f', due(c))
-  local owner = c.owner or ''
-  redis.call('ZADD', base .. 'due', d, id)
-  if old_owner ~= '' and old_owner ~= owner then
-    redis.call('ZREM', base .. 'due:' .. old_owner, id)
-    if redis.call('ZCARD', base .. 'due:' .. old_owner) == 0 then
-      redis.call('SREM', base .. 'owners', old_owner)
+-- state is what the indexes know of a customer.
+local function state(c)
+  return {owner = c.owner or '', value = num(c.value), due = due(c)}
+end
+
+local function odue_member(owner, d, id)
+  return owner .. '\0' .. string.format('%015.0f', d) .. id
+end
+
+-- index moves a customer from state old to state new (either may be nil: a
+-- customer created or removed) in due, odue, vals, ocount and totals.
+local function index(id, old, new)
+  local dc, dv = 0, 0
+  if old then
+    local moved = not new or old.owner ~= new.owner
+    if old.owner ~= '' and (moved or old.due ~= new.due) then
+      redis.call('ZREM', K.odue, odue_member(old.owner, old.due, id))
+    end
+    if old.owner ~= '' and moved then
+      if redis.call('HINCRBY', K.ocount, old.owner, -1) <= 0 then
+        redis.call('HDEL', K.ocount, old.owner)
+      end
+    end
+    if not new then
+      redis.call('ZREM', K.due, id)
+      redis.call('HDEL', K.vals, id)
+      dc = -1
+    end
+    dv = dv - old.value
+  end
+  if new then
+    if not old or old.due ~= new.due then redis.call('ZADD', K.due, fmt(new.due), id) end
+    local moved = not old or old.owner ~= new.owner
+    if new.owner ~= '' and (moved or old.due ~= new.due) then
+      redis.call('ZADD', K.odue, 0, odue_member(new.owner, new.due, id))
+    end
+    if new.owner ~= '' and moved then redis.call('HINCRBY', K.ocount, new.owner, 1) end
+    if not old or old.value ~= new.value then
+      if new.value ~= 0 then redis.call('HSET', K.vals, id, fmt(new.value))
+      elseif old then redis.call('HDEL', K.vals, id) end
+    end
+    if not old then dc = 1 end
+    dv = dv + new.value
+  end
+  if dc ~= 0 then redis.call('HINCRBY', K.totals, 'customers', dc) end
+  if dv ~= 0 then redis.call('HINCRBY', K.totals, 'value', fmt(dv)) end
+end
+
+-- ids in a sig value are 12 bytes each.
+local function without(v, id)
+  local out = {}
+  for i = 1, #v, 12 do
+    local x = string.sub(v, i, i + 11)
+    if x ~= id then out[#out + 1] = x end
+  end
+  return table.concat(out)
+end
+
+local function has(v, id)
+  for i = 1, #v, 12 do
+    if string.sub(v, i, i + 11) == id then return true end
+  end
+  return false
+end
+
+-- name_add puts a name into names, nidx, nm and sig.
+local function name_add(id, key, fold, display, sigs)
+  redis.call('HSET', K.names, key, id)
+  redis.call('ZADD', K.nidx, 0, key .. '\0' .. id)
+  if fold ~= key and fold ~= '' then redis.call('ZADD', K.nidx, 0, fold .. '\0' .. id) end
+  redis.call('HSET', K.nm, id, key .. '\0' .. fold .. '\0' .. display)
+  for i = 1, #sigs, 8 do
+    local f = string.sub(sigs, i, i + 7)
+    local v = redis.call('HGET', K.sig, f) or ''
+    if not has(v, id) then redis.call('HSET', K.sig, f, v .. id) end
+  end
+end
+
+-- name_del takes a name out of names, nidx, nm and sig.
+local function name_del(id, key, fold, sigs)
+  if redis.call('HGET', K.names, key) == id then redis.call('HDEL', K.names, key) end
+  redis.call('ZREM', K.nidx, key .. '\0' .. id, fold .. '\0' .. id)
+  redis.call('HDEL', K.nm, id)
+  for i = 1, #sigs, 8 do
+    local f = string.sub(sigs, i, i + 7)
+    local v = redis.call('HGET', K.sig, f)
+    if v then
+      v = without(v, id)
+      if v == '' then redis.call('HDEL', K.sig, f) else redis.call('HSET', K.sig, f, v) end
     end
   end
-  if owner ~= '' then
-    redis.call('ZADD', base .. 'due:' .. owner, d, id)
-    redis.call('SADD', base .. 'owners', owner)
+end
+
+local function u32(n)
+  return string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256,
+    math.floor(n / 256) % 256, n % 256)
+end
+
+local function rawid(id)
+  return (string.gsub(id, '..', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function ref(seq, id, kind, pos)
+  if seq > 0 and seq <= MAXSEQ then
+    redis.call('SETRANGE', K.refs, seq * 11, rawid(id) .. kind .. u32(pos))
   end
 end
 
--- totals keeps the team's customer count and summed value up to date, so
--- coverage needs no scan.
-local function totals(dcount, dvalue)
-  if dcount ~= 0 then redis.call('HINCRBY', base .. 'totals', 'customers', dcount) end
-  if dvalue ~= 0 then
-    redis.call('HINCRBY', base .. 'totals', 'value', string.format('%.0f', dvalue))
+-- index_entry records entry seq in refs and appends it to the posting list
+-- of each listed word; a word gets into the words set with its first posting.
+local function index_entry(seq, id, kind, pos, list)
+  if seq > MAXSEQ then return end
+  ref(seq, id, kind, pos)
+  local s = u32(seq)
+  for w in string.gmatch(list, '%d+') do
+    local i = tonumber(w)
+    if redis.call('APPEND', KEYS[WK + i], s) == 4 then
+      redis.call('ZADD', K.words, 0, ARGV[WA + i])
+    end
   end
 end
 
--- create adds a customer under a new ID: name index, display name, hash and
--- totals (the caller reindexes). It refuses an ID already in use.
-local function create(id, key, display, owner, value, cadence, created_at, last_contact)
-  if redis.call('EXISTS', base .. 'c:' .. id) == 1 then
-    return redis.error_reply('ERR smed: generated customer ID already in use')
-  end
-  redis.call('HSET', base .. 'names', key, id)
-  redis.call('HSET', base .. 'display', id, display)
-  redis.call('HSET', base .. 'c:' .. id, 'id', id, 'name', display,
-    'owner', owner, 'value', value, 'cadence_days', cadence, 'created_at', created_at,
-    'last_contact_at', last_contact, 'snoozed_until', '0', 'notes', '0')
-  totals(1, tonumber(value) or 0)
+local function note_json(author, at, text, seq, saved, link)
+  local s = '{"a":' .. cjson.encode(author) .. ',"t":' .. at .. ',"x":' .. cjson.encode(text)
+  if saved ~= '' then s = s .. ',"s":' .. cjson.encode(saved) end
+  if link ~= '' then s = s .. ',"l":' .. cjson.encode(link) end
+  return s .. ',"q":' .. fmt(seq) .. '}'
 end
 
--- entry is a note or fact as stored in its list.
-local function entry(author, at, text)
-  return '{"author":' .. cjson.encode(author) .. ',"at":' .. at ..
-    ',"text":' .. cjson.encode(text) .. '}'
+local function revision(rkey, at, by, field, from, to)
+  redis.call('RPUSH', rkey, '{"t":' .. at .. ',"b":' .. cjson.encode(by) .. ',"f":' ..
+    cjson.encode(field) .. ',"o":' .. cjson.encode(from) .. ',"n":' .. cjson.encode(to) .. '}')
 end
+
+-- create writes a new customer's hash, name and indexes, and indexes its name
+-- as an entry.
+local function create(id, ckey, f, key, fold, display, sigs, words)
+  redis.call('HSET', ckey, 'id', id, 'name', display, 'owner', f.owner, 'value', f.value,
+    'cadence_days', f.cadence, 'cadence_set', f.cadence_set, 'created_at', f.at,
+    'last_contact_at', f.last, 'last_contact_by', f.last_by, 'snoozed_until', '0',
+    'notes', '0', 'formerly', '')
+  name_add(id, key, fold, display, sigs)
+  index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
+    created_at = f.at, last_contact_at = f.last}))
+  local seq = redis.call('INCR', K.seq)
+  redis.call('HSET', ckey, 'nseq', seq)
+  index_entry(seq, id, 'c', 0, words)
+end
+
+-- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
+local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
+  'last_contact_at', 'snoozed_until', 'notes'}
 `
 
 // writeScript logs a note or remembers a fact on the customer named by the
-// first known candidate, creating it on request; resolution and write are one
-// round trip.
+// first known reading (or by ID), creating it on request. Resolution and
+// write are one round trip: Go declares, for each reading, the keys of the
+// customer it expects (firstID of the reading's key) and the script checks
+// the expectation.
 //
-// KEYS[1]  team key base
-// ARGV[1]  "note" or "fact"
-// ARGV[2]  author (Slack user ID)
-// ARGV[3]  at, unix ms
-// ARGV[4]  "1": create the first candidate when none is known
-// ARGV[5]  ID for a new customer
-// ARGV[6]  cadence days for a new customer
-// ARGV[7…] candidates, longest first, as triples: names.Key, display name, rest
+// KEYS[1..13] team keys; KEYS[14] d:<day of at>; for reading j
+// KEYS[13+2j] c:<id_j> and KEYS[14+2j] n:<id_j> (note) or f:<id_j> (fact);
+// from KEYS[WK+1], WK = 14+2R: posting keys of the words.
+// ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] "1": create
+// reading 1 when none is known, [5] cadence days for a new customer, [6] R
+// readings, [7] W words, [8] saved by, [9] link, [10] day number of at,
+// [11..14] reading 1's name as a new customer would get it: display, fold,
+// sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
+// ARGV[12+4j] as an ID, no name), [12+4j] expected ID, [13+4j] the text,
+// [14+4j] its word list; from ARGV[WA+1], WA = 14+4R: the words.
 //
-// Returns false when no candidate is known and none was created (nothing was
-// written), else {matched triple (1-based), created 0/1, HGETALL of the
-// customer…}. A note sets last_contact_at, bumps the count, adds an activity
-// entry and reindexes; a fact only appends.
+// Returns {"none"} when no reading is known and none was created, {"moved",
+// j, id} when reading j is known under another ID than declared, {"taken"}
+// when the ID declared for a new customer is in use (nothing written in
+// these cases), else {"ok", j, created 0/1, REPLY fields of the customer…}.
+// A note appends, bumps the count, moves last contact forward only (clock
+// skew between replicas must not make a customer look more neglected),
+// reindexes, and counts the note in the day's counter; a fact only appends.
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
-local id, idx
-for i = 7, #ARGV, 3 do
-  local found = redis.call('HGET', base .. 'names', ARGV[i])
-  if found then id, idx = found, i break end
+local R = tonumber(ARGV[6])
+WK, WA = 14 + 2 * R, 14 + 4 * R
+local j, id
+if ARGV[15] == '' then
+  if redis.call('EXISTS', KEYS[15]) == 0 then return {'none'} end
+  j, id = 1, ARGV[16]
+else
+  local ks = {}
+  for i = 1, R do ks[i] = ARGV[11 + 4 * i] end
+  local found = redis.call('HMGET', K.names, unpack(ks))
+  for i = 1, R do
+    if found[i] then j, id = i, found[i] break end
+  end
+  if j and id ~= ARGV[12 + 4 * j] then return {'moved', j, id} end
 end
 local created = 0
-if not id then
-  if ARGV[4] ~= '1' then return false end
-  id, idx = ARGV[5], 7
-  local err = create(id, ARGV[7], ARGV[8], author, '0', ARGV[6], at, '0')
-  if err then return err end
+if not j then
+  if ARGV[4] ~= '1' or kind ~= 'n' then return {'none'} end
+  j, id = 1, ARGV[16]
+  if redis.call('EXISTS', KEYS[15]) == 1 then return {'taken'} end
+  create(id, KEYS[15], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+    at = at, last = '0', last_by = ''}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
   created = 1
 end
-local ckey = base .. 'c:' .. id
-local e = entry(author, at, ARGV[idx + 2])
-if kind == 'note' then
-  redis.call('RPUSH', base .. 'notes:' .. id, e)
-  local n = redis.call('HINCRBY', ckey, 'notes', 1)
-  -- The clock only moves forward: a note stamped earlier (clock skew between
-  -- replicas) must not make a customer look more neglected than it is.
-  if tonumber(at) > (tonumber(redis.call('HGET', ckey, 'last_contact_at')) or 0) then
-    redis.call('HSET', ckey, 'last_contact_at', at)
+local ckey, lkey = KEYS[13 + 2 * j], KEYS[14 + 2 * j]
+local c = redis.call('HMGET', ckey, unpack(REPLY))
+local seq = redis.call('INCR', K.seq)
+local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
+if kind == 'n' then
+  local old = {owner = c[3] or '', value = num(c[4]), cadence_days = c[5],
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
+  local pos = redis.call('RPUSH', lkey, note_json(author, at, text, seq, ARGV[8], ARGV[9])) - 1
+  c[9] = fmt(num(c[9]) + 1)
+  local set = {'notes', c[9]}
+  if num(at) > num(c[7]) then
+    c[7] = at
+    set[3], set[4], set[5], set[6] = 'last_contact_at', at, 'last_contact_by', author
   end
-  redis.call('ZADD', base .. 'activity', at, id .. ':' .. n .. ':' .. author)
+  redis.call('HSET', ckey, unpack(set))
+  local new = {owner = old.owner, value = old.value, cadence_days = c[5],
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
+  index(id, state(old), state(new))
+  redis.call('HINCRBY', KEYS[14], author, 1)
+  redis.call('ZADD', K.days, ARGV[10], ARGV[10])
+  index_entry(seq, id, 'n', pos, list)
 else
-  redis.call('RPUSH', base .. 'facts:' .. id, e)
+  redis.call('RPUSH', lkey, note_json(author, at, text, seq, '', ''))
+  index_entry(seq, id, 'f', 0, list)
 end
-local c, flat = hgetall(ckey)
-if kind == 'note' or created == 1 then reindex(id, c, c.owner or '') end
-return {(idx - 7) / 3 + 1, created, unpack(flat)}
+for i = 1, #REPLY do c[i] = c[i] or '' end
+return {'ok', j, created, unpack(c)}
 `)
 
-// updateScript applies a partial change to a known customer, optionally only
-// while it still has the owner the caller saw (smed.Change.IfOwner): check and
-// write in one step, so a concurrent handover cannot slip in between.
+// updateScript applies a partial change to a customer, optionally only while
+// it still has the owner the caller saw (smed.Change.IfOwner): check and write
+// in one step, so a concurrent handover cannot slip in between. Changes of
+// owner, value and cadence are recorded as revisions.
 //
-// KEYS[1]  team key base
-// ARGV[1]  names.Key of the customer
-// ARGV[2]  "1": apply only if the current owner is ARGV[3]; "0": no condition
-// ARGV[3]  the expected owner ("" = nobody); ignored when ARGV[2] is "0"
-// ARGV[4…] field/value pairs to set: owner, value, cadence_days, snoozed_until
+// KEYS[1..13] team keys, KEYS[14] c:<id>, KEYS[15] r:<id>
+// ARGV[1] "1": apply only if the current owner is ARGV[2]; [3] by, [4] at
+// (ms), [5…] field/value pairs: owner, value, cadence_days, snoozed_until
 //
-// Returns false when the customer is unknown, 0 when the owner is not the
-// expected one (nothing written in either case), else HGETALL of the customer
-// after the change.
+// Returns {"none"} when the customer does not exist, {"conflict", owner} when
+// the owner is not the expected one (nothing written in either case), else
+// {"ok", #before, HGETALL before…, HGETALL after…}.
 var updateScript = redis.NewScript(prelude + `
-local id = redis.call('HGET', base .. 'names', ARGV[1])
-if not id then return false end
-local ckey = base .. 'c:' .. id
-local old = redis.call('HGET', ckey, 'owner') or ''
-if ARGV[2] == '1' and old ~= ARGV[3] then return 0 end
-local oldv = tonumber(redis.call('HGET', ckey, 'value')) or 0
-for i = 4, #ARGV, 2 do redis.call('HSET', ckey, ARGV[i], ARGV[i + 1]) end
-local c, flat = hgetall(ckey)
-totals(0, (tonumber(c.value) or 0) - oldv)
-reindex(id, c, old)
-return flat
+local c, before = hgetall(KEYS[14])
+if not c.id then return {'none'} end
+local old = c.owner or ''
+if ARGV[1] == '1' and old ~= ARGV[2] then return {'conflict', old} end
+local oldstate = state(c)
+local set = {}
+for i = 5, #ARGV, 2 do
+  local f, v = ARGV[i], ARGV[i + 1]
+  local was = c[f] or ''
+  if f == 'value' or f == 'cadence_days' then
+    if num(was) ~= num(v) then revision(KEYS[15], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
+  elseif f == 'owner' and was ~= v then
+    revision(KEYS[15], ARGV[4], ARGV[3], 'owner', was, v)
+  end
+  if f == 'cadence_days' then set[#set + 1], set[#set + 2] = 'cadence_set', '1' end
+  set[#set + 1], set[#set + 2] = f, v
+  c[f] = v
+end
+if #set > 0 then redis.call('HSET', KEYS[14], unpack(set)) end
+index(c.id, oldstate, state(c))
+local _, after = hgetall(KEYS[14])
+local out = {'ok', #before}
+for _, v in ipairs(before) do out[#out + 1] = v end
+for _, v in ipairs(after) do out[#out + 1] = v end
+return out
 `)
 
 // importScript creates a customer or updates an existing one so that applying
 // the same record twice changes nothing the second time, and says which
 // happened so a re-import is not reported as updates.
 //
-// KEYS[1]  team key base
-// ARGV[1]  names.Key, ARGV[2] display name, ARGV[3] ID for a new customer
-// ARGV[4]  owner, ARGV[5] value, ARGV[6] cadence days, as a new customer gets them
-// ARGV[7]  which of ARGV[4..6] the record gives: three characters for owner,
-// value and cadence, "1" given or "0" absent ("011": no owner column). An
-// existing customer takes the given ones and keeps its own for the absent
-// ones; a new customer takes ARGV[4..6] as they are (Go sends the defaults
-// for absent fields: no owner, 0, the default cadence).
-// ARGV[8]  last contact, unix ms; 0 keeps what is there
-// ARGV[9]  at, unix ms: creation time of a new customer, time of new facts
-// ARGV[10…] facts; each is appended unless a fact with that exact text exists
+// KEYS[1..13] team keys, KEYS[14] c:<id>, [15] f:<id>, [16] r:<id> of the
+// ID expected (the existing customer's, or the one a new customer gets);
+// from KEYS[WK+1], WK = 16: posting keys.
+// ARGV[1..4] the name (key, fold, display, sigs), [5] its word list, [6]
+// expected ID, [7] owner, [8] value, [9] cadence days, as a new customer gets
+// them, [10] which of [7..9] the record gives: three characters "1" given or
+// "0" absent; [11] last contact (ms, 0 keeps), [12] at (ms), [13] F facts,
+// then per fact text and word list; from ARGV[WA+1], WA = 13+2F: the words.
 //
-// Returns 1 when the customer was created; 2 when an existing one changed
-// (a given owner, value or cadence differed, the last contact moved, or a
-// fact was appended); 0 when nothing changed, in which case nothing was
-// written.
-//
-// The last contact is applied when it is later than the stored one or none is
-// stored. Value and cadence are compared as numbers: both sides are decimal
-// integers (Go writes them), exact as Lua doubles up to smed.MaxValue, and a
-// missing field reads as 0 as it does in due().
+// Returns {"moved", id} when the name belongs to another ID, {"taken"} when
+// the expected ID of a new customer is in use (nothing written), else {"ok",
+// outcome}: 1 created, 2 an existing customer changed (a given owner, value
+// or cadence differed, the last contact moved, or a fact was added), 0
+// nothing changed and nothing was written.
 var importScript = redis.NewScript(prelude + `
-local id = redis.call('HGET', base .. 'names', ARGV[1])
-local outcome, old = 0, ''
-local at = ARGV[9]
+local id = redis.call('HGET', K.names, ARGV[1])
+local F = tonumber(ARGV[13])
+WK, WA = 16, 13 + 2 * F
+local at = ARGV[12]
+local outcome = 0
+if id and id ~= ARGV[6] then return {'moved', id} end
 if not id then
-  id = ARGV[3]
-  local err = create(id, ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6], at, ARGV[8])
-  if err then return err end
+  id = ARGV[6]
+  if redis.call('EXISTS', KEYS[14]) == 1 then return {'taken'} end
+  create(id, KEYS[14], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
+    cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = ''},
+    ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   outcome = 1
 else
-  local ckey = base .. 'c:' .. id
-  local c = hgetall(ckey)
-  old = c.owner or ''
-  local given = function(i) return string.sub(ARGV[7], i, i) == '1' end
+  local c = hgetall(KEYS[14])
+  local oldstate = state(c)
+  local given = function(i) return string.sub(ARGV[10], i, i) == '1' end
   local set = {}
-  if given(1) and old ~= ARGV[4] then
-    set[#set + 1], set[#set + 2] = 'owner', ARGV[4]
+  if given(1) and (c.owner or '') ~= ARGV[7] then
+    revision(KEYS[16], at, '', 'owner', c.owner or '', ARGV[7])
+    set[#set + 1], set[#set + 2] = 'owner', ARGV[7]
   end
-  local oldv, newv = tonumber(c.value) or 0, tonumber(ARGV[5]) or 0
-  if given(2) and oldv ~= newv then
-    totals(0, newv - oldv)
-    set[#set + 1], set[#set + 2] = 'value', ARGV[5]
+  if given(2) and num(c.value) ~= num(ARGV[8]) then
+    revision(KEYS[16], at, '', 'value', fmt(num(c.value)), ARGV[8])
+    set[#set + 1], set[#set + 2] = 'value', ARGV[8]
   end
-  if given(3) and (tonumber(c.cadence_days) or 0) ~= (tonumber(ARGV[6]) or 0) then
-    set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[6]
+  if given(3) and num(c.cadence_days) ~= num(ARGV[9]) then
+    revision(KEYS[16], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
+    set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[9]
+  end
+  if given(3) and c.cadence_set ~= '1' then
+    set[#set + 1], set[#set + 2] = 'cadence_set', '1'
+  end
+  local last, contact = num(c.last_contact_at), num(ARGV[11])
+  if contact ~= 0 and (last == 0 or contact > last) then
+    set[#set + 1], set[#set + 2] = 'last_contact_at', ARGV[11]
+    set[#set + 1], set[#set + 2] = 'last_contact_by', ''
   end
   if #set > 0 then
-    redis.call('HSET', ckey, unpack(set))
     outcome = 2
-  end
-  local last = tonumber(c.last_contact_at) or 0
-  local contact = tonumber(ARGV[8]) or 0
-  if contact ~= 0 and (last == 0 or contact > last) then
-    redis.call('HSET', ckey, 'last_contact_at', ARGV[8])
-    outcome = 2
+    redis.call('HSET', KEYS[14], unpack(set))
+    index(id, oldstate, state(hgetall(KEYS[14])))
   end
 end
-local fkey = base .. 'facts:' .. id
 local have = {}
-for _, raw in ipairs(redis.call('LRANGE', fkey, 0, -1)) do
+for _, raw in ipairs(redis.call('LRANGE', KEYS[15], 0, -1)) do
   local ok, f = pcall(cjson.decode, raw)
-  if ok and type(f) == 'table' and f.text then have[f.text] = true end
+  if ok and type(f) == 'table' and f.x then have[f.x] = true end
 end
-for i = 10, #ARGV do
-  if not have[ARGV[i]] then
-    redis.call('RPUSH', fkey, entry('', at, ARGV[i]))
-    have[ARGV[i]] = true
+for i = 1, F do
+  local text = ARGV[12 + 2 * i]
+  if not have[text] then
+    have[text] = true
+    local seq = redis.call('INCR', K.seq)
+    redis.call('RPUSH', KEYS[15], note_json('', at, text, seq, '', ''))
+    index_entry(seq, id, 'f', 0, ARGV[13 + 2 * i])
     if outcome == 0 then outcome = 2 end
   end
 end
-if outcome ~= 0 then reindex(id, hgetall(base .. 'c:' .. id), old) end
-return outcome
+return {'ok', outcome}
+`)
+
+// renameScript gives a customer a new display name, keeping every index
+// consistent; the old name is free at once and kept in formerly.
+//
+// KEYS[1..13] team keys, KEYS[14] c:<id>, [15] r:<id>; from KEYS[WK+1],
+// WK = 15: posting keys of the new name's words.
+// ARGV[1] the display name Go read (precondition), [2..4] its key, fold and
+// sigs, [5..8] the new name (key, fold, display, sigs), [9] its word list,
+// [10] by, [11] at (ms); from ARGV[WA+1], WA = 11: the words.
+//
+// Returns {"none"}, {"moved"} when the name is no longer ARGV[1], {"taken",
+// id} when another customer has the new name (nothing written), else {"ok",
+// HGETALL after…}.
+var renameScript = redis.NewScript(prelude + `
+WK, WA = 15, 11
+local ckey = KEYS[14]
+local c = hgetall(ckey)
+if not c.id then return {'none'} end
+if c.name ~= ARGV[1] then return {'moved'} end
+local holder = redis.call('HGET', K.names, ARGV[5])
+if holder and holder ~= c.id then return {'taken', holder} end
+if ARGV[5] == ARGV[2] then
+  if ARGV[7] ~= c.name then
+    redis.call('HSET', ckey, 'name', ARGV[7])
+    redis.call('HSET', K.nm, c.id, ARGV[5] .. '\0' .. ARGV[6] .. '\0' .. ARGV[7])
+    revision(KEYS[15], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+  end
+else
+  name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
+  name_add(c.id, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+  local seq = redis.call('INCR', K.seq)
+  redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq)
+  index_entry(seq, c.id, 'c', 0, ARGV[9])
+  revision(KEYS[15], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+end
+local _, flat = hgetall(ckey)
+return {'ok', unpack(flat)}
+`)
+
+// mergeScript folds customer "from" into customer "into": notes merged by
+// time (their refs rewritten), facts not doubled, revisions merged by time
+// plus a "merge" revision, into's owner, value and cadence kept, its clock the
+// later of the two; from and its name are gone.
+//
+// KEYS[1..13] team keys, KEYS[14..17] c:, n:, f:, r: of from, KEYS[18..21]
+// the same of into.
+// ARGV[1] from's display name as Go read it (precondition), [2..4] its key,
+// fold and sigs, [5] by, [6] at (ms).
+//
+// Returns {"none", "from"|"into"}, {"moved"} (nothing written), else {"ok",
+// notes moved, facts moved, HGETALL of into after…}.
+var mergeScript = redis.NewScript(prelude + `
+local from, into = hgetall(KEYS[14]), hgetall(KEYS[18])
+if not from.id then return {'none', 'from'} end
+if not into.id then return {'none', 'into'} end
+if from.name ~= ARGV[1] then return {'moved'} end
+local fid, iid = from.id, into.id
+
+-- notes: both lists merged by time (into's first on ties), refs rewritten
+local function entries(key)
+  local out = {}
+  for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    out[#out + 1] = {raw = raw, t = tonumber(string.match(raw, '"t":(%-?%d+)')) or 0,
+      q = tonumber(string.match(raw, '"q":(%d+)')) or 0}
+  end
+  return out
+end
+local function merged(a, b)
+  local out, i, k = {}, 1, 1
+  while i <= #a or k <= #b do
+    if k > #b or (i <= #a and a[i].t <= b[k].t) then out[#out + 1] = a[i]; i = i + 1
+    else out[#out + 1] = b[k]; k = k + 1 end
+  end
+  return out
+end
+local function rewrite(key, list)
+  redis.call('DEL', key)
+  local chunk = {}
+  for i, e in ipairs(list) do
+    chunk[#chunk + 1] = e.raw
+    if #chunk == 1000 or i == #list then
+      redis.call('RPUSH', key, unpack(chunk))
+      chunk = {}
+    end
+  end
+end
+local fnotes = entries(KEYS[15])
+local notes = merged(entries(KEYS[19]), fnotes)
+rewrite(KEYS[19], notes)
+for pos, e in ipairs(notes) do ref(e.q, iid, 'n', pos - 1) end
+
+-- facts: those into does not have yet (same text) move
+local have = {}
+for _, e in ipairs(entries(KEYS[20])) do
+  have[cjson.decode(e.raw).x] = true
+end
+local moved = 0
+for _, e in ipairs(entries(KEYS[16])) do
+  local x = cjson.decode(e.raw).x
+  if not have[x] then
+    have[x] = true
+    moved = moved + 1
+    redis.call('RPUSH', KEYS[20], e.raw)
+    ref(e.q, iid, 'f', 0)
+  end
+end
+
+-- revisions, then the merge itself
+rewrite(KEYS[21], merged(entries(KEYS[21]), entries(KEYS[17])))
+revision(KEYS[21], ARGV[6], ARGV[5], 'merge', from.name, into.name)
+
+-- into's hash: counts and clock
+local oldstate = state(into)
+local set = {'notes', fmt(num(into.notes) + num(from.notes))}
+if num(from.last_contact_at) > num(into.last_contact_at) then
+  set[3], set[4] = 'last_contact_at', from.last_contact_at
+  set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
+  into.last_contact_at = from.last_contact_at
+end
+redis.call('HSET', KEYS[18], unpack(set))
+index(iid, oldstate, state(into))
+
+-- from is gone
+name_del(fid, ARGV[2], ARGV[3], ARGV[4])
+index(fid, state(from), nil)
+redis.call('DEL', KEYS[14], KEYS[15], KEYS[16], KEYS[17])
+local _, flat = hgetall(KEYS[18])
+return {'ok', #fnotes, moved, unpack(flat)}
+`)
+
+// deleteScript removes a customer and everything about it from every index.
+// Its postings stay and are dropped by Find's verification (the entries are
+// gone).
+//
+// KEYS[1..13] team keys, KEYS[14..17] c:, n:, f:, r: of the customer.
+// ARGV[1] its display name as Go read it (precondition), [2..4] key, fold,
+// sigs.
+//
+// Returns {"none"}, {"moved"} (nothing written), else {"ok", notes, facts,
+// HGETALL before…}.
+var deleteScript = redis.NewScript(prelude + `
+local c, flat = hgetall(KEYS[14])
+if not c.id then return {'none'} end
+if c.name ~= ARGV[1] then return {'moved'} end
+local notes, facts = redis.call('LLEN', KEYS[15]), redis.call('LLEN', KEYS[16])
+name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
+index(c.id, state(c), nil)
+redis.call('DEL', KEYS[14], KEYS[15], KEYS[16], KEYS[17])
+return {'ok', notes, facts, unpack(flat)}
+`)
+
+// forgetScript removes one fact by its ID (its sequence number).
+//
+// KEYS[1] c:<id>, KEYS[2] f:<id>; ARGV[1] the fact ID.
+// Returns {"none"} (no customer), {"nofact"}, else {"ok", HGETALL…}.
+var forgetScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'none'} end
+local tail = ',"q":' .. ARGV[1] .. '}'
+for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if string.sub(raw, -#tail) == tail then
+    redis.call('LREM', KEYS[2], 1, raw)
+    return {'ok', unpack(redis.call('HGETALL', KEYS[1]))}
+  end
+end
+return {'nofact'}
 `)
 
 // releaseScript frees a guard key only while it is still claimed, so a late

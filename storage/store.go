@@ -139,10 +139,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return wrap("ping", s.rdb.Ping(ctx).Err())
 }
 
-// errInvalid marks bad input from the caller: it is smed.ErrInvalid, so the
+// invalid marks bad input from the caller: it wraps smed.ErrInvalid, so the
 // Slack edge can tell refused input from a failure of the store.
-var errInvalid = smed.ErrInvalid
-
 func invalid(op, format string, args ...any) error {
-	return fmt.Errorf("storage: %s: %w: %s", op, errInvalid, fmt.Sprintf(format, args...))
+	return fmt.Errorf("storage: %s: %w: %s", op, smed.ErrInvalid, fmt.Sprintf(format, args...))
 }

@@ -1,0 +1,254 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
+)
+
+// CheckIndexes recomputes every index of the team from the records (the
+// customer hashes and their note and fact lists) and reports each difference
+// from what Redis holds. It reads everything, SCAN included: an operator's
+// and the tests' tool, never a request path. Posting lists may hold stale
+// entries (see keys.go); what is checked is that every live entry is in the
+// posting list of each of its words and in refs.
+func (s *Store) CheckIndexes(ctx context.Context, team string) error {
+	const op = "check indexes"
+	k, err := s.team(op, team)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	iter := s.rdb.Scan(ctx, 0, k.base+"c:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		ids = append(ids, strings.TrimPrefix(iter.Val(), k.base+"c:"))
+	}
+	if err := iter.Err(); err != nil {
+		return wrap(op, err)
+	}
+	slices.Sort(ids)
+
+	want := struct {
+		names, nm, vals, ocount, totals map[string]string
+		nidx, odue                      map[string]bool
+		sig                             map[string][]string
+		due                             map[string]float64
+		refs                            map[int64]string
+		postings                        map[string][]int64 // word → seqs
+	}{
+		names: map[string]string{}, nm: map[string]string{}, vals: map[string]string{},
+		ocount: map[string]string{}, totals: map[string]string{}, nidx: map[string]bool{},
+		odue: map[string]bool{}, sig: map[string][]string{}, due: map[string]float64{},
+		refs: map[int64]string{}, postings: map[string][]int64{},
+	}
+	var count, value int64
+	ocount := map[string]int{}
+	entry := func(seq int64, id string, kind byte, pos int64, words []string) {
+		if seq < 1 || seq > maxSeq {
+			return
+		}
+		want.refs[seq] = rawID(id) + string(kind) + u32(pos)
+		for _, w := range words {
+			want.postings[w] = append(want.postings[w], seq)
+		}
+	}
+	for chunk := range slices.Chunk(ids, batch) {
+		pipe := s.rdb.Pipeline()
+		hs := make([]*redis.MapStringStringCmd, len(chunk))
+		ns := make([]*redis.StringSliceCmd, len(chunk))
+		fs := make([]*redis.StringSliceCmd, len(chunk))
+		for i, id := range chunk {
+			hs[i] = pipe.HGetAll(ctx, k.customer(id))
+			ns[i] = pipe.LRange(ctx, k.notes(id), 0, -1)
+			fs[i] = pipe.LRange(ctx, k.facts(id), 0, -1)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return wrap(op, err)
+		}
+		for i, id := range chunk {
+			m := hs[i].Val()
+			c, err := decodeCustomer(m)
+			if err != nil || c.ID != id {
+				return wrapf(op, "customer %s: %v", id, err)
+			}
+			key, fold := names.Key(c.Name), names.Fold(c.Name)
+			want.names[key] = id
+			want.nidx[key+"\x00"+id] = true
+			if fold != "" {
+				want.nidx[fold+"\x00"+id] = true
+			}
+			want.nm[id] = key + "\x00" + fold + "\x00" + c.Name
+			for f := range slices.Chunk([]byte(sigsOf(key, fold)), 8) {
+				want.sig[string(f)] = append(want.sig[string(f)], id)
+			}
+			due := toMS(c.DueAt())
+			want.due[id] = float64(due)
+			if c.Owner != "" {
+				want.odue[c.Owner+"\x00"+pad15(due)+id] = true
+				ocount[c.Owner]++
+			}
+			if c.Value != 0 {
+				want.vals[id] = strconv.FormatInt(c.Value, 10)
+			}
+			count++
+			value += c.Value
+			nseq, _ := strconv.ParseInt(m["nseq"], 10, 64)
+			entry(nseq, id, 'c', 0, names.Words(key))
+			for pos, raw := range ns[i].Val() {
+				e, err := decodeEntry(raw)
+				if err != nil {
+					return wrapf(op, "note %d of %s: %w", pos, id, err)
+				}
+				entry(e.Seq, id, 'n', int64(pos), names.Words(e.Text))
+			}
+			for _, raw := range fs[i].Val() {
+				e, err := decodeEntry(raw)
+				if err != nil {
+					return wrapf(op, "fact of %s: %w", id, err)
+				}
+				entry(e.Seq, id, 'f', 0, names.Words(e.Text))
+			}
+		}
+	}
+	for o, n := range ocount {
+		want.ocount[o] = strconv.Itoa(n)
+	}
+	want.totals["customers"] = strconv.FormatInt(count, 10)
+	want.totals["value"] = strconv.FormatInt(value, 10)
+
+	pipe := s.rdb.Pipeline()
+	gotNames := pipe.HGetAll(ctx, k.names())
+	gotNm := pipe.HGetAll(ctx, k.nm())
+	gotVals := pipe.HGetAll(ctx, k.vals())
+	gotOcount := pipe.HGetAll(ctx, k.ocount())
+	gotTotals := pipe.HGetAll(ctx, k.totals())
+	gotNidx := pipe.ZRange(ctx, k.nidx(), 0, -1)
+	gotOdue := pipe.ZRange(ctx, k.odue(), 0, -1)
+	gotSig := pipe.HGetAll(ctx, k.sig())
+	gotDue := pipe.ZRangeWithScores(ctx, k.due(), 0, -1)
+	gotRefs := pipe.Get(ctx, k.refs())
+	gotWords := pipe.ZRange(ctx, k.words(), 0, -1)
+	posts := map[string]*redis.StringCmd{}
+	for w := range want.postings {
+		posts[w] = pipe.Get(ctx, k.word(w))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return wrap(op, err)
+	}
+
+	var diffs []string
+	diff := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
+	cmpMap := func(name string, want, got map[string]string) {
+		for _, f := range slices.Sorted(maps.Keys(want)) {
+			if got[f] != want[f] {
+				diff("%s[%q] = %q, want %q", name, f, got[f], want[f])
+			}
+		}
+		for f := range got {
+			if _, ok := want[f]; !ok {
+				diff("%s[%q] = %q, want none", name, f, got[f])
+			}
+		}
+	}
+	cmpSet := func(name string, want map[string]bool, got []string) {
+		have := map[string]bool{}
+		for _, m := range got {
+			have[m] = true
+			if !want[m] {
+				diff("%s has %q, want not", name, m)
+			}
+		}
+		for m := range want {
+			if !have[m] {
+				diff("%s lacks %q", name, m)
+			}
+		}
+	}
+	cmpMap("names", want.names, gotNames.Val())
+	cmpMap("nm", want.nm, gotNm.Val())
+	cmpMap("vals", want.vals, gotVals.Val())
+	cmpMap("ocount", want.ocount, gotOcount.Val())
+	totals := gotTotals.Val()
+	for _, f := range []string{"customers", "value"} {
+		if totals[f] == "" {
+			totals[f] = "0" // never counted yet
+		}
+	}
+	cmpMap("totals", want.totals, totals)
+	cmpSet("nidx", want.nidx, gotNidx.Val())
+	cmpSet("odue", want.odue, gotOdue.Val())
+	sigGot := map[string]string{}
+	for f, v := range gotSig.Val() {
+		ids := slices.Collect(func(yield func(string) bool) {
+			for c := range slices.Chunk([]byte(v), 12) {
+				if !yield(string(c)) {
+					return
+				}
+			}
+		})
+		slices.Sort(ids)
+		sigGot[f] = strings.Join(ids, ",")
+	}
+	sigWant := map[string]string{}
+	for f, ids := range want.sig {
+		slices.Sort(ids)
+		sigWant[f] = strings.Join(ids, ",")
+	}
+	cmpMap("sig", sigWant, sigGot)
+	dueGot := map[string]float64{}
+	for _, z := range gotDue.Val() {
+		dueGot[str(z.Member)] = z.Score
+	}
+	for id, d := range want.due {
+		if g, ok := dueGot[id]; !ok || g != d {
+			diff("due[%s] = %v (present %v), want %v", id, g, ok, d)
+		}
+	}
+	for id := range dueGot {
+		if _, ok := want.due[id]; !ok {
+			diff("due has %s, want not", id)
+		}
+	}
+	refs := gotRefs.Val()
+	for seq, r := range want.refs {
+		off := int(seq) * refWidth
+		if off+refWidth > len(refs) || refs[off:off+refWidth] != r {
+			diff("refs[%d] does not point at its entry (%+v)", seq, decodeRef(r))
+		}
+	}
+	words := map[string]bool{}
+	for _, w := range gotWords.Val() {
+		words[w] = true
+	}
+	for w, seqs := range want.postings {
+		if !words[w] {
+			diff("words lacks %q", w)
+		}
+		have := map[int64]bool{}
+		p := posts[w].Val()
+		for i := 0; i+4 <= len(p); i += 4 {
+			have[getU32(p[i:i+4])] = true
+		}
+		for _, seq := range seqs {
+			if !have[seq] {
+				diff("posting list of %q lacks entry %d", w, seq)
+			}
+		}
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	slices.Sort(diffs)
+	return fmt.Errorf("storage: %s: %w: %d differences: %s", op, errIndex, len(diffs), strings.Join(diffs[:min(len(diffs), 20)], "; "))
+}
+
+// errIndex marks a difference CheckIndexes found.
+var errIndex = fmt.Errorf("index differs from the records (%w)", smed.ErrConflict)

@@ -1,0 +1,352 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
+)
+
+// Bounds of a near-miss lookup, so that a short or common typed name cannot
+// make one request read a large part of the team's names: each prefix range
+// reads at most prefixLimit members, and at most candidateCap distinct
+// candidates are verified (their nm records fetched and checked with
+// names.Near). With realistic names a lookup finds a handful; a typed "a"
+// in a team of a million finds the first prefixLimit names in index order.
+const (
+	prefixLimit  = 200
+	candidateCap = 2000
+)
+
+// nameInfo is a name prepared for the name indexes.
+type nameInfo struct {
+	key, fold, display string
+	sigs               string   // the sig fields of Key's and Fold's signatures, 8 bytes each
+	words              []string // names.Words: the name as a search entry
+}
+
+// nameOf prepares a name, and says whether it can name a customer at all:
+// not empty, and at most smed.MaxNameRunes runes of display form, counted as
+// the Slack edge counts them.
+func nameOf(name string) (nameInfo, bool) {
+	name = clean(name)
+	n := nameInfo{key: names.Key(name), display: names.Display(name)}
+	if n.key == "" || utf8.RuneCountInString(n.display) > smed.MaxNameRunes {
+		return nameInfo{}, false
+	}
+	n.fold = names.Fold(name)
+	n.sigs = sigsOf(n.key, n.fold)
+	n.words = names.Words(n.key)
+	return n, true
+}
+
+// indexed is the nameInfo of a name as the indexes hold it (its nm record),
+// whatever names.Key would say of its display form today.
+func (m meta) indexed() nameInfo {
+	return nameInfo{key: m.key, fold: m.fold, display: m.display, sigs: sigsOf(m.key, m.fold), words: names.Words(m.key)}
+}
+
+// sigsOf is the sig fields of a name's Key and Fold, each once.
+func sigsOf(key, fold string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, x := range [2]string{key, fold} {
+		for _, sg := range names.Signatures(x) {
+			if f := sigField(sg); !seen[f] {
+				seen[f] = true
+				b.WriteString(f)
+			}
+		}
+	}
+	return b.String()
+}
+
+// args are ARGV[1..4] of a name.
+func (n nameInfo) args() []any { return []any{n.key, n.fold, n.display, n.sigs} }
+
+// meta is an nm record: Key, Fold and display of a customer's name.
+type meta struct{ key, fold, display string }
+
+func parseMeta(v string) (meta, bool) {
+	p := strings.SplitN(v, "\x00", 3)
+	if len(p) != 3 {
+		return meta{}, false
+	}
+	return meta{p[0], p[1], p[2]}, true
+}
+
+// resolveScript finds the first of several name keys that is known.
+//
+// KEYS[1] names, KEYS[2] nm; ARGV the keys, longest reading first.
+// Returns {index (1-based), id, nm record} or {} when none is known.
+var resolveScript = redis.NewScript(`
+if #ARGV == 0 then return {} end
+local ids = redis.call('HMGET', KEYS[1], unpack(ARGV))
+for i = 1, #ARGV do
+  if ids[i] then return {i, ids[i], redis.call('HGET', KEYS[2], ids[i]) or ''} end
+end
+return {}
+`)
+
+// Resolve returns the first of ns that names a known customer: one round trip.
+func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.NameRef, int, error) {
+	const op = "resolve"
+	k, err := s.team(op, team)
+	if err != nil {
+		return smed.NameRef{}, 0, err
+	}
+	var args []any
+	var at []int // at[i] is the index in ns of the i-th key sent
+	for i, n := range ns {
+		if info, ok := nameOf(n); ok {
+			args = append(args, info.key)
+			at = append(at, i)
+		}
+	}
+	if len(args) == 0 {
+		return smed.NameRef{}, 0, wrap(op, redis.Nil)
+	}
+	res, err := resolveScript.Run(ctx, s.rdb, []string{k.names(), k.nm()}, args...).Slice()
+	if err != nil {
+		return smed.NameRef{}, 0, wrap(op, err)
+	}
+	if len(res) != 3 {
+		return smed.NameRef{}, 0, wrap(op, redis.Nil)
+	}
+	i, _ := res[0].(int64)
+	id, _ := res[1].(string)
+	m, _ := parseMeta(str(res[2]))
+	if i < 1 || int(i) > len(at) {
+		return smed.NameRef{}, 0, wrapf(op, "script answered reading %d of %d", i, len(at))
+	}
+	return smed.NameRef{ID: id, Name: m.display}, at[i-1], nil
+}
+
+// nearScript gathers near-miss candidates: which readings are known, and the
+// customers found by prefix ranges and edit probes, with their nm records.
+// It reads only what the lookups name (bounded as the constants above say).
+//
+// KEYS[1] names, [2] nidx, [3] sig, [4] nm
+// ARGV[1] R readings, [2] NP prefixes, [3] NF probes, [4] prefix limit, [5]
+// candidate cap, then R name keys, NP prefixes, NF sig fields.
+// Returns {known flags (1/0 per reading), candidate IDs, their nm records}.
+var nearScript = redis.NewScript(`
+local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local PLIM, CAP = tonumber(ARGV[4]), tonumber(ARGV[5])
+local known = {}
+if R > 0 then
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 6, 5 + R))
+  for i = 1, R do known[i] = ids[i] and 1 or 0 end
+end
+local all, seen, n = {}, {}, 0
+local function add(id)
+  if not seen[id] and n < CAP then
+    seen[id] = true
+    n = n + 1
+    all[n] = id
+  end
+end
+for i = 6 + R, 5 + R + NP do
+  local p = ARGV[i]
+  for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
+    add(string.sub(m, -12))
+  end
+end
+local first, last = 6 + R + NP, 5 + R + NP + NF
+for s = first, last, 500 do
+  local vs = redis.call('HMGET', KEYS[3], unpack(ARGV, s, math.min(s + 499, last)))
+  for _, v in ipairs(vs) do
+    if v then
+      for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
+    end
+  end
+end
+local metas = {}
+for s = 1, n, 500 do
+  local vs = redis.call('HMGET', KEYS[4], unpack(all, s, math.min(s + 499, n)))
+  for _, v in ipairs(vs) do metas[#metas + 1] = v or '' end
+end
+return {known, all, metas}
+`)
+
+// typedName is one typed reading, normalised once.
+type typedName struct {
+	key, fold string
+}
+
+// candidates runs nearScript for readings (checked for being known) and the
+// prefixes and probes of lookups, and returns which readings are known and
+// the candidates found.
+func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName) ([]bool, map[string]meta, error) {
+	var prefixes, probes []string
+	seenP, seenF := map[string]bool{}, map[string]bool{}
+	for _, t := range lookups {
+		for _, p := range []string{t.key, t.fold} {
+			if p != "" && !seenP[p] {
+				seenP[p] = true
+				prefixes = append(prefixes, p)
+			}
+		}
+		b, bf := names.Budgets(t.key, t.fold)
+		for _, pr := range append(names.Probes(t.key, b), names.Probes(t.fold, bf)...) {
+			if f := sigField(pr); !seenF[f] {
+				seenF[f] = true
+				probes = append(probes, f)
+			}
+		}
+	}
+	args := make([]any, 0, 5+len(readings)+len(prefixes)+len(probes))
+	args = append(args, len(readings), len(prefixes), len(probes), prefixLimit, candidateCap)
+	for _, r := range readings {
+		args = append(args, r.key)
+	}
+	for _, p := range prefixes {
+		args = append(args, p)
+	}
+	for _, f := range probes {
+		args = append(args, f)
+	}
+	res, err := nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm()}, args...).Slice()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(res) != 3 {
+		return nil, nil, errorf("near-miss script answered %d values, want 3", len(res))
+	}
+	flags, _ := res[0].([]any)
+	ids, _ := res[1].([]any)
+	metas, _ := res[2].([]any)
+	known := make([]bool, len(readings))
+	for i := range known {
+		if i < len(flags) {
+			f, _ := flags[i].(int64)
+			known[i] = f == 1
+		}
+	}
+	out := make(map[string]meta, len(ids))
+	for i, id := range ids {
+		if i < len(metas) {
+			if m, ok := parseMeta(str(metas[i])); ok {
+				out[str(id)] = m
+			}
+		}
+	}
+	return known, out, nil
+}
+
+// NearMisses answers from the name and edit indexes in one round trip: which
+// readings are known (they have no near-misses), and the candidates of the
+// others, verified with names.Near.
+func (s *Store) NearMisses(ctx context.Context, team string, typed []string, limit int) ([]smed.NameRef, error) {
+	const op = "near misses"
+	k, err := s.team(op, team)
+	if err != nil {
+		return nil, err
+	}
+	var ts []typedName
+	for _, t := range typed {
+		if key := names.Key(t); key != "" {
+			ts = append(ts, typedName{key, names.Fold(t)})
+		}
+	}
+	if len(ts) == 0 || limit <= 0 {
+		return nil, nil
+	}
+	known, cands, err := s.candidates(ctx, k, ts, ts)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	type hit struct {
+		ref  smed.NameRef
+		key  string
+		dist int
+	}
+	var out []smed.NameRef
+	seen := map[string]bool{}
+	for i, t := range ts {
+		if known[i] {
+			continue
+		}
+		var hits []hit
+		for id, m := range cands {
+			if d, ok := names.Near(t.key, t.fold, m.key, m.fold); ok {
+				hits = append(hits, hit{smed.NameRef{ID: id, Name: m.display}, m.key, d})
+			}
+		}
+		slices.SortFunc(hits, func(a, b hit) int {
+			return cmp.Or(cmp.Compare(a.dist, b.dist), strings.Compare(a.key, b.key), strings.Compare(a.ref.ID, b.ref.ID))
+		})
+		for _, h := range hits {
+			if len(out) == limit {
+				return out, nil
+			}
+			if !seen[h.ref.ID] {
+				seen[h.ref.ID] = true
+				out = append(out, h.ref)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Suggest is the type-ahead: names that start with typed (by key or fold) in
+// name order, then near-misses, closest first; one round trip.
+func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]smed.NameRef, error) {
+	const op = "suggest"
+	k, err := s.team(op, team)
+	if err != nil {
+		return nil, err
+	}
+	t := typedName{names.Key(typed), names.Fold(typed)}
+	if t.key == "" || limit <= 0 {
+		return nil, nil
+	}
+	_, cands, err := s.candidates(ctx, k, nil, []typedName{t})
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	type hit struct {
+		ref       smed.NameRef
+		key       string
+		prefix    bool
+		dist      int
+	}
+	var hits []hit
+	for id, m := range cands {
+		h := hit{ref: smed.NameRef{ID: id, Name: m.display}, key: m.key}
+		switch d, ok := names.Near(t.key, t.fold, m.key, m.fold); {
+		case strings.HasPrefix(m.key, t.key) || t.fold != "" && strings.HasPrefix(m.fold, t.fold):
+			h.prefix = true
+		case ok:
+			h.dist = d
+		default:
+			continue
+		}
+		hits = append(hits, h)
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.prefix != b.prefix {
+			if a.prefix {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.dist, b.dist), strings.Compare(a.key, b.key), strings.Compare(a.ref.ID, b.ref.ID))
+	})
+	out := make([]smed.NameRef, 0, min(limit, len(hits)))
+	for _, h := range hits[:min(limit, len(hits))] {
+		out = append(out, h.ref)
+	}
+	return out, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
