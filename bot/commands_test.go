@@ -283,7 +283,7 @@ func TestStoreDownIsExplained(t *testing.T) {
 	h := newHarness(t)
 	h.failing("AddNote", errDown)
 	got := h.do("U1", "note Acme hi")
-	must(t, got, "can't reach Smed's database", "nothing was saved")
+	must(t, got, "can't reach Smed's database", "nothing was saved", "what you typed", "/customer note Acme hi")
 	mustNot(t, got, "storage:", "add note")
 	h.failing("Card", errDown)
 	h.do("U1", `note "Acme" hi`)

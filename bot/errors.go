@@ -105,7 +105,16 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 	case errors.Is(err, smed.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		log.WarnContext(ctx, "store unavailable", "verb", verbName, "team_id", req.Team, "user_id", req.User, "err", err)
 		if writes {
-			return errorReply(":warning: I can't reach Smed's database right now, so nothing was saved. Please try again in a minute.")
+			r := errorReply(":warning: I can't reach Smed's database right now, so nothing was saved. Please try again in a minute.")
+			if typed := strings.TrimSpace(plain(req.Text)); typed != "" {
+				// What the user typed, to send again: a note is not lost
+				// because the database was away.
+				r.context("Here is what you typed, to send again:")
+				for chunk := range chunks("/customer "+typed, 2900) {
+					r.section("```" + esc(chunk) + "```")
+				}
+			}
+			return r
 		}
 		return errorReply(":warning: I can't reach Smed's database right now. Please try again in a minute.")
 	}

@@ -255,4 +255,5 @@ func TestTrackerAfterClose(t *testing.T) {
 	}
 }
 
+
 func TestMain(m *testing.M) { redistest.Main(m) }

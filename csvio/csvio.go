@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -271,16 +272,23 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 }
 
 // Write writes cards as CSV with a Header row, one row per card in the order
-// given: value as a plain integer, last_contact as RFC 3339 in UTC (empty when
-// never contacted), facts joined by FactSep. Times are written in UTC so a
-// file means the same in every zone; loc is accepted for symmetry with Read and
-// not used.
-func Write(w io.Writer, cards []smed.Card, loc *time.Location) error {
+// they come, and returns how many it wrote. It reads cards as it writes, so an
+// export of any size needs memory for one card at a time; the first error of
+// cards stops it. value is a plain integer, last_contact RFC 3339 in UTC
+// (empty when never contacted), facts joined by FactSep. Times are written in
+// UTC so a file means the same in every zone; loc is accepted for symmetry
+// with Read and not used.
+func Write(w io.Writer, cards iter.Seq2[smed.Card, error], loc *time.Location) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(Header); err != nil {
-		return fmt.Errorf("csv: write: %w", err)
+		return 0, fmt.Errorf("csv: write: %w", err)
 	}
-	for _, c := range cards {
+	n := 0
+	for c, err := range cards {
+		if err != nil {
+			cw.Flush()
+			return n, err
+		}
 		last := ""
 		if !c.LastContactAt.IsZero() {
 			last = c.LastContactAt.UTC().Format(time.RFC3339Nano)
@@ -291,12 +299,13 @@ func Write(w io.Writer, cards []smed.Card, loc *time.Location) error {
 		}
 		rec := []string{c.Name, c.Owner, strconv.FormatInt(c.Value, 10), strconv.Itoa(c.CadenceDays), last, strings.Join(facts, FactSep)}
 		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("csv: write %q: %w", c.Name, err)
+			return n, fmt.Errorf("csv: write %q: %w", c.Name, err)
 		}
+		n++
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("csv: write: %w", err)
+		return n, fmt.Errorf("csv: write: %w", err)
 	}
-	return nil
+	return n, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,8 +21,8 @@ import (
 // is not set.
 const localTeam = "local"
 
-// app is the wired program: configuration, store, Slack client, engine.
-type app struct {
+// wired is the wired program: configuration, store, Slack client, engine.
+type wired struct {
 	cfg      *config
 	log      *slog.Logger
 	store    *storage.Store
@@ -37,7 +38,7 @@ type app struct {
 }
 
 // engineWith is the reminders engine asking dir who has left the workspace.
-func (a *app) engineWith(dir reminders.Directory) *reminders.Engine {
+func (a *wired) engineWith(dir reminders.Directory) *reminders.Engine {
 	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, reminders.WithDigestSchedule(a.digestSched))
 }
 
@@ -46,16 +47,27 @@ type appOptions struct {
 	slack    bool       // a bot token is required
 	serve    bool       // and a way for Slack to reach us
 	logLevel slog.Level // default Info
+	// localZone shows times in the machine's zone unless reminders.timezone
+	// is set, and logs are text whatever log.format says (the shell: a
+	// person at their own terminal).
+	localZone bool
 }
 
 // newApp loads the configuration and wires the adapters.
-func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
+func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	cfg, err := loadConfig(e.config, e.getenv, needs{slack: o.slack, serve: o.serve})
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: o.logLevel}))
-	a := &app{cfg: cfg, log: log, team: cfg.Slack.TeamID}
+	if o.localZone && !cfg.tzSet {
+		cfg.loc = time.Local
+	}
+	format := cfg.Log.Format
+	if o.localZone {
+		format = "text"
+	}
+	log := newLogger(e.stderr, format, o.logLevel)
+	a := &wired{cfg: cfg, log: log, team: cfg.Slack.TeamID}
 	if a.team == "" {
 		a.team = localTeam
 	}
@@ -88,6 +100,16 @@ func newApp(ctx context.Context, e *env, o appOptions) (*app, error) {
 	})
 	a.cmds = bot.NewCommands(bot.CommandsConfig{Service: a.svc, Currency: cfg.Customers.Currency, Log: log})
 	return a, nil
+}
+
+// newLogger writes structured logs to w: JSON lines (log.format: json, for
+// log collectors) or slog's key=value text.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // everyoneHere is the Directory when there is no Slack token.

@@ -29,8 +29,13 @@ type config struct {
 		Addr string `mapstructure:"addr"`
 	} `mapstructure:"http"`
 	Redis struct {
-		URL string `mapstructure:"url"`
+		URL            string `mapstructure:"url"`
+		Mode           string `mapstructure:"mode"`
+		SentinelMaster string `mapstructure:"sentinel_master"`
 	} `mapstructure:"redis"`
+	Log struct {
+		Format string `mapstructure:"format"`
+	} `mapstructure:"log"`
 	Reminders struct {
 		Schedule string `mapstructure:"schedule"`
 		Timezone string `mapstructure:"timezone"`
@@ -45,8 +50,9 @@ type config struct {
 	} `mapstructure:"customers"`
 	Admins []string `mapstructure:"admins"`
 
-	loc  *time.Location // reminders.timezone, loaded
-	file string         // the config file read, "" when none
+	loc   *time.Location // reminders.timezone, loaded
+	tzSet bool           // reminders.timezone was set (file or environment), not the default
+	file  string         // the config file read, "" when none
 }
 
 // defaults lists every key with its default. Viper only maps environment
@@ -59,6 +65,9 @@ var defaults = map[string]any{
 	"slack.team_id":                  "",
 	"http.addr":                      ":3000",
 	"redis.url":                      "redis://localhost:6379/0",
+	"redis.mode":                     "single",
+	"redis.sentinel_master":          "",
+	"log.format":                     "text",
 	"reminders.schedule":             "0 9 * * 1-5",
 	"reminders.timezone":             "UTC",
 	"digest.schedule":                "0 9 * * 1",
@@ -144,6 +153,8 @@ func loadConfig(path string, getenv func(string) string, need needs) (*config, e
 		c.Admins = splitList(s)
 	}
 	c.file = file
+	_, envTZ := lookup(getenv, envName("reminders.timezone"))
+	c.tzSet = envTZ || v.InConfig("reminders.timezone")
 	problems = append(problems, c.validate()...)
 	problems = append(problems, c.required(need)...)
 	if len(problems) > 0 {
@@ -190,8 +201,20 @@ func (c *config) validate() []string {
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%q is not host:port (like :3000)", c.HTTP.Addr)
 	}
-	if err := checkRedisURL(c.Redis.URL); err != nil {
-		bad("redis.url", "%v", err)
+	switch c.Redis.Mode {
+	case "single":
+		if err := checkRedisURL(c.Redis.URL); err != nil {
+			bad("redis.url", "%v", err)
+		}
+	case "cluster", "sentinel":
+		bad("redis.mode", "%q is not supported by this build yet (use single)", c.Redis.Mode)
+	default:
+		bad("redis.mode", "%q is not a mode: single, cluster or sentinel", c.Redis.Mode)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q is not a log format: text or json", c.Log.Format)
 	}
 	if loc, err := time.LoadLocation(c.Reminders.Timezone); err != nil || c.Reminders.Timezone == "" {
 		bad("reminders.timezone", "%q is not an IANA time zone (like Europe/Copenhagen)", c.Reminders.Timezone)
@@ -213,8 +236,11 @@ func (c *config) validate() []string {
 	if cur := c.Customers.Currency; len([]rune(cur)) > 8 || strings.ContainsAny(cur, "<>&*_~`") {
 		bad("customers.currency", "%q is not a currency to show after amounts (like DKK, kr or €)", cur)
 	}
+	// With Slack configured, admins are Slack users; in a local workspace
+	// (the shell) they may be the shell's plain names.
+	slackMode := c.Slack.BotToken != "" || c.Slack.TeamID != ""
 	for _, a := range c.Admins {
-		if smed.CheckUserID(a) != nil {
+		if smed.CheckUserID(a) != nil || slackMode && !smed.IsSlackUserID(a) {
 			bad("admins", "%q is not a Slack user ID (like U0123ABCD)", a)
 		}
 	}

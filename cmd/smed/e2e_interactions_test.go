@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/smedhq/smed/internal/redistest"
 	"github.com/smedhq/smed/internal/slacktest"
 )
 
@@ -84,41 +81,15 @@ func (h *e2e) interact(payload string) (int, string, time.Duration) {
 	return resp.StatusCode, body, time.Since(start)
 }
 
-// snoozedUntil reads the stored snooze of a customer straight from Redis, to
+// snoozedUntil reads the stored snooze of a customer through the store, to
 // compare two clicks exactly (the card shows only the day).
-func (h *e2e) snoozedUntil(name string) string {
+func (h *e2e) snoozedUntil(name string) time.Time {
 	h.t.Helper()
-	rdb, key := h.rawCustomer(name)
-	v, err := rdb.HGet(context.Background(), key, "snoozed_until").Result()
+	c, err := h.store().Customer(context.Background(), h.team, h.idOf(name))
 	if err != nil {
-		h.t.Fatalf("read snoozed_until of %s: %v", name, err)
+		h.t.Fatalf("read %s: %v", name, err)
 	}
-	return v
-}
-
-// rawCustomer finds a customer's hash key by display name, by the key layout
-// documented in storage/keys.go, for tests that must look under the product's
-// API. The client closes when the test ends.
-func (h *e2e) rawCustomer(name string) (rdb *redis.Client, key string) {
-	h.t.Helper()
-	opt, err := redis.ParseURL(redistest.URL(h.t))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	rdb = redis.NewClient(opt)
-	h.t.Cleanup(func() { rdb.Close() })
-	base := "smed:{" + h.team + "}:"
-	display, err := rdb.HGetAll(context.Background(), base+"display").Result()
-	if err != nil {
-		h.t.Fatalf("read %sdisplay: %v", base, err)
-	}
-	for id, n := range display {
-		if n == name {
-			return rdb, base + "c:" + id
-		}
-	}
-	h.t.Fatalf("no customer %q in %sdisplay (%v)", name, base, display)
-	return nil, ""
+	return c.SnoozedUntil
 }
 
 // The buttons of a reminder DM: Snooze 7 days and Log note (with its modal).
@@ -140,14 +111,15 @@ func TestE2EInteractions(t *testing.T) {
 	dm := dms[0]
 	dmTS := h.postedTS(dm.Channel())
 	buttons := actionIDs(dm.Params.Get("blocks"))
-	for _, want := range []string{"snooze_7d=Acme", "log_note=Acme", "snooze_7d=Beta", "log_note=Beta"} {
+	acme, beta := h.idOf("Acme"), h.idOf("Beta")
+	for _, want := range []string{"snooze_7d=" + acme, "log_note=" + acme, "snooze_7d=" + beta, "log_note=" + beta} {
 		if !buttons[want] {
-			t.Errorf("reminder DM: want button %s, have %v", want, buttons)
+			t.Errorf("reminder DM: want button %s (buttons carry customer IDs), have %v", want, buttons)
 		}
 	}
 
 	t.Run("Snooze 7 days, twice", func(t *testing.T) {
-		payload := h.blockAction(h.team, alice, "snooze_7d", "Acme", dm.Channel(), dmTS, "snooze1")
+		payload := h.blockAction(h.team, alice, "snooze_7d", acme, dm.Channel(), dmTS, "snooze1")
 		code, body, took := h.interact(payload)
 		if code != http.StatusOK || took > 3*time.Second {
 			t.Fatalf("snooze click: HTTP %d in %v: %s", code, took, body)
@@ -159,17 +131,19 @@ func TestE2EInteractions(t *testing.T) {
 		card := h.waitCard("Acme", "snoozed")
 		contains(t, "card after the snooze click", card, "snoozed")
 		first := h.snoozedUntil("Acme")
-		if first == "" || first == "0" {
-			t.Fatalf("snoozed_until after the click: %q", first)
+		if first.IsZero() {
+			t.Fatalf("no snooze after the click")
 		}
 
-		code, body, _ = h.interact(h.blockAction(h.team, alice, "snooze_7d", "Acme", dm.Channel(), dmTS, "snooze2"))
+		code, body, _ = h.interact(h.blockAction(h.team, alice, "snooze_7d", acme, dm.Channel(), dmTS, "snooze2"))
 		if code != http.StatusOK {
 			t.Fatalf("second snooze click: HTTP %d %s", code, body)
 		}
-		h.slack.WaitFor(5*time.Second, func() bool { return h.clickAnswered("snooze2", dm.Channel()) })
-		if second := h.snoozedUntil("Acme"); second != first {
-			t.Errorf("double click moved snoozed_until: %s, then %s", first, second)
+		if !h.slack.WaitFor(5*time.Second, func() bool { return h.clickAnswered("snooze2", dm.Channel()) }) {
+			t.Fatalf("second snooze click: no answer within 5s")
+		}
+		if second := h.snoozedUntil("Acme"); !second.Equal(first) {
+			t.Errorf("double click moved the snooze: %v, then %v", first, second)
 		}
 		dry := h.mustRun("remind", "--dry-run")
 		lacks(t, "remind --dry-run after the snooze", dry.stdout, "Acme")
@@ -177,7 +151,7 @@ func TestE2EInteractions(t *testing.T) {
 	})
 
 	t.Run("Log note opens the modal, submitting logs the note", func(t *testing.T) {
-		payload := h.blockAction(h.team, alice, "log_note", "Beta", dm.Channel(), dmTS, "lognote")
+		payload := h.blockAction(h.team, alice, "log_note", beta, dm.Channel(), dmTS, "lognote")
 		var sent map[string]any
 		_ = json.Unmarshal([]byte(payload), &sent)
 		trigger := sent["trigger_id"].(string)
@@ -209,8 +183,11 @@ func TestE2EInteractions(t *testing.T) {
 			t.Errorf("modal callback_id = %v, want smed_log_note", view["callback_id"])
 		}
 		var meta map[string]string
-		if err := json.Unmarshal([]byte(fmt.Sprint(view["private_metadata"])), &meta); err != nil || meta["c"] != "Beta" {
-			t.Errorf("modal private_metadata = %v, want JSON naming Beta", view["private_metadata"])
+		if err := json.Unmarshal([]byte(fmt.Sprint(view["private_metadata"])), &meta); err != nil || meta["c"] != beta {
+			t.Errorf("modal private_metadata = %v, want JSON with Beta's ID %s", view["private_metadata"], beta)
+		}
+		if strings.Contains(fmt.Sprint(view["private_metadata"]), "Beta") {
+			t.Errorf("modal private_metadata carries the customer's name: %v", view["private_metadata"])
 		}
 
 		// An empty submission keeps the modal open with an error on the field.
@@ -245,7 +222,7 @@ func TestE2EInteractions(t *testing.T) {
 	})
 
 	t.Run("the same modal for a customer that is gone", func(t *testing.T) {
-		meta, _ := json.Marshal(map[string]string{"c": "Vanished Ltd", "ch": dm.Channel(), "ts": dmTS})
+		meta, _ := json.Marshal(map[string]string{"c": "0123456789ab", "ch": dm.Channel(), "ts": dmTS})
 		view := map[string]any{"type": "modal", "callback_id": "smed_log_note", "private_metadata": string(meta)}
 		code, body, _ := h.interact(viewSubmission(h.team, alice, view, "hello"))
 		if code != http.StatusOK || !strings.Contains(body, "errors") {

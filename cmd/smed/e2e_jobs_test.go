@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/smedhq/smed"
 )
 
 // The operator's one-shot commands against the same Redis and fake Slack as
@@ -60,21 +61,16 @@ func TestE2EImportExport(t *testing.T) {
 	}
 }
 
-// addOldNote appends a note written days ago to a customer, straight into
-// Redis by the key layout documented in storage/keys.go: a note through
-// /customer would reset the clock, and the reminder must show an overdue
-// customer's latest note.
+// addOldNote logs a note written days ago through the store's own API: a
+// note through /customer would reset the clock, and the reminder must show an
+// overdue customer's latest note. The store never moves a clock backwards, so
+// the customer stays overdue.
 func (h *e2e) addOldNote(name, author, text string, days int) {
 	h.t.Helper()
-	rdb, key := h.rawCustomer(name)
-	ctx := context.Background()
-	id := strings.TrimPrefix(key, "smed:{"+h.team+"}:c:")
-	note, _ := json.Marshal(map[string]any{"author": author, "at": time.Now().AddDate(0, 0, -days).UnixMilli(), "text": text})
-	if err := rdb.RPush(ctx, "smed:{"+h.team+"}:notes:"+id, note).Err(); err != nil {
-		h.t.Fatal(err)
-	}
-	if err := rdb.HIncrBy(ctx, key, "notes", 1).Err(); err != nil {
-		h.t.Fatal(err)
+	_, err := h.store().AddNote(context.Background(), h.team, smed.NoteRequest{
+		CustomerID: h.idOf(name), Text: text, Author: author, At: time.Now().AddDate(0, 0, -days)})
+	if err != nil {
+		h.t.Fatalf("old note on %s: %v", name, err)
 	}
 }
 
@@ -159,7 +155,8 @@ func TestE2ERemind(t *testing.T) {
 		order(t, "alice's reminder", a, "Acme", "Beta")
 		contains(t, "alice's reminder", a, "prefers calls before 10", "pays in instalments", "Asked for a discount on the renewal", "500,000")
 		buttons := actionIDs(h.slack.DMCalls(alice)[0].Params.Get("blocks"))
-		for _, b := range []string{"log_note=Acme", "snooze_7d=Acme", "log_note=Beta", "snooze_7d=Beta"} {
+		acme, beta := h.idOf("Acme"), h.idOf("Beta")
+		for _, b := range []string{"log_note=" + acme, "snooze_7d=" + acme, "log_note=" + beta, "snooze_7d=" + beta} {
 			if !buttons[b] {
 				t.Errorf("alice's reminder: no button %s (have %v)", b, buttons)
 			}

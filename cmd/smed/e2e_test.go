@@ -43,6 +43,7 @@ import (
 
 	"github.com/smedhq/smed/internal/redistest"
 	"github.com/smedhq/smed/internal/slacktest"
+	"github.com/smedhq/smed/storage"
 )
 
 // The binary under test, built once per test binary.
@@ -540,3 +541,26 @@ func daysAgo(n int) string { return time.Now().UTC().AddDate(0, 0, -n).Format("2
 
 // parallel marks t parallel; the tests share one redis-server.
 func parallel(t *testing.T) { t.Parallel() }
+
+// store is a client of the test Redis through the store's own API, for
+// tests that must look under the commands (or set up the past); it closes
+// when the test ends.
+func (h *e2e) store() *storage.Store {
+	h.t.Helper()
+	s, closeFn, err := storage.Open(context.Background(), redistest.URL(h.t), nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { closeFn() })
+	return s
+}
+
+// idOf is the ID of the customer with that name.
+func (h *e2e) idOf(name string) string {
+	h.t.Helper()
+	ref, _, err := h.store().Resolve(context.Background(), h.team, []string{name})
+	if err != nil {
+		h.t.Fatalf("resolve %q: %v", name, err)
+	}
+	return ref.ID
+}

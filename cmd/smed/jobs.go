@@ -108,7 +108,7 @@ func cmdDigest(ctx context.Context, args []string, e *env) error {
 // must not fail because Slack cannot be reached: an owner Slack could not be
 // asked about counts as still in the workspace, and the first failure is
 // reported once on warn. Without a bot token there is no Slack to ask.
-func previewEngine(a *app, warn io.Writer) *reminders.Engine {
+func previewEngine(a *wired, warn io.Writer) *reminders.Engine {
 	dir := &previewDirectory{warn: warn}
 	if a.cfg.Slack.BotToken != "" {
 		dir.slack = a.notifier
