@@ -61,10 +61,11 @@ const amountForms = "120000, 250.000, 250 000, 120k, 1,5 mio or 2 mia"
 //     Danish one. The error shows both unambiguous spellings.
 //   - Without a magnitude a decimal part must be two digits (øre, cents:
 //     12,50; 1.234,56; 75.000,00) and is rounded to whole units, half away
-//     from zero (1.234,56 → 1235). Any other fraction (1.5, 1,5, 12.5) is
-//     refused rather than rounded, since "1,5" is far more likely a
-//     forgotten "m" than one and a half kroner; the error suggests 1,5k, 1,5m
-//     and the rounded number.
+//     from zero (1.234,56 → 1235). Any other decimal part is refused rather
+//     than rounded, even when it is zeros: "1,5" is far more likely a
+//     forgotten "m" than one and a half kroner (the error suggests 1,5k, 1,5m
+//     and the rounded number), and "1 000,000" may be a million with a
+//     mistyped separator (the error shows 1000 and 1000000).
 //   - With a magnitude the result must be whole: 1.2345k (1234.5) is refused.
 //   - "billion" (and billioner, biljon) is refused: it is 10^9 in English and
 //     10^12 in Danish, Norwegian and Swedish. Write mia or bn.
@@ -134,24 +135,36 @@ func ParseAmount(s string) (int64, error) {
 	}
 	v := scaledRat(intPart, frac, mult)
 	switch {
-	case v.IsInt():
 	case mag == nil && len(frac) == 2:
 		// øre or cents: round half away from zero (values are never negative here)
 		v.Add(v, big.NewRat(1, 2))
 		v.SetInt(new(big.Int).Quo(v.Num(), v.Denom()))
-	case mag == nil:
+	case mag == nil && frac != "":
+		// Not øre or cents: a forgotten magnitude (1,5 for 1,5m), or a
+		// thousands group after thousands separated another way (1 000,000).
 		var tries []string
+		if n.grouped && len(frac) == 3 {
+			tries = append(tries, intPart+frac)
+		}
 		for _, m := range []struct {
 			word string
 			mult int64
 		}{{"k", 1e3}, {"m", 1e6}} {
-			if w := scaledRat(intPart, frac, m.mult); w.IsInt() {
+			if w := scaledRat(intPart, frac, m.mult); w.IsInt() && !n.grouped {
 				tries = append(tries, fmt.Sprintf("%s%s for %s", core, m.word, w.Num()))
 			}
 		}
 		r := new(big.Rat).Add(v, big.NewRat(1, 2))
 		tries = append(tries, new(big.Int).Quo(r.Num(), r.Denom()).String())
+		if v.IsInt() {
+			decimals := "1 decimal"
+			if len(frac) > 1 {
+				decimals = strconv.Itoa(len(frac)) + " decimals"
+			}
+			return 0, inputErrorf("%q has %s, not two (øre, cents): write %s", s, decimals, strings.Join(tries, ", or "))
+		}
 		return 0, inputErrorf("%q has a fraction of a unit, and amounts are whole units: write %s", s, strings.Join(tries, ", or "))
+	case v.IsInt():
 	default:
 		lo := new(big.Int).Quo(v.Num(), v.Denom())
 		hi := new(big.Int).Add(lo, big.NewInt(1))
@@ -208,6 +221,7 @@ type number struct {
 	// intDigits and fracDigits then hold the two sides, sep the separator.
 	threeAfterLone bool
 	sep            rune
+	grouped        bool // the integer digits had thousands separators
 }
 
 // splitNumber splits the digits and separators of an amount (from its
@@ -268,7 +282,7 @@ func splitNumber(core string) (number, error) {
 			return number{}, fmt.Errorf("thousands come in groups of three digits (1.500.000, 1,500,000 or 1 500 000)")
 		}
 	}
-	n := number{intDigits: strings.Join(intGroups, "")}
+	n := number{intDigits: strings.Join(intGroups, ""), grouped: len(intGroups) > 1}
 	if decimal {
 		n.fracDigits, n.sep = groups[len(groups)-1], last
 	}

@@ -158,6 +158,11 @@ func TestParseAmountRefusals(t *testing.T) {
 		{"four decimals", "1,2345", "fraction of a unit"},
 		{"one decimal after thousands", "1.234,5", "fraction of a unit"},
 		{"three decimals after thousands", "1,234.567", "fraction of a unit"},
+		{"zero decimals, three, after thousands: maybe a million", "1 000,000", `"1 000,000" has 3 decimals, not two (øre, cents): write 1000000, or 1000`},
+		{"zero decimals, three, after Danish thousands", "1.234,000", "write 1234000, or 1234"},
+		{"one zero decimal", "75000,0", `"75000,0" has 1 decimal, not two (øre, cents): write 75000`},
+		{"four zero decimals", "5,0000", "has 4 decimals"},
+		{"three decimals after space thousands", "250 000.500", `has a fraction of a unit, and amounts are whole units: write 250000500, or 250001`},
 		{"not whole with a magnitude", "1.2345k", `"1.2345k" is 1234.5, not a whole number of units: write 1234 or 1235`},
 
 		{"groups of two (Indian)", "1,23,456", `"1,23,456" is not an amount: thousands come in groups of three digits (1.500.000, 1,500,000 or 1 500 000)`},
