@@ -61,8 +61,8 @@ var (
 //     zero time and no error, which Change.SnoozedUntil takes as "clear".
 //   - a duration as ParseDuration reads it (7d, 2w, 1m, monthly, 14 dage),
 //     optionally after "for", "in" or "i": for 2 weeks, i 14 dage.
-//   - a day, optionally after "until", "till", "til", "indtil", "inntil" or
-//     "tills":
+//   - a day in one of the forms below, optionally after "until", "till",
+//     "til", "indtil", "inntil" or "tills".
 //   - 2027-05-01 (ISO);
 //   - day and month name, with an optional year: 1 May, 1. maj, 1st May,
 //     May 1, May 1, 2027, 1 mai 2027 (English, Danish, Norwegian and Swedish
