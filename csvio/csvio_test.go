@@ -2,8 +2,10 @@ package csvio
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,10 +64,10 @@ func TestReadGoodAndBadRows(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	wantProblems := []string{
-		`line 4: owner "bob" is not a Slack user ID (like U0123ABCD)`,
-		`line 7: value "abc" is not an amount (try 120000, 120k or 1.2m)`,
-		`line 8: cadence_days "0" is not a whole number of days from 1 to 3650`,
-		`line 9: last_contact "02/11/2026" is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:30:00Z)`,
+		`line 4: owner "bob" is not a Slack user: write a user ID (U0123ABCD), a mention (<@U0123ABCD>) or an e-mail address`,
+		`line 7: value "abc" is not an amount: write 120000, 250.000, 250 000, 120k, 1,5 mio or 2 mia`,
+		`line 8: cadence_days "0" is out of range (1 day to 3650 days, ten years)`,
+		`line 9: last_contact "02/11/2026" could be day/month or month/day: write 2026-11-23, 23-11-2026 or 23.11.2026`,
 		`line 10: name is empty`,
 		`line 11: 3 fields, but the header has 6`,
 		`line 13: value "-5": a value cannot be negative`,
@@ -92,12 +94,15 @@ func TestReadAllProblemsOfARow(t *testing.T) {
 		t.Errorf("rows = %+v, want only Good", rows)
 	}
 	want := []string{
-		`line 3: owner "bob" is not a Slack user ID (like U0123ABCD); value "lots" is not an amount (try 120000, 120k or 1.2m)`,
-		`line 4: owner "bob" is not a Slack user ID (like U0123ABCD); value "lots" is not an amount (try 120000, 120k or 1.2m); ` +
-			`cadence_days "0" is not a whole number of days from 1 to 3650; ` +
-			`last_contact "yesterday" is not a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:30:00Z)`,
+		`line 3: owner "bob" is not a Slack user: write a user ID (U0123ABCD), a mention (<@U0123ABCD>) or an e-mail address; ` +
+			`value "lots" is not an amount: write 120000, 250.000, 250 000, 120k, 1,5 mio or 2 mia`,
+		`line 4: owner "bob" is not a Slack user: write a user ID (U0123ABCD), a mention (<@U0123ABCD>) or an e-mail address; ` +
+			`value "lots" is not an amount: write 120000, 250.000, 250 000, 120k, 1,5 mio or 2 mia; ` +
+			`cadence_days "0" is out of range (1 day to 3650 days, ten years); ` +
+			`last_contact "yesterday" is not a date (2026-11-23, 23-11-2026 or 23.11.2026) or a time (2026-11-23T09:30:00Z)`,
 		`line 5: name is empty`,
-		`line 6: name is empty; owner is not valid UTF-8 text; cadence_days "x" is not a whole number of days from 1 to 3650`,
+		`line 6: name is empty; owner is not UTF-8 text (save the file as CSV UTF-8); ` +
+			`cadence_days "x" is not a duration: write 14d, 2w, 3 weeks, 1m, 1y, monthly or quarterly (also 14 dage, 2 uger, 3 måneder, månedlig)`,
 	}
 	if diff := cmp.Diff(want, problemLines(problems)); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
@@ -259,24 +264,66 @@ func FuzzRead(f *testing.F) {
 		"name,value\n\"unterminated,1\n",
 		"name,facts\na,\"q\"\"q | r\"\nb\xff,c\n",
 		"name,value\nA,1e9999\nB,NaN\nC,-0\n",
+		"\ufeffname;owner;value;cadence_days;last_contact;facts;\r\nKobber;<@U1AB|k>;75.000,00;2w;02-11-2026;;\r\n",
+		"sep=;\nname;owner\nA;a@x.dk\nB;@bob\n",
+		"name\towner\nA\tbob\n",
+		"customer;amount;date;text\nAcme;1,5 mio;2026-11-02;renewal\n;x;;\n",
+		"name|value\n",
 	} {
-		f.Add(seed)
+		f.Add(seed, false)
 	}
-	f.Fuzz(func(t *testing.T, in string) {
-		rows, problems, err := Read(strings.NewReader(in), 30, time.UTC)
-		if err != nil && (len(rows) > 0 || len(problems) > 0) {
-			t.Fatalf("rows and problems alongside a header error %v", err)
+	lookup := func(ctx context.Context, email string) (string, error) {
+		if strings.HasPrefix(email, "a") {
+			return "U0" + strings.ToUpper(strconv.Itoa(len(email))), nil
 		}
-		for _, r := range rows {
+		return "", smed.ErrNotFound
+	}
+	f.Fuzz(func(t *testing.T, in string, local bool) {
+		opts := Options{DefaultCadence: 30, Location: time.UTC, Local: local, LookupEmail: lookup}
+		file, err := ReadFile(context.Background(), strings.NewReader(in), opts)
+		if err != nil {
+			if file.Kind != 0 || len(file.Customers) > 0 || len(file.Deals) > 0 || len(file.Problems) > 0 {
+				t.Fatalf("rows and problems alongside a header error %v", err)
+			}
+			return
+		}
+		switch file.Kind {
+		case KindCustomers:
+			if len(file.Deals) > 0 {
+				t.Fatal("deals in a customers file")
+			}
+		case KindDeals:
+			if len(file.Customers) > 0 {
+				t.Fatal("customers in a deals file")
+			}
+		default:
+			t.Fatalf("kind %v", file.Kind)
+		}
+		for _, r := range file.Customers {
 			rec := r.Record
 			if rec.Name == "" || rec.DefaultCadenceDays < 1 || r.Line < 2 ||
-				rec.CadenceDays != nil && *rec.CadenceDays < 1 || rec.Value != nil && *rec.Value < 0 {
+				rec.CadenceDays != nil && smed.CheckCadence(*rec.CadenceDays) != nil || rec.Value != nil && smed.CheckValue(*rec.Value) != nil {
 				t.Fatalf("accepted a bad row: %+v", r)
 			}
+			if rec.Owner != nil && *rec.Owner != "" && (smed.CheckUserID(*rec.Owner) != nil || !local && !smed.IsSlackUserID(*rec.Owner)) {
+				t.Fatalf("accepted a bad owner: %+v", r)
+			}
 		}
-		for _, p := range problems {
-			if p.Line < 2 || p.Err == nil {
+		for _, d := range file.Deals {
+			if d.Customer == "" || d.Line < 2 || smed.CheckValue(d.Amount) != nil || d.At.IsZero() {
+				t.Fatalf("accepted a bad deal: %+v", d)
+			}
+		}
+		for _, p := range file.Problems {
+			if p.Line < 2 || p.Err == nil || strings.Contains(p.Error(), "\n") {
 				t.Fatalf("bad problem: %+v", p)
+			}
+		}
+		// Read agrees with ReadFile on customers files in Slack mode.
+		if !local && file.Kind == KindCustomers && !strings.Contains(in, "@") {
+			rows, problems, err := Read(strings.NewReader(in), 30, time.UTC)
+			if err != nil || len(rows) != len(file.Customers) || len(problems) != len(file.Problems) {
+				t.Fatalf("Read: %d rows, %d problems, %v; ReadFile: %d, %d", len(rows), len(problems), err, len(file.Customers), len(file.Problems))
 			}
 		}
 	})
