@@ -77,9 +77,9 @@ func (s *Service) SetCadence(ctx context.Context, a Actor, t Target, days int) (
 	return s.change(ctx, a, t, ActCadence, smed.Change{CadenceDays: &days})
 }
 
-// Snoozed says what a snooze did. Moved is false when the customer was due
-// later than the snooze anyway (nothing changed for reminders); DueAt is when
-// reminders come, with the snooze.
+// Snoozed says what a snooze did. Moved is false when the customer is due
+// later than the snooze ends anyway, so the snooze decides nothing: reminders
+// come when the cadence says (After.DueAt).
 type Snoozed struct {
 	Changed
 	Until time.Time // the snooze asked for; zero when it was ended
@@ -93,14 +93,19 @@ func (s *Service) Snooze(ctx context.Context, a Actor, t Target, until time.Time
 	if err != nil {
 		return Snoozed{}, err
 	}
-	return Snoozed{Changed: ch, Until: until, Moved: !ch.Before.DueAt().Equal(ch.After.DueAt())}, nil
+	return Snoozed{Changed: ch, Until: until, Moved: until.After(ch.After.ContactDue())}, nil
 }
 
-// SnoozeWeek is the reminder's "Snooze 7 days" button: a week from now,
-// rounded down to the hour so that a double click sets the same time and the
-// second click changes nothing.
+// SnoozeWeek is the reminder's "Snooze 7 days" button: the same snooze as
+// typing "7d" (smed.ParseSnooze: until the seventh day begins), so a double
+// click sets the same time and the second click changes nothing.
 func (s *Service) SnoozeWeek(ctx context.Context, a Actor, id string) (Snoozed, error) {
-	return s.Snooze(ctx, a, ByID(id), s.Now().Add(7*smed.Day).Truncate(time.Hour))
+	now := s.Now()
+	until, err := smed.ParseSnooze("7d", now, now.Location())
+	if err != nil {
+		return Snoozed{}, err
+	}
+	return s.Snooze(ctx, a, ByID(id), until)
 }
 
 // change resolves the target, checks the policy against its current owner,

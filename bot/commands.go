@@ -58,7 +58,7 @@ func (c *Commands) RunText(ctx context.Context, req Request) string {
 // errors, and panics, become replies in present.
 func (c *Commands) Run(ctx context.Context, req Request) (r reply) {
 	start := time.Now()
-	v, run, err := parse(req.Text)
+	v, run, err := parse(req.Text, c.svc.Now())
 	label := "invalid"
 	if v != nil {
 		label = v.name
@@ -88,8 +88,9 @@ func (c *Commands) panicked(ctx context.Context, req Request, v *verb, p any) re
 	return errorReply(failureText(v == nil || v.writes, ref))
 }
 
-// parse reads the verb and hands the rest to the verb's own grammar.
-func parse(text string) (*verb, action, error) {
+// parse reads the verb and hands the rest to the verb's own grammar; now is
+// when it was typed, in the team's zone.
+func parse(text string, now time.Time) (*verb, action, error) {
 	if !utf8.ValidString(text) {
 		return nil, nil, usagef("", "Your message holds bytes that are not valid text (UTF-8), so I saved nothing. Please type it again.")
 	}
@@ -108,7 +109,7 @@ func parse(text string) (*verb, action, error) {
 		}
 		return nil, nil, usagef("", "%s", msg)
 	}
-	run, err := v.parse(input{verb: v.name, text: text, args: toks[1:]})
+	run, err := v.parse(input{verb: v.name, text: text, args: toks[1:], now: now})
 	return v, run, err
 }
 

@@ -187,7 +187,7 @@ func TestValueCadenceSnooze(t *testing.T) {
 	must(t, h.do("U1", "value acme 1.2m"), "worth 1,200,000")
 	must(t, h.do("U1", "value Acme lots"), `"lots" is not an amount`, "Usage:")
 	must(t, h.do("U1", "cadence Acme 2w"), "every 2 weeks", "in 14 days")
-	must(t, h.do("U1", "cadence Acme 3y"), "not a number of days")
+	must(t, h.do("U1", "cadence Acme soon"), `"soon" is not a duration`)
 	must(t, h.do("U1", "snooze Acme 30d"), "No reminders for Acme until Wed 23 Dec 2026")
 	must(t, h.do("U1", "show Acme"), "snoozed until Wed 23 Dec", "1,200,000", "every 2 weeks")
 	must(t, h.do("U1", "snooze Acme off"), "no longer snoozed")
@@ -486,4 +486,48 @@ func TestUnquotedNewNameHintsAtQuoting(t *testing.T) {
 	mustNot(t, h.do("U1", "note Solo called about pricing"), "quote long names")
 	mustNot(t, h.do("U1", `note "Quoted Co" Fine`), "quote long names")
 	must(t, h.do("U1", `show "solo" extra`), "quote all of it, or none of it")
+}
+
+// The forms Nordic teams type, through the same path as Slack and the shell.
+func TestNordicForms(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.do("U1", `note "Kobber & Co" first call`)
+	h.do("U1", `note "Brdr. Dahl" first call`)
+	h.do("U1", `note "Ærø Fisk" first call`)
+	for _, tt := range []struct{ in, want string }{
+		{`value "Kobber & Co" 250.000`, "worth 250,000"},
+		{"value Kobber & Co 250.000", "worth 250,000"},
+		{"value Kobber & Co 250 000 kr", "worth 250,000"},
+		{"value Kobber & Co 1.500.000", "worth 1,500,000"},
+		{"value Kobber & Co 1,5 mio", "worth 1,500,000"},
+		{"value Kobber & Co 2 mia", "worth 2,000,000,000"},
+		{"value Kobber & Co DKK 75.000,-", "worth 75,000"},
+		{"value Kobber & Co €120k", "worth 120,000"},
+		{"value Kobber & Co 1,5", "amounts are whole units"},
+		{"cadence Brdr. Dahl 14 dage", "every 2 weeks"},
+		{"cadence Brdr. Dahl 2 uger", "every 2 weeks"},
+		{"cadence Brdr. Dahl 3 måneder", "every 90 days"},
+		{"cadence Brdr. Dahl månedlig", "every 30 days"},
+		{"cadence Brdr. Dahl monthly", "every 30 days"},
+		{"cadence Brdr. Dahl quarterly", "every 91 days"},
+		{"cadence Brdr. Dahl yearly", "every 365 days"},
+		{"cadence Brdr. Dahl 3 weeks", "every 3 weeks"},
+		{"cadence Brdr. Dahl 2 w", "every 2 weeks"},
+		{"cadence Brdr. Dahl 1m", "every 30 days"},
+		{"snooze Ærø Fisk 2w", "due in 30 days anyway"},
+		{"snooze Ærø Fisk until 1 May", "No reminders for Ærø Fisk until Sat 1 May 2027"},
+		{"snooze Ærø Fisk 2027-06-01", "No reminders for Ærø Fisk until Tue 1 Jun 2027"},
+		{"owner Ærø Fisk USA", "“USA” is not a person"},
+		{"note Ærø Fisk: Karin confirmed", "Noted on Ærø Fisk"},
+		{"note aero fisk nets arrived", "Did you mean Ærø Fisk?"},
+		{"list overdue", "All accounts overdue"},
+		{"list me", "Your accounts"},
+		{"list <@U1> overdue", "Your accounts overdue"},
+	} {
+		must(t, h.do("U1", tt.in), tt.want)
+	}
+	must(t, h.do("U1", "show Kobber & Co"), "Value: 120,000")
+	must(t, h.do("U1", "show Ærø Fisk"), "Karin confirmed", "snoozed until Tue 1 Jun")
+	mustNot(t, h.do("U1", "show Ærø Fisk"), "nets arrived")
 }

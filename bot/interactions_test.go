@@ -255,5 +255,4 @@ func TestTrackerAfterClose(t *testing.T) {
 	}
 }
 
-
 func TestMain(m *testing.M) { redistest.Main(m) }

@@ -146,6 +146,23 @@ func (n *Notifier) Deleted(ctx context.Context, userID string) (bool, error) {
 	return deleted, nil
 }
 
+// LookupEmail finds the Slack user with that e-mail address
+// (users.lookupByEmail, scope users:read.email): CSV imports may name owners
+// by e-mail. It wraps smed.ErrNotFound when no user has the address.
+func (n *Notifier) LookupEmail(ctx context.Context, email string) (string, error) {
+	if err := n.pace.wait(ctx); err != nil {
+		return "", err
+	}
+	u, err := n.api.GetUserByEmailContext(ctx, email)
+	switch {
+	case isSlackError(err, "users_not_found"):
+		return "", fmt.Errorf("slack: no user has the address %s: %w", email, smed.ErrNotFound)
+	case err != nil:
+		return "", fmt.Errorf("slack: users.lookupByEmail: %w", err)
+	}
+	return u.ID, nil
+}
+
 // dm returns the DM channel with a user, opening it once per process.
 func (n *Notifier) dm(ctx context.Context, user string) (string, error) {
 	n.mu.Lock()

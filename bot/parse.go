@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/smedhq/smed"
@@ -186,8 +187,9 @@ func plain(s string) string {
 // input is what follows the verb, as the verb's parser sees it.
 type input struct {
 	verb string
-	text string  // the whole command text, as Slack sent it
-	args []token // the words after the verb
+	text string    // the whole command text, as Slack sent it
+	args []token   // the words after the verb
+	now  time.Time // when it was typed, in the team's zone ("until Friday")
 }
 
 // rest is the raw text after the verb.

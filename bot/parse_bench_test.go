@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 var benchText = `note "Acme Corp" Called Bo about the renewal; he wants a quote by Friday and asked about <@U123|alex>'s visit`
@@ -17,7 +18,7 @@ func BenchmarkFields(b *testing.B) {
 // BenchmarkParse parses a typical quoted note.
 func BenchmarkParse(b *testing.B) {
 	for b.Loop() {
-		if _, _, err := parse(benchText); err != nil {
+		if _, _, err := parse(benchText, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -27,7 +28,7 @@ func BenchmarkParse(b *testing.B) {
 func BenchmarkParseUnquoted(b *testing.B) {
 	text := strings.Replace(benchText, `"Acme Corp"`, "Acme Corp", 1)
 	for b.Loop() {
-		if _, _, err := parse(text); err != nil {
+		if _, _, err := parse(text, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -104,7 +105,7 @@ func TestParseErrors(t *testing.T) {
 		{"merge Acme Beta", "merge &lt;duplicate&gt; into &lt;customer&gt;"},
 	}
 	for _, tt := range tests {
-		_, _, err := parse(tt.in)
+		_, _, err := parse(tt.in, time.Now())
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("parse(%q) error = %v, want it to contain %q", tt.in, err, tt.want)
 		}
@@ -113,7 +114,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestParseTooLong(t *testing.T) {
 	text := strings.Repeat("word ", 2000) // 10,000 characters
-	_, _, err := parse("note Acme " + text)
+	_, _, err := parse("note Acme "+text, time.Now())
 	var tl *app.TooLongError
 	if !errors.As(err, &tl) {
 		t.Fatalf("parse of a 10,000-character note: %v, want a TooLongError", err)
@@ -152,7 +153,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, run, err := parse(s)
+		v, run, err := parse(s, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an error with no message")

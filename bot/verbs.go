@@ -190,11 +190,11 @@ var verbCadence = &verb{
 	name:    "cadence",
 	args:    "<customer> <how often>",
 	example: "cadence Acme Corp 2w",
-	also:    "also 14d, monthly, quarterly",
+	also:    "also 14d, 3 weeks, monthly, quarterly, 14 dage, månedlig",
 	help:    "How often the customer should hear from us.",
 	writes:  true,
 	parse: func(in input) (action, error) {
-		return argVerb(in, 3, "a cadence", "2w", smed.ParseDays,
+		return argVerb(in, 3, "a cadence", "2w", smed.ParseDuration,
 			func(ctx context.Context, c *Commands, req Request, id string, d int) (reply, error) {
 				ch, err := c.svc.SetCadence(ctx, req.actor(), app.ByID(id), d)
 				if err != nil {
@@ -205,29 +205,17 @@ var verbCadence = &verb{
 	},
 }
 
-// snoozeOff are the words that end a snooze.
-var snoozeOff = map[string]bool{"off": true, "0": true, "0d": true, "none": true, "stop": true, "end": true}
-
 var verbSnooze = &verb{
 	name:    "snooze",
 	args:    "<customer> <how long>",
 	example: "snooze Acme Corp 14d",
-	also:    "`off` ends it",
+	also:    "also 2 weeks, until 1 May, until 2027-05-01; `off` ends it",
 	help:    "No reminders for the customer for a while.",
 	writes:  true,
 	parse: func(in input) (action, error) {
-		parse := func(s string) (int, error) {
-			if snoozeOff[strings.ToLower(s)] {
-				return 0, nil
-			}
-			return smed.ParseDays(s)
-		}
-		return argVerb(in, 3, "a duration", "7d", parse,
-			func(ctx context.Context, c *Commands, req Request, id string, d int) (reply, error) {
-				var until time.Time
-				if d > 0 {
-					until = c.svc.Now().Add(time.Duration(d) * smed.Day)
-				}
+		parse := func(s string) (time.Time, error) { return smed.ParseSnooze(s, in.now, in.now.Location()) }
+		return argVerb(in, 5, "a duration", "7d", parse,
+			func(ctx context.Context, c *Commands, req Request, id string, until time.Time) (reply, error) {
 				s, err := c.svc.Snooze(ctx, req.actor(), app.ByID(id), until)
 				if err != nil {
 					return reply{}, err

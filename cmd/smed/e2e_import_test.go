@@ -37,14 +37,14 @@ func TestE2EImportReport(t *testing.T) {
 		wantLines  []string // problem lines of the report
 	}{
 		{"first import", rows, "3 created, 0 updated, 0 unchanged, 1 row with problems", "1 row was not imported (see above)",
-			[]string{`line 5: owner "bob" is not a Slack user ID (like U0123ABCD)`}},
+			[]string{`line 5: owner "bob" is not a Slack user: write a user ID (U0123ABCD), a mention (<@U0123ABCD>) or an e-mail address`}},
 		{"same file again", rows, "0 created, 0 updated, 3 unchanged, 1 row with problems", "1 row was not imported (see above)", nil},
 		{"one value changed, the bad row fixed", []string{rows[0], "Beta," + bob + ",6000,30,,", rows[2], "Badowner," + bob + ",1000,30,,"},
 			"1 created, 1 updated, 2 unchanged, 0 rows with problems", "", nil},
 		{"a new fact, two bad rows", []string{rows[0] + " | pays in instalments", "Delta,U0DELTA,lots,30,,", "Epsilon,bob,,0,,"},
 			"0 created, 1 updated, 0 unchanged, 2 rows with problems", "2 rows were not imported (see above)",
 			// Every problem of a row is on its line.
-			[]string{`line 3: value "lots"`, `line 4: owner "bob" is not a Slack user ID (like U0123ABCD); cadence_days "0"`}},
+			[]string{`line 3: value "lots"`, `line 4: owner "bob" is not a Slack user`, `; cadence_days "0"`}},
 	} {
 		r := h.importCSV(step.rows...)
 		if got := summaryLine(t, r); got != step.wantCounts {

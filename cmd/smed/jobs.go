@@ -166,10 +166,18 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer a.close()
-	rows, problems, err := csvio.Read(f, a.cfg.Customers.DefaultCadenceDays, a.cfg.loc)
+	opts := csvio.Options{DefaultCadence: a.cfg.Customers.DefaultCadenceDays, Location: a.cfg.loc, Local: a.team == localTeam}
+	if a.cfg.Slack.BotToken != "" {
+		opts.LookupEmail = a.notifier.LookupEmail // owners named by e-mail
+	}
+	file, err := csvio.ReadFile(ctx, f, opts)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
 	}
+	if file.Kind == csvio.KindDeals {
+		return &usageErr{fmt.Sprintf("import %s: this is a deals file (customer,amount,date), and this Smed cannot import deals yet", fs.Arg(0))}
+	}
+	rows, problems := file.Customers, file.Problems
 	counts := map[smed.ImportOutcome]int{}
 	failed := problems
 	now := time.Now()
