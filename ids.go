@@ -14,6 +14,7 @@ var (
 	slackIDRE = regexp.MustCompile(`^[UW][A-Z0-9]{2,63}$`)
 	teamIDRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	channelRE = regexp.MustCompile(`^[CGD][A-Z0-9]{2,63}$`)
+	guardRE   = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,200}$`)
 )
 
 // CheckUserID accepts what can own a customer or write a note: a Slack user ID
@@ -61,6 +62,16 @@ func CheckValue(v int64) error {
 func CheckCadence(days int) error {
 	if days < 1 || days > MaxDays {
 		return fmt.Errorf("%w: %d days is out of range (1 to %d)", ErrInvalid, days, MaxDays)
+	}
+	return nil
+}
+
+// CheckGuardKey accepts a once-per-period key of a Guard ("remind:2026-12-01:U0123",
+// "event:Ev0123"): letters, digits and ":_.-", at most 200. Guard keys become
+// part of Redis keys, which never hold user text.
+func CheckGuardKey(key string) error {
+	if !guardRE.MatchString(key) {
+		return fmt.Errorf("%w: guard key %q has characters outside [A-Za-z0-9:_.-] or is longer than 200", ErrInvalid, key)
 	}
 	return nil
 }

@@ -376,8 +376,8 @@ func (e *Engine) period(now time.Time) string {
 // A crash between send and Confirm lets the lease expire and the send repeat:
 // at least once in that window, exactly once otherwise.
 func (e *Engine) once(ctx context.Context, team, key string, keep time.Duration, send func() error) (sent bool, err error) {
-	if !validKey(key) {
-		return false, fmt.Errorf("guard key %q has characters outside [A-Za-z0-9:_.-]", key)
+	if err := smed.CheckGuardKey(key); err != nil {
+		return false, err
 	}
 	ok, err := e.guard.Claim(ctx, team, key, claimLease)
 	if err != nil {
@@ -401,11 +401,4 @@ func (e *Engine) once(ctx context.Context, team, key string, keep time.Duration,
 		e.log.Error("sent but not confirmed: may repeat after the lease", "team_id", team, "key", key, "err", err)
 	}
 	return true, nil
-}
-
-// validKey: guard keys become part of Redis keys, which never hold user text.
-func validKey(k string) bool {
-	return k != "" && !strings.ContainsFunc(k, func(r rune) bool {
-		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune(":_.-", r))
-	})
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"strconv"
 	"syscall"
 	"testing"
@@ -51,20 +53,40 @@ func TestE2EReplicasSendOnce(t *testing.T) {
 	contains(t, "replica three too", h3.say(alice, "show Acme"), "via replica one")
 }
 
-// SIGTERM stops smed run cleanly and promptly.
+// SIGTERM stops smed run cleanly and promptly, and first finishes what it
+// promised: a command that was answered "Working on it…" still gets its real
+// answer through response_url before the process exits.
 func TestE2EGracefulShutdown(t *testing.T) {
 	parallel(t)
 	h := newE2E(t)
 	h.start()
-	h.say(alice, "note Acme hello")
+	h.importCSV("Acme," + bob + ",90000,30," + daysAgo(60) + ",")
+	// neglected asks Slack whether Acme's owner is still here; a slow Slack
+	// makes the command outlive its acknowledgement.
+	h.slack.Delay("users.info", 3*time.Second)
+	id := fmt.Sprintf("r%d", h.seq.Add(1))
+	resp, body := h.post("/slack/commands", "application/x-www-form-urlencoded", h.slashForm(h.team, alice, "neglected", id), h.signed)
+	if text, _ := shown(resp.Header.Get("Content-Type"), body); resp.StatusCode != http.StatusOK || !isHolding(text) {
+		t.Fatalf("neglected with a slow Slack: HTTP %d %q, want the holding answer", resp.StatusCode, body)
+	}
 	h.stopped = true
+	start := time.Now()
 	h.proc.Signal(syscall.SIGTERM)
 	select {
 	case <-h.exited:
 		if h.exitErr != nil {
 			t.Errorf("smed run after SIGTERM: %v, want exit 0", h.exitErr)
 		}
-	case <-time.After(10 * time.Second):
-		t.Errorf("smed run still running 10s after SIGTERM")
+	case <-time.After(20 * time.Second):
+		t.Fatalf("smed run still running 20s after SIGTERM (the shutdown grace is 15s)")
+	}
+	took := time.Since(start)
+	posts := h.slack.Responses(id)
+	if len(posts) == 0 {
+		t.Fatalf("smed run exited %v after SIGTERM without posting the held answer", took)
+	}
+	contains(t, "the held answer", posts[0].Text(), "Acme")
+	if took < time.Second || took > 15*time.Second {
+		t.Errorf("shutdown took %v: want it to wait for the held answer (about 3s), and no longer than the 15s grace", took)
 	}
 }

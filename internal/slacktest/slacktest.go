@@ -123,9 +123,10 @@ type Server struct {
 	mu        sync.Mutex
 	calls     []Call
 	users     map[string]*user
-	limited   map[string]int      // method → calls left to answer 429
-	failNext  map[string][]string // method → error codes for the next calls
-	failChan  map[string]string   // channel → error code for posts to it
+	limited   map[string]int           // method → calls left to answer 429
+	failNext  map[string][]string      // method → error codes for the next calls
+	failChan  map[string]string        // channel → error code for posts to it
+	delay     map[string]time.Duration // method → how long to wait before answering
 	seq       int
 	msgs      map[string]message // channel + "/" + ts → posted message
 	changed   chan struct{}      // closed and replaced on every call
@@ -141,6 +142,7 @@ func New(tb testing.TB) *Server {
 		limited:   map[string]int{},
 		failNext:  map[string][]string{},
 		failChan:  map[string]string{},
+		delay:     map[string]time.Duration{},
 		msgs:      map[string]message{},
 		changed:   make(chan struct{}),
 		teamID:    "T0FAKE",
@@ -195,6 +197,14 @@ func (s *Server) RateLimit(method string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limited[method] += n
+}
+
+// Delay makes every call of method wait d before it is answered (0 ends
+// that): a slow Slack, for tests of what waits and what gives up.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay[method] = d
 }
 
 // FailNext makes the next n calls of method answer {"ok":false,"error":code}.
@@ -388,7 +398,14 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, c *Call) {
 	if limited {
 		s.limited[c.Method]--
 	}
+	delay := s.delay[c.Method]
 	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+	}
 	if limited {
 		c.Status, c.Error = http.StatusTooManyRequests, "ratelimited"
 		w.Header().Set("Retry-After", "1")
