@@ -18,7 +18,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/reminders"
@@ -181,4 +183,36 @@ func (everyoneHere) Deleted(context.Context, string) (bool, error) { return fals
 // *GoneError.
 func (s *Service) Resolve(ctx context.Context, a Actor, t Target) (smed.NameRef, int, error) {
 	return s.resolve(ctx, a, t)
+}
+
+// Suggest is the type-ahead of a customer field: names that start with what
+// was typed, then near-misses, at most limit, from the name index.
+func (s *Service) Suggest(ctx context.Context, a Actor, typed string, limit int) ([]smed.NameRef, error) {
+	return s.store.Suggest(ctx, a.Team, typed, limit)
+}
+
+// mentionWords and mentionLen bound Mentioned: the first words of a message,
+// and names of up to four words.
+const (
+	mentionWords = 40
+	mentionLen   = 4
+)
+
+// Mentioned finds a known customer that a message names: the longest run of
+// up to four words, among its first forty, that is a customer's name. One
+// lookup in the name index; false when none (or the store cannot say).
+func (s *Service) Mentioned(ctx context.Context, a Actor, text string) (smed.NameRef, bool) {
+	words := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(".,;:!?()[]\"“”«»", r) })
+	words = words[:min(len(words), mentionWords)]
+	var cands []string
+	for n := mentionLen; n >= 1; n-- {
+		for i := 0; i+n <= len(words); i++ {
+			cands = append(cands, strings.Join(words[i:i+n], " "))
+		}
+	}
+	if len(cands) == 0 {
+		return smed.NameRef{}, false
+	}
+	ref, _, err := s.store.Resolve(ctx, a.Team, cands)
+	return ref, err == nil
 }

@@ -54,6 +54,7 @@ type Bot struct {
 	work tracker
 
 	metrics *metrics
+	homes   homes // the Home views last published
 	actions map[string]actionHandler
 	views   map[string]viewHandler
 	events  map[string]eventHandler

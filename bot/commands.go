@@ -45,6 +45,9 @@ type Request struct {
 	User    string // Slack user ID of who typed it
 	Text    string // what followed /customer, as Slack sends it (escaped)
 	Channel string // where it was typed; "" in the shell
+	// TriggerID lets the command open a modal (Slack sends one with every
+	// slash command); "" in the shell.
+	TriggerID string
 }
 
 func (r Request) actor() app.Actor { return app.Actor{Team: r.Team, User: r.User} }

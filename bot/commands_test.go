@@ -233,6 +233,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 	h := newHarness(t)
 	must(t, h.do("U1", ""), "what your team knows")
 	must(t, h.do("U1", "frobnicate"), "I don't know the command", "/customer help")
+	must(t, h.do("U1", "note"), "Which customer, and what is the note?") // in Slack: the note modal
 	long := strings.Repeat("x", 10000)
 	got := h.do("U1", "note Acme "+long)
 	must(t, got, "10,000 characters", "limit is 3,000", "Nothing was saved", long[:2000])

@@ -38,7 +38,13 @@ func (b *Bot) handle(ctx context.Context, env envelope) any {
 			b.log.WarnContext(ctx, "refused command from another workspace", "team_id", sc.TeamID)
 			return errorReply("This Smed serves another workspace.").message()
 		}
-		return b.answer(Request{Team: sc.TeamID, User: sc.UserID, Text: sc.Text, Channel: sc.ChannelID}, sc.ResponseURL).message()
+		req := Request{Team: sc.TeamID, User: sc.UserID, Text: sc.Text, Channel: sc.ChannelID, TriggerID: sc.TriggerID}
+		r := b.answer(req, sc.ResponseURL)
+		if r.openNote {
+			b.goTracked(func(ctx context.Context) { b.openNoteModal(ctx, req, sc.TriggerID) })
+			return nil // an empty acknowledgement: the modal is the answer
+		}
+		return r.message()
 	case kindInteraction:
 		if !b.teamAllowed(env.interaction.Team.ID) {
 			return nil
@@ -68,7 +74,11 @@ func (b *Bot) routes() {
 		actionCancel:       b.cancelled,
 	}
 	b.views = map[string]viewHandler{
-		viewLogNote: b.submitNote,
+		viewLogNote:   b.submitNote,
+		viewSaveMsg:   b.submitSavedMessage,
+		viewNoteTyped: b.submitTypedNote,
 	}
-	b.events = map[string]eventHandler{}
+	b.events = map[string]eventHandler{
+		string(slackevents.AppHomeOpened): b.appHomeOpened,
+	}
 }

@@ -50,7 +50,12 @@ func (b *Bot) HandleCommands() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		writeJSON(w, b.handle(r.Context(), envelope{kind: kindCommand, command: sc}))
+		resp := b.handle(r.Context(), envelope{kind: kindCommand, command: sc})
+		if resp == nil {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeJSON(w, resp)
 	})
 }
 

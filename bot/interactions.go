@@ -28,6 +28,12 @@ type logNoteMeta struct {
 	Customer string `json:"c"`
 	Channel  string `json:"ch,omitempty"`
 	TS       string `json:"ts,omitempty"`
+	Home     bool   `json:"h,omitempty"` // opened from App Home: refresh it after
+}
+
+// onHome reports whether a click came from the user's App Home.
+func onHome(cb slack.InteractionCallback) bool {
+	return cb.Container.Type == "view" && cb.View.Type == slack.VTHomeTab
 }
 
 // actionHandler handles one button click. It runs after the click was
@@ -61,6 +67,14 @@ func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback) any {
 		if h, ok := b.views[cb.View.CallbackID]; ok {
 			return b.safeView(ctx, cb, h)
 		}
+	case slack.InteractionTypeBlockSuggestion:
+		if cb.ActionID == actionCustomer {
+			return b.safeView(ctx, cb, b.suggestCustomers)
+		}
+	case slack.InteractionTypeMessageAction:
+		if cb.CallbackID == shortcutSave {
+			b.goTracked(func(ctx context.Context) { b.saveMessageShortcut(ctx, cb) })
+		}
 	}
 	return nil
 }
@@ -70,7 +84,7 @@ func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback) any {
 func (b *Bot) safeView(ctx context.Context, cb slack.InteractionCallback, h viewHandler) (resp any) {
 	defer func() {
 		if p := recover(); p != nil {
-			resp = fieldError(failureText(true, b.logPanic("modal submission", p)))
+			resp = fieldErrors(blockNote, failureText(true, b.logPanic("modal submission", p)))
 		}
 	}()
 	return h(ctx, cb)
@@ -92,7 +106,7 @@ func (b *Bot) openLogNote(ctx context.Context, cb slack.InteractionCallback, a *
 		b.fail(ctx, cb, "note", err)
 		return
 	}
-	meta, _ := json.Marshal(logNoteMeta{Customer: ref.ID, Channel: cb.Container.ChannelID, TS: cb.Container.MessageTs})
+	meta, _ := json.Marshal(logNoteMeta{Customer: ref.ID, Channel: cb.Container.ChannelID, TS: cb.Container.MessageTs, Home: onHome(cb)})
 	if _, err := b.api.OpenViewContext(ctx, cb.TriggerID, logNoteView(ref.Name, string(meta))); err != nil {
 		b.log.WarnContext(ctx, "views.open failed", "team_id", req.Team, "user_id", req.User, "err", err)
 	}
@@ -106,6 +120,10 @@ func (b *Bot) snoozeFromButton(ctx context.Context, cb slack.InteractionCallback
 	}
 	now := b.svc.Now()
 	done := fmt.Sprintf(":zzz: Snoozed *%s* until %s. No reminders for it before then.", esc(s.After.Name), date(s.Until, now))
+	if onHome(cb) {
+		b.publishHome(ctx, cb.Team.ID, cb.User.ID)
+		return
+	}
 	if b.reminders != nil && cb.Container.ChannelID != "" && cb.Container.MessageTs != "" {
 		b.refreshReminder(ctx, cb.Team.ID, cb.User.ID, cb.Container.ChannelID, cb.Container.MessageTs, done)
 		return
@@ -199,9 +217,6 @@ func logNoteView(customer, meta string) slack.ModalViewRequest {
 	}
 }
 
-func fieldError(msg string) any {
-	return slack.NewErrorsViewSubmissionResponse(map[string]string{blockNote: msg})
-}
 
 // submitNote logs the note typed in the Log note modal. It answers within the
 // request: the store write is fast, and an error keeps the modal open with the
@@ -214,10 +229,10 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 		text = v.Value
 	}
 	if strings.TrimSpace(text) == "" {
-		return fieldError("Write what was said first.")
+		return fieldErrors(blockNote, "Write what was said first.")
 	}
 	if meta.Customer == "" {
-		return fieldError("This form has lost track of its customer; open it again from the reminder.")
+		return fieldErrors(blockNote, "This form has lost track of its customer; open it again from the reminder.")
 	}
 	ctx, cancel := context.WithTimeout(ctx, ackWait)
 	defer cancel()
@@ -226,10 +241,16 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 	if err != nil {
 		// The same words as for /customer note (a write Redis may have
 		// applied must not be saved twice); the text stays in the form.
-		return fieldError(present(ctx, b.log, verbNote, req, err).plain())
+		return fieldErrors(blockNote, present(ctx, b.log, verbNote, req, err).plain())
 	}
 	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(res.Customer.Name))
-	b.goTracked(func(ctx context.Context) { b.refreshReminder(ctx, req.Team, req.User, meta.Channel, meta.TS, done) })
+	b.goTracked(func(ctx context.Context) {
+		if meta.Home {
+			b.publishHome(ctx, req.Team, req.User)
+			return
+		}
+		b.refreshReminder(ctx, req.Team, req.User, meta.Channel, meta.TS, done)
+	})
 	return nil
 }
 

@@ -23,6 +23,9 @@ type reply struct {
 	parts    []part
 	failed   bool   // an error reply (for metrics and logs)
 	verb     string // the subcommand that produced it (for metrics)
+	// openNote asks the transport to open the note modal instead of
+	// showing anything (/customer note with no text, typed in Slack).
+	openNote bool
 }
 
 type partKind int
@@ -80,12 +83,17 @@ func truncate(s string, n int) string {
 	return strings.TrimRightFunc(string(r[:n-1]), func(c rune) bool { return c == '&' }) + "…"
 }
 
-// blocks renders the reply as Block Kit within Slack's limits: long sections
-// are cut, and past 50 blocks the rest is summarised in a last context block.
-func (r reply) blocks() []slack.Block {
+// blocks renders the reply as a message's Block Kit within Slack's limits:
+// long sections are cut, and past 50 blocks the rest is summarised in a last
+// context block.
+func (r reply) blocks() []slack.Block { return r.blocksUpTo(maxBlocks) }
+
+// blocksUpTo renders the reply in at most n blocks (a message takes 50, a
+// view 100).
+func (r reply) blocksUpTo(n int) []slack.Block {
 	var out []slack.Block
 	for i, p := range r.parts {
-		if len(out) == maxBlocks-1 && i < len(r.parts)-1 {
+		if len(out) == n-1 && i < len(r.parts)-1 {
 			out = append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, "… more not shown.", false, false)))
 			break
 		}

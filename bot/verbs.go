@@ -22,6 +22,15 @@ var verbNote = &verb{
 	help:    "Log a conversation. It resets the customer's clock. A new name creates the customer with you as owner; a name close to a known one asks first.",
 	writes:  true,
 	parse: func(in input) (action, error) {
+		if len(in.args) == 0 {
+			// In Slack, the note modal; elsewhere, what is missing.
+			return func(ctx context.Context, c *Commands, req Request) (reply, error) {
+				if req.TriggerID == "" {
+					return reply{}, usagef("note", "Which customer, and what is the note?")
+				}
+				return reply{openNote: true, fallback: "Log note"}, nil
+			}, nil
+		}
 		cands, quoted, err := named(in, "note")
 		if err != nil {
 			return nil, err

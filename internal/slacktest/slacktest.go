@@ -108,8 +108,8 @@ func Texts(v any) []string {
 }
 
 type user struct {
-	id, name string
-	deleted  bool
+	id, name, email string
+	deleted         bool
 }
 
 type message struct {
@@ -189,6 +189,19 @@ func (s *Server) SetDeleted(id string, deleted bool) {
 		s.users[id] = u
 	}
 	u.deleted = deleted
+}
+
+// SetEmail gives a user (created if needed) an e-mail address for
+// users.lookupByEmail.
+func (s *Server) SetEmail(id, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		u = &user{id: id, name: strings.ToLower(id)}
+		s.users[id] = u
+	}
+	u.email = email
 }
 
 // RateLimit makes the next n calls of method answer HTTP 429 with
@@ -469,6 +482,41 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, c *Call) {
 		}
 		view["id"] = "V" + s.nextTS()
 		s.ok(w, map[string]any{"view": view})
+	case "views.publish", "views.update":
+		var view map[string]any
+		if (c.Method == "views.publish" && p.Get("user_id") == "") || json.Unmarshal([]byte(p.Get("view")), &view) != nil {
+			s.fail(w, c, "invalid_arguments")
+			return
+		}
+		if bs, _ := view["blocks"].([]any); len(bs) > 100 {
+			s.fail(w, c, "invalid_blocks")
+			return
+		}
+		view["id"] = "V" + s.nextTS()
+		s.ok(w, map[string]any{"view": view})
+	case "chat.getPermalink":
+		ch, ts := p.Get("channel"), p.Get("message_ts")
+		if ch == "" || ts == "" {
+			s.fail(w, c, "invalid_arguments")
+			return
+		}
+		s.ok(w, map[string]any{"channel": ch, "permalink": "https://fake.slack.com/archives/" + ch + "/p" + strings.ReplaceAll(ts, ".", "")})
+	case "users.lookupByEmail":
+		s.mu.Lock()
+		var found *user
+		for _, u := range s.users {
+			if u.email != "" && strings.EqualFold(u.email, p.Get("email")) {
+				cp := *u
+				found = &cp
+			}
+		}
+		s.mu.Unlock()
+		if found == nil {
+			s.fail(w, c, "users_not_found")
+			return
+		}
+		s.ok(w, map[string]any{"user": map[string]any{"id": found.id, "name": found.name, "deleted": found.deleted,
+			"profile": map[string]any{"email": found.email}}})
 	case "users.info":
 		s.mu.Lock()
 		u, ok := s.users[p.Get("user")]
