@@ -368,7 +368,7 @@ func TestClusterTimeoutNotResent(t *testing.T) {
 		// initialised and ready to carry the command.
 		var wg sync.WaitGroup
 		for range 8 {
-			wg.Go(func() { rdb.Do(ctx, "DEBUG", "SLEEP", "0.05", counter) })
+			wg.Go(func() { rdb.BLPop(ctx, 50*time.Millisecond, counter+":wait") })
 		}
 		wg.Wait()
 		if !node.Pause() {

@@ -148,12 +148,10 @@ func Parse(cfg Config) (*Options, error) {
 			errs = append(errs, fmt.Errorf("redis.url: %w", err))
 			break
 		}
-		switch o.Failover.MasterName {
-		case "", master:
-			o.Failover.MasterName = master
-		default:
-			errs = append(errs, fmt.Errorf("redis.url: master_name=%q differs from redis.sentinel_master %q", o.Failover.MasterName, master))
+		if n := o.Failover.MasterName; n != "" && master != "" && n != master {
+			errs = append(errs, fmt.Errorf("redis.url: master_name=%q differs from redis.sentinel_master %q", n, master))
 		}
+		o.Failover.MasterName = master
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, redact(err, cfg.URL)
