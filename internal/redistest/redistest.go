@@ -1,11 +1,15 @@
 // Package redistest gives tests a Redis: a real redis-server started once per
 // test binary (or $SMED_TEST_REDIS_URL), private servers a test can stop and
-// restart, and key prefixes so tests share one server in parallel.
+// restart, key prefixes so tests share one server in parallel, and real Redis
+// Cluster (Cluster) and Sentinel (Sentinel) sets a test owns.
 //
 // Where no redis-server is installed it falls back to an embedded miniredis,
 // unless SMED_REQUIRE_REDIS=1 (CI), where a missing Redis fails the test.
+// Clusters and sentinels have no fallback: those tests are skipped (or fail
+// with SMED_REQUIRE_REDIS=1).
 //
-// It talks to Redis only through raw RESP (PING), so it does not import the
+// It talks to Redis only through raw RESP (PING, and the commands that set up
+// and inspect clusters and sentinels, resp.go), so it does not import the
 // client library that storage owns.
 package redistest
 
