@@ -1,11 +1,15 @@
 // Package redistest gives tests a Redis: a real redis-server started once per
 // test binary (or $SMED_TEST_REDIS_URL), private servers a test can stop and
-// restart, and key prefixes so tests share one server in parallel.
+// restart, key prefixes so tests share one server in parallel, and real Redis
+// Cluster (Cluster) and Sentinel (Sentinel) sets a test owns.
 //
 // Where no redis-server is installed it falls back to an embedded miniredis,
 // unless SMED_REQUIRE_REDIS=1 (CI), where a missing Redis fails the test.
+// Clusters and sentinels have no fallback: those tests are skipped (or fail
+// with SMED_REQUIRE_REDIS=1).
 //
-// It talks to Redis only through raw RESP (PING), so it does not import the
+// It talks to Redis only through raw RESP (PING, and the commands that set up
+// and inspect clusters and sentinels, resp.go), so it does not import the
 // client library that storage owns.
 package redistest
 
@@ -125,6 +129,7 @@ func Prefix(tb testing.TB) string {
 type Proc struct {
 	bin  string
 	dir  string
+	conf string // config file, passed first (sentinels need one); may be empty
 	args []string
 	addr string               // "127.0.0.1:port", or the socket path
 	mini *miniredis.Miniredis // fallback when redis-server is missing
@@ -167,6 +172,10 @@ func Server(tb testing.TB) *Proc {
 
 // URL is the server's redis:// URL; it stays the same across restarts.
 func (p *Proc) URL() string { return "redis://" + p.addr }
+
+// Addr is the server's host:port (or socket path); it stays the same across
+// restarts.
+func (p *Proc) Addr() string { return p.addr }
 
 // Stop shuts the server down (SIGTERM) and waits for it to exit.
 func (p *Proc) Stop() {
@@ -236,8 +245,13 @@ func (p *Proc) stop() {
 
 // start runs redis-server without persistence and waits until it answers PING.
 func (p *Proc) start() error {
-	args := append([]string{"--save", "", "--appendonly", "no", "--dir", p.dir,
-		"--daemonize", "no", "--loglevel", "warning"}, p.args...)
+	var args []string
+	if p.conf != "" {
+		args = append(args, p.conf)
+	}
+	args = append(args, "--save", "", "--appendonly", "no", "--dir", p.dir,
+		"--daemonize", "no", "--loglevel", "warning")
+	args = append(args, p.args...)
 	network, addr := "unix", ""
 	for i := 0; i+1 < len(p.args); i++ {
 		switch p.args[i] {
@@ -276,7 +290,8 @@ func (p *Proc) start() error {
 	}
 }
 
-// ping sends a RESP PING and expects +PONG.
+// ping sends a RESP PING and expects +PONG, or -NOAUTH from a server with a
+// password: either way it answers.
 func ping(network, addr string) error {
 	c, err := net.DialTimeout(network, addr, time.Second)
 	if err != nil {
@@ -291,7 +306,7 @@ func ping(network, addr string) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") {
+	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
