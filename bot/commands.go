@@ -18,21 +18,28 @@ import (
 // and the shell call it, so a command behaves the same wherever it is typed.
 type Commands struct {
 	svc      *app.Service
+	notify   HandoverNotifier
 	currency string // customers.currency, shown after amounts
 	log      *slog.Logger
 	metrics  *metrics
 }
 
+// HandoverNotifier tells a new owner what they were handed (*Notifier).
+type HandoverNotifier interface {
+	SendHandover(ctx context.Context, team, by string, h app.HandedOver) error
+}
+
 // CommandsConfig configures Commands.
 type CommandsConfig struct {
 	Service  *app.Service
-	Currency string // customers.currency; "" shows bare amounts
+	Notify   HandoverNotifier // nil: no handover DMs (the shell)
+	Currency string           // customers.currency; "" shows bare amounts
 	Log      *slog.Logger
 }
 
 // NewCommands returns the /customer command runner.
 func NewCommands(cfg CommandsConfig) *Commands {
-	c := &Commands{svc: cfg.Service, currency: cfg.Currency, log: cfg.Log}
+	c := &Commands{svc: cfg.Service, notify: cfg.Notify, currency: cfg.Currency, log: cfg.Log}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -72,6 +72,8 @@ func (b *Bot) routes() {
 		actionFindMore:     b.findMore,
 		actionDelete:       b.deleteConfirmed,
 		actionCancel:       b.cancelled,
+		actionTakeOver:     b.takeOver,
+		actionUndoHandover: b.undoHandover,
 	}
 	b.views = map[string]viewHandler{
 		viewLogNote:   b.submitNote,

@@ -313,4 +313,3 @@ func order(t *testing.T, text string, names ...string) {
 		last = i
 	}
 }
-

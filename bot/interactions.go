@@ -181,6 +181,42 @@ func (b *Bot) deleteConfirmed(ctx context.Context, cb slack.InteractionCallback,
 	}
 }
 
+// takeOver is the digest's Take over button: the clicker becomes the owner,
+// under the same rule as /customer owner.
+func (b *Bot) takeOver(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	req := actorOf(cb)
+	ch, err := b.svc.SetOwner(ctx, req.actor(), app.ByID(a.Value), req.User)
+	if err != nil {
+		b.fail(ctx, cb, "owner", err)
+		return
+	}
+	r := changedReply(fmt.Sprintf(":handshake: *%s* is yours now. Its history stays with it.", esc(ch.After.Name)), ch.After, b.svc.Now())
+	b.postEphemeral(ctx, cb, withUndo(r, ch.Before.Owner, req.User))
+}
+
+// undoHandover takes back a handover its maker did less than
+// app.RevertWindow ago: the value is "<from>:<to>".
+func (b *Bot) undoHandover(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	from, to, ok := strings.Cut(a.Value, ":")
+	if !ok {
+		return
+	}
+	req := actorOf(cb)
+	h, err := b.svc.RevertHandover(ctx, req.actor(), from, to)
+	var r reply
+	switch {
+	case err != nil:
+		r = present(ctx, b.log, verbHandover, req, err)
+	case len(h.Moved) == 0:
+		r.section(fmt.Sprintf("Nothing to undo: the %d minutes are over, or the accounts have moved on since.", int(app.RevertWindow.Minutes())))
+	default:
+		r.section(fmt.Sprintf(":leftwards_arrow_with_hook: Undone: %s belong to <@%s> again.", plural(len(h.Moved), "account"), from))
+	}
+	if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
+		b.log.WarnContext(ctx, "undo answer failed", "team_id", req.Team, "err", err)
+	}
+}
+
 func (b *Bot) cancelled(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
 	if err := b.respond(ctx, cb.ResponseURL, textReply("Cancelled: nothing was changed."), true); err != nil {
 		b.log.WarnContext(ctx, "cancel answer failed", "team_id", cb.Team.ID, "err", err)
@@ -216,7 +252,6 @@ func logNoteView(customer, meta string) slack.ModalViewRequest {
 		}},
 	}
 }
-
 
 // submitNote logs the note typed in the Log note modal. It answers within the
 // request: the store write is fast, and an error keeps the modal open with the

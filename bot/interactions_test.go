@@ -102,11 +102,40 @@ func responseURL(t *testing.T) (string, chan string) {
 	return srv.URL, posted
 }
 
+// waitPost is the next response_url post, as JSON and as the text a user
+// reads in it (markup rendered as the shell does).
 func waitPost(t *testing.T, posted chan string) string {
 	t.Helper()
 	select {
 	case body := <-posted:
-		return body
+		var msg struct {
+			Text   string          `json:"text"`
+			Blocks json.RawMessage `json:"blocks"`
+		}
+		_ = json.Unmarshal([]byte(body), &msg)
+		var bs []map[string]any
+		_ = json.Unmarshal(msg.Blocks, &bs)
+		var texts []string
+		var walk func(v any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if s, ok := x["text"].(string); ok {
+					texts = append(texts, terminalText(s))
+				}
+				for _, e := range x {
+					walk(e)
+				}
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			}
+		}
+		for _, b := range bs {
+			walk(b)
+		}
+		return body + "\n" + terminalText(msg.Text) + "\n" + strings.Join(texts, "\n")
 	case <-time.After(5 * time.Second):
 		t.Fatal("no response_url post")
 		return ""
@@ -151,7 +180,7 @@ func TestDeleteNeedsAdminAndConfirmation(t *testing.T) {
 	b.interact(context.Background(), click(h.team, "U1", url, actionDelete, h.id("Doomed")))
 	must(t, waitPost(t, posted), "Only an admin can delete")
 	b.interact(context.Background(), click(h.team, "UADMIN", url, actionDelete, h.id("Doomed")))
-	must(t, waitPost(t, posted), "Deleted *Doomed*", "1 note")
+	must(t, waitPost(t, posted), "Deleted Doomed", "1 note")
 	must(t, h.do("U1", "show Doomed"), "I don't know a customer called")
 	b.interact(context.Background(), click(h.team, "UADMIN", url, actionDelete, "000000000001")) // a double click
 	must(t, waitPost(t, posted), "no longer exists")

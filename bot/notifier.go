@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/reminders"
 )
 
@@ -117,6 +118,47 @@ func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d remin
 		}
 	}
 	return nil
+}
+
+// SendHandover DMs the new owner what they were handed: each account's value,
+// last contact, facts and latest note, so they can pick up the thread.
+func (n *Notifier) SendHandover(ctx context.Context, team, by string, h app.HandedOver) error {
+	ch, err := n.dm(ctx, h.To)
+	if err != nil {
+		return err
+	}
+	for _, msg := range splitReply(handoverReply(h, by, time.Now().In(n.loc))) {
+		if err := n.post(ctx, ch, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handoverReply is the new owner's summary of a handover.
+func handoverReply(h app.HandedOver, by string, now time.Time) reply {
+	var r reply
+	from := "nobody"
+	if h.From != "" {
+		from = "<@" + h.From + ">"
+	}
+	r.header(fmt.Sprintf("You now look after %s", plural(len(h.Moved), "account")))
+	r.section(fmt.Sprintf("<@%s> handed you these accounts from %s. Here is what the team knows, so you can pick up the thread:", by, from))
+	for _, c := range h.Moved {
+		r.divider()
+		var b strings.Builder
+		fmt.Fprintf(&b, "*%s* · %s · last contact %s · %s", esc(c.Name), smed.FormatAmount(c.Value), lastContact(c.Customer, now), dueLine(c.Customer, now))
+		for _, f := range c.Facts {
+			b.WriteString("\n:pushpin: " + esc(truncate(f.Text, 300)))
+		}
+		if len(c.Notes) > 0 {
+			nt := c.Notes[0]
+			fmt.Fprintf(&b, "\n_Latest note (%s, %s):_\n%s", owner(nt.Author), nt.At.In(now.Location()).Format("2 Jan 2006"), quoteBlock(esc(truncate(nt.Text, 500))))
+		}
+		r.section(safeCut(b.String(), maxSectionText))
+	}
+	r.fallback = fmt.Sprintf("You now look after %s", plural(len(h.Moved), "account"))
+	return r
 }
 
 // Deleted says whether a user has left the workspace (users.info).
@@ -305,8 +347,10 @@ func digestReply(d reminders.Digest) reply {
 	}
 	list(d.Items)
 	if len(d.Orphaned) > 0 {
-		r.section(fmt.Sprintf("*Orphaned:* %s whose owner has left the workspace (or was never set). Hand them over with `/customer owner <customer> @someone`:", plural(len(d.Orphaned), "account")))
-		list(d.Orphaned)
+		r.section(fmt.Sprintf("*Orphaned:* %s whose owner has left the workspace (or was never set). Take one over, or hand them over with `/customer handover @them @someone`:", plural(len(d.Orphaned), "account")))
+		for _, it := range d.Orphaned {
+			r.sectionWith(itemText(it, nil), button{actionID: actionTakeOver, value: it.Card.ID, label: "Take over"})
+		}
 	}
 	r.fallback = fmt.Sprintf("Neglected accounts: %d overdue, %s at risk", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
 	return r

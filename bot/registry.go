@@ -45,7 +45,7 @@ var (
 
 func init() {
 	registry = []*verb{
-		verbNote, verbShow, verbRemember, verbForget, verbOwner, verbValue, verbCadence, verbSnooze,
+		verbNote, verbShow, verbRemember, verbForget, verbOwner, verbHandover, verbValue, verbCadence, verbSnooze,
 		verbList, verbNeglected, verbFind, verbHistory, verbStats, verbRename, verbMerge, verbDelete, verbHelp,
 	}
 	verbs = map[string]*verb{}

@@ -39,17 +39,31 @@ const (
 )
 
 type part struct {
-	kind    partKind
-	text    string
-	buttons []button
+	kind      partKind
+	text      string
+	buttons   []button
+	accessory *button // a section's button beside its text
 }
 
 type button struct {
 	actionID, value, label, style string
 }
 
+func (b button) element() *slack.ButtonBlockElement {
+	btn := slack.NewButtonBlockElement(b.actionID, b.value, slack.NewTextBlockObject(slack.PlainTextType, truncate(b.label, 75), false, false))
+	if b.style != "" {
+		btn.Style = slack.Style(b.style)
+	}
+	return btn
+}
+
 func (r *reply) header(s string)  { r.parts = append(r.parts, part{kind: partHeader, text: s}) }
 func (r *reply) section(s string) { r.parts = append(r.parts, part{kind: partSection, text: s}) }
+
+// sectionWith is a section with a button beside its text.
+func (r *reply) sectionWith(s string, b button) {
+	r.parts = append(r.parts, part{kind: partSection, text: s, accessory: &b})
+}
 func (r *reply) context(s string) { r.parts = append(r.parts, part{kind: partContext, text: s}) }
 func (r *reply) divider()         { r.parts = append(r.parts, part{kind: partDivider}) }
 func (r *reply) buttons(bs ...button) {
@@ -103,7 +117,11 @@ func (r reply) blocksUpTo(n int) []slack.Block {
 			// plain_text, a typed <!channel> can never become a ping.
 			out = append(out, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, safeCut(p.text, 150), false, false)))
 		case partSection:
-			out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false), nil, nil))
+			var acc *slack.Accessory
+			if p.accessory != nil {
+				acc = slack.NewAccessory(p.accessory.element())
+			}
+			out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false), nil, acc))
 		case partContext:
 			out = append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, safeCut(p.text, maxSectionText), false, false)))
 		case partDivider:
@@ -111,11 +129,7 @@ func (r reply) blocksUpTo(n int) []slack.Block {
 		case partButtons:
 			var els []slack.BlockElement
 			for _, b := range p.buttons {
-				btn := slack.NewButtonBlockElement(b.actionID, b.value, slack.NewTextBlockObject(slack.PlainTextType, b.label, false, false))
-				if b.style != "" {
-					btn.Style = slack.Style(b.style)
-				}
-				els = append(els, btn)
+				els = append(els, b.element())
 			}
 			out = append(out, slack.NewActionBlock("", els...))
 		}
@@ -160,7 +174,7 @@ var (
 		":red_circle: ", "🔴 ", ":zzz: ", "💤 ", ":tada: ", "🎉 ", ":warning: ", "⚠️ ", ":moneybag: ", "💰 ",
 		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
 		":hourglass_flowing_sand: ", "⏳ ", ":wastebasket: ", "🗑️ ", ":label: ", "🏷️ ",
-		":twisted_rightwards_arrows: ", "🔀 ")
+		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ")
 	// mrkdwnMarks are the formatting characters a terminal shows as noise.
 	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )

@@ -171,9 +171,71 @@ var verbOwner = &verb{
 			if err != nil {
 				return reply{}, err
 			}
-			return changedReply(fmt.Sprintf(":handshake: *%s* now belongs to <@%s>.", esc(ch.After.Name), user), ch.After, c.svc.Now()), nil
+			if user != req.User && ch.Before.Owner != user {
+				c.tellNewOwner(ctx, req, app.HandedOver{From: ch.Before.Owner, To: user, Moved: []smed.Card{{Customer: ch.After}}})
+			}
+			r := changedReply(fmt.Sprintf(":handshake: *%s* now belongs to <@%s>.", esc(ch.After.Name), user), ch.After, c.svc.Now())
+			return withUndo(r, ch.Before.Owner, user), nil
 		}, nil
 	},
+}
+
+var verbHandover = &verb{
+	name:    "handover",
+	args:    "@from @to",
+	example: "handover @alex @sam",
+	help:    "Move every account of one person to another, with history; the new owner gets a summary. For the owner, an admin, or anyone once they have left.",
+	writes:  true,
+	parse: func(in input) (action, error) {
+		if len(in.args) != 2 {
+			return nil, usagef(in.verb, "Name two people: whose accounts, and who takes them: `/customer handover @alex @sam`.")
+		}
+		from, ok1 := mention(in.args[0].raw)
+		to, ok2 := mention(in.args[1].raw)
+		if !ok1 || !ok2 {
+			return nil, usagef(in.verb, "Mention both people, like `/customer handover @alex @sam`.")
+		}
+		return func(ctx context.Context, c *Commands, req Request) (reply, error) {
+			h, err := c.svc.Handover(ctx, req.actor(), from, to)
+			if err != nil {
+				return reply{}, err
+			}
+			var r reply
+			if len(h.Moved) == 0 {
+				r.section(fmt.Sprintf("<@%s> owns no accounts, so nothing moved.", from))
+				return r, nil
+			}
+			r.section(fmt.Sprintf(":handshake: %s of <@%s> now belong to <@%s>, with their history.", plural(len(h.Moved), "account"), from, to))
+			if h.Skipped > 0 {
+				r.context(fmt.Sprintf("%s changed owner meanwhile and stayed as they were.", plural(h.Skipped, "account")))
+			}
+			if to != req.User {
+				c.tellNewOwner(ctx, req, h)
+			}
+			return withUndo(r, from, to), nil
+		}, nil
+	},
+}
+
+// withUndo adds the button that takes a handover back (for RevertWindow).
+func withUndo(r reply, from, to string) reply {
+	if from == "" || to == "" {
+		return r
+	}
+	r.buttons(button{actionID: actionUndoHandover, value: from + ":" + to, label: "Undo"})
+	r.context(fmt.Sprintf("Undo is there for %d minutes, in Slack.", int(app.RevertWindow.Minutes())))
+	return r
+}
+
+// tellNewOwner DMs the new owner what they were handed, when Slack is there
+// to do it. A failed DM does not undo the handover; it is logged.
+func (c *Commands) tellNewOwner(ctx context.Context, req Request, h app.HandedOver) {
+	if c.notify == nil {
+		return
+	}
+	if err := c.notify.SendHandover(ctx, req.Team, req.User, h); err != nil {
+		c.log.WarnContext(ctx, "handover DM failed", "team_id", req.Team, "user_id", h.To, "err", err)
+	}
 }
 
 var verbValue = &verb{

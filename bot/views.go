@@ -22,6 +22,8 @@ const (
 	actionDelete       = "delete_confirm" // value: customer ID
 	actionCancel       = "cancel"         // value: ""
 	actionFindMore     = "find_more"      // value: "<cursor>\x1f<query>"
+	actionTakeOver     = "take_over"      // value: customer ID
+	actionUndoHandover = "undo_handover"  // value: "<from user>:<to user>"
 )
 
 // relDay says when t is relative to now in words a person uses: "today",

@@ -98,7 +98,11 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 		Store: a.store, Directory: dir, Digest: a.engine, Location: cfg.loc,
 		DefaultCadence: cfg.Customers.DefaultCadenceDays, Admins: cfg.Admins, Log: log,
 	})
-	a.cmds = bot.NewCommands(bot.CommandsConfig{Service: a.svc, Currency: cfg.Customers.Currency, Log: log})
+	var notify bot.HandoverNotifier
+	if cfg.Slack.BotToken != "" {
+		notify = a.notifier // handover DMs
+	}
+	a.cmds = bot.NewCommands(bot.CommandsConfig{Service: a.svc, Notify: notify, Currency: cfg.Customers.Currency, Log: log})
 	return a, nil
 }
 
