@@ -45,8 +45,8 @@ func newRawConn(target string, timeout time.Duration) (*rawConn, error) {
 
 // post sends one form body with the Slack signature headers and reads the
 // answer's body into resp. A request on a reused connection that fails
-// before any answer arrived is retried once on a fresh one (the server may
-// have closed an idle connection).
+// before any answer arrived, other than by timing out, is retried once on a
+// fresh one (the server may have closed an idle connection).
 func (c *rawConn) post(ctx context.Context, ts int64, sig, body []byte, resp *bytes.Buffer) (int, error) {
 	c.wbuf = c.wbuf[:0]
 	c.wbuf = append(c.wbuf, "POST "...)
@@ -70,7 +70,10 @@ func (c *rawConn) post(ctx context.Context, ts int64, sig, body []byte, resp *by
 			return status, nil
 		}
 		c.close()
-		if answered || !reused || attempt > 0 || ctx.Err() != nil {
+		// Retry only what an idle connection closed by the server looks like
+		// (EOF, reset), never a timeout: that is the server being slow.
+		var ne net.Error
+		if answered || !reused || attempt > 0 || ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
 			return 0, err
 		}
 	}

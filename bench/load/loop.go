@@ -99,7 +99,9 @@ func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.
 				if rctx.Err() == nil {
 					o = do(rctx, i)
 				}
-				if rctx.Err() != nil { // cut off at the end of the drain
+				// Cut off at the end of the drain (a deadline error can come
+				// back a moment before the context reports it).
+				if rctx.Err() != nil || !time.Now().Before(stop) {
 					o = unsent
 				}
 				done := time.Now()

@@ -51,6 +51,10 @@ type report struct {
 	RedisCPUReq   float64 `json:"redis_cpu_us_per_req,omitempty"`
 	LoadgenCPUReq float64 `json:"loadgen_cpu_us_per_req"`
 
+	// GeneratorBound: the generator was busy more than 90 % of its cores
+	// during the window, so the figures may be its limit, not the server's.
+	GeneratorBound bool `json:"generator_bound,omitempty"`
+
 	SetupSeconds float64 `json:"setup_s"`
 }
 
@@ -92,6 +96,7 @@ func newReport(o options, rec *recorder, used map[string]time.Duration, firstErr
 	r.RedisCPU, r.RedisCPUReq = used["redis"].Seconds(), round1(perReq(used["redis"]))
 	r.LoadgenCPU, r.LoadgenCPUReq = used["loadgen"].Seconds(), round1(perReq(used["loadgen"]))
 	r.RPS = round1(r.RPS)
+	r.GeneratorBound = used["loadgen"].Seconds() > 0.9*o.duration.Seconds()*float64(o.procs)
 	return r
 }
 
@@ -114,6 +119,10 @@ func printHuman(w io.Writer, r report) {
 		fmt.Fprintf(w, "               first: %s\n", r.FirstError)
 	}
 	fmt.Fprintf(w, "  CPU µs/req   server %.1f   redis %.1f   load generator %.1f\n", r.ServerCPUReq, r.RedisCPUReq, r.LoadgenCPUReq)
+	if r.GeneratorBound {
+		fmt.Fprintf(w, "  WARNING      the load generator was busy %.0f%% of the window: these figures may be its limit (raise -procs)\n",
+			100*r.LoadgenCPU/r.Duration)
+	}
 }
 
 func orDash(s string) string {

@@ -23,8 +23,9 @@ type target struct {
 	timeout time.Duration
 	forms   []slashForm // one per user
 
-	errMu    sync.Mutex
-	firstErr string
+	born              time.Time // error times are since then
+	errMu             sync.Mutex
+	firstErr, lastErr string
 }
 
 func newTarget(o options) (*target, error) {
@@ -37,7 +38,7 @@ func newTarget(o options) (*target, error) {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
-	t := &target{client: &http.Client{Transport: tr, Timeout: o.timeout}, std: o.client == "std",
+	t := &target{born: time.Now(), client: &http.Client{Transport: tr, Timeout: o.timeout}, std: o.client == "std",
 		url: o.url, secret: o.secret, timeout: o.timeout}
 	for _, u := range o.ids.users {
 		t.forms = append(t.forms, newSlashForm(o.ids, u, o.responseURL))
@@ -50,18 +51,24 @@ func newTarget(o options) (*target, error) {
 	return t, nil
 }
 
-// noteErr keeps the first problem seen, for the report.
+// noteErr keeps the first and the last problem seen, for the report.
 func (t *target) noteErr(format string, args ...any) {
+	msg := fmt.Sprintf("%.3fs: ", time.Since(t.born).Seconds()) + fmt.Sprintf(format, args...)
 	t.errMu.Lock()
 	defer t.errMu.Unlock()
 	if t.firstErr == "" {
-		t.firstErr = fmt.Sprintf(format, args...)
+		t.firstErr = msg
 	}
+	t.lastErr = msg
 }
 
+// firstError is the first problem, and the last when there were several.
 func (t *target) firstError() string {
 	t.errMu.Lock()
 	defer t.errMu.Unlock()
+	if t.lastErr != t.firstErr {
+		return t.firstErr + " … last: " + t.lastErr
+	}
 	return t.firstErr
 }
 
