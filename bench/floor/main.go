@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	addr := fs.String("addr", "127.0.0.1:3001", "listen address")
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
 	secret := fs.String("secret", getenv("SMED_SLACK_SIGNING_SECRET"), "Slack signing secret (default $SMED_SLACK_SIGNING_SECRET)")
-	writes := fs.String("writes", "basic", "the write set of a note: basic or indexed (see writes.go)")
+	writes := fs.String("writes", "basic", "the write set of a note: basic, indexed or v1 (see writes.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	ws, ok := writeSets[*writes]
 	if !ok {
-		return fmt.Errorf("-writes %q: want basic or indexed", *writes)
+		return fmt.Errorf("-writes %q: want basic, indexed or v1", *writes)
 	}
 	opt, err := redis.ParseURL(*redisURL)
 	if err != nil {

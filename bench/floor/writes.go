@@ -26,12 +26,14 @@ import (
 //	indexed  basic plus what v2 is expected to add: INCR a note sequence and
 //	         APPEND a posting to the word index key of each distinct word of
 //	         the name and text (at most 15, ~15 for the generator's notes).
+//	v1       every write of dc81925's note script: basic plus the activity
+//	         entry, the owner's due index and the owners set.
 //
 // Keys follow Smed's shapes: smed:{<team>}:… with the team as a hash tag, and
 // the customer by an ID (a hash of the name), never the typed text.
 type writeSet func(ctx context.Context, p redis.Pipeliner, n note)
 
-var writeSets = map[string]writeSet{"basic": basicWrites, "indexed": indexedWrites}
+var writeSets = map[string]writeSet{"basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
 
 // cadence is Smed's default: a note moves the customer's due time to 30 days on.
 const cadenceMS = 30 * 86400 * 1000
@@ -44,6 +46,15 @@ func basicWrites(ctx context.Context, p redis.Pipeliner, n note) {
 	p.HSet(ctx, ckey, "last_contact_at", n.at)
 	p.HIncrBy(ctx, ckey, "notes", 1)
 	p.ZAdd(ctx, base+"due", redis.Z{Score: float64(n.at + cadenceMS), Member: id})
+}
+
+func v1Writes(ctx context.Context, p redis.Pipeliner, n note) {
+	basicWrites(ctx, p, n)
+	base := "smed:{" + n.team + "}:"
+	id := customerID(n.name)
+	p.ZAdd(ctx, base+"activity", redis.Z{Score: float64(n.at), Member: id + ":" + strconv.FormatInt(n.at, 36) + ":" + n.user})
+	p.ZAdd(ctx, base+"due:"+n.user, redis.Z{Score: float64(n.at + cadenceMS), Member: id})
+	p.SAdd(ctx, base+"owners", n.user)
 }
 
 // maxPostings caps the word index writes of one note.

@@ -13,7 +13,7 @@
 //	SMED_BIN=path       measure this smed binary instead of building one
 //	SMED_SRC=dir        build smed and run the package benchmarks in dir
 //	                    (default: this checkout)
-//	BENCH_FLOOR_WRITES  the floor's write set: basic (default) or indexed
+//	BENCH_FLOOR_WRITES  the floor's write set: basic (default), indexed or v1
 //	BENCH_NOTE=text     a line for the results ("old code, provisional")
 //	BENCH_CUSTOMERS=n   customers created before each run (default 1000)
 //	BENCH_RESULTS=dir   where to write results (default bench/results)
@@ -103,8 +103,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	if w := getenv("BENCH_FLOOR_WRITES"); w != "" {
-		if w != "basic" && w != "indexed" {
-			return c, fmt.Errorf("BENCH_FLOOR_WRITES=%q: want basic or indexed", w)
+		if w != "basic" && w != "indexed" && w != "v1" {
+			return c, fmt.Errorf("BENCH_FLOOR_WRITES=%q: want basic, indexed or v1", w)
 		}
 		c.floorWrites = w
 	}
