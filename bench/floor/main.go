@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	addr := fs.String("addr", "127.0.0.1:3001", "listen address")
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
 	secret := fs.String("secret", getenv("SMED_SLACK_SIGNING_SECRET"), "Slack signing secret (default $SMED_SLACK_SIGNING_SECRET)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the floor to this file until it stops")
 	writes := fs.String("writes", "basic", "the write set of a note: basic, indexed or v1 (see writes.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,6 +58,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	ws, ok := writeSets[*writes]
 	if !ok {
 		return fmt.Errorf("-writes %q: want basic, indexed or v1", *writes)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	opt, err := redis.ParseURL(*redisURL)
 	if err != nil {

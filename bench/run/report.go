@@ -49,6 +49,14 @@ type result struct {
 // failures are the answers that were wrong, not slow.
 func (r result) failures() int { return r.ErrorReply + r.NearMiss + r.BadStatus + r.Transport }
 
+// cpu formats a CPU-per-request figure; none without answered requests.
+func (r result) cpu(v float64) string {
+	if r.Requests == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
 // lat formats a latency; with unfinished requests it is a lower bound.
 func (r result) lat(v float64) string {
 	if r.Unfinished > 0 {
@@ -202,21 +210,21 @@ func renderResults(cfg config, m machine, results []result, commands []string, p
 			if label == "smed" {
 				tgt = fmt.Sprintf("≤ %.0f ms: %s", targetP99[mix], verdict(r.P99 <= targetP99[mix] && r.Unfinished == 0))
 			}
-			p("| %s | %s | %.0f | %s | %s | %s | %s | %d | %d | %d | %.1f | %.1f | %s |\n", mix, label, r.RPS, r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.lat(r.Max),
-				r.Holding, r.Over3s, r.Unfinished, r.ServerReq, r.RedisReq, tgt)
+			p("| %s | %s | %.0f | %s | %s | %s | %s | %d | %d | %d | %s | %s | %s |\n", mix, label, r.RPS, r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.lat(r.Max),
+				r.Holding, r.Over3s, r.Unfinished, r.cpu(r.ServerReq), r.cpu(r.RedisReq), tgt)
 		}
 	}
-	p("\nWith unfinished requests (never answered by the end of the drain) the latencies are lower bounds: those requests count with the time they had waited.\n")
+	p("\nWith unfinished requests (never answered by the end of the drain) the latencies are lower bounds: those requests count with the time they had waited. A server that cannot keep up fills the generator's %d connections, and the requests due later never leave.\n", cfg.openC)
 	p("\n#### Every run\n\n")
 	p("| mix | mode | round | target | req/s | p50 ms | p99 ms | p99.9 ms | created | holding | unfinished | errors | server µs/req | Redis µs/req | generator µs/req |\n")
 	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range results {
-		gen := fmt.Sprintf("%.1f", r.LoadgenReq)
+		gen := r.cpu(r.LoadgenReq)
 		if r.GenBound {
 			gen += " (generator-bound!)"
 		}
-		p("| %s | %s | %d | %s | %.0f | %s | %s | %s | %d | %d | %d | %d | %.1f | %.1f | %s |\n", r.Mix, r.Mode, r.Round, r.Label, r.RPS,
-			r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.Created, r.Holding, r.Unfinished, r.failures(), r.ServerReq, r.RedisReq, gen)
+		p("| %s | %s | %d | %s | %.0f | %s | %s | %s | %d | %d | %d | %d | %s | %s | %s |\n", r.Mix, r.Mode, r.Round, r.Label, r.RPS,
+			r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.Created, r.Holding, r.Unfinished, r.failures(), r.cpu(r.ServerReq), r.cpu(r.RedisReq), gen)
 	}
 	p("\n#### Package benchmarks\n\n`%s` in %s", pkgCmd, cfg.smedSrc)
 	if pkgErr != nil {
