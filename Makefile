@@ -29,8 +29,12 @@ test: ## all tests, with the race detector, against a real redis-server when ins
 test-short: ## quick tests without the race detector
 	$(GO) test -count=1 ./...
 
-bench: ## benchmarks (storage hot path vs a PING baseline, parser)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# The command-path load benchmark of issue 8 (BENCHMARKS.md): a private
+# redis-server, `smed run` and the floor driven by bench/load, then the package
+# benchmarks. BENCH_QUICK=1: under 2 minutes (CI). SMED_BIN=path measures a
+# built binary; SMED_SRC=dir builds smed and runs the package benchmarks there.
+bench: ## load benchmark vs the floor, then package benchmarks (BENCH_QUICK=1: short)
+	$(GO) run ./bench/run
 
 fuzz: ## fuzz the /customer parser and the CSV reader for a minute each
 	$(GO) test ./bot -run '^$$' -fuzz FuzzParse -fuzztime 60s

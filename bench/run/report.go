@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// result is the load generator's JSON line (bench/load/report.go), plus the
+// round it belongs to.
+type result struct {
+	Label      string  `json:"label"`
+	Mix        string  `json:"mix"`
+	Mode       string  `json:"mode"`
+	Conns      int     `json:"c"`
+	Rate       float64 `json:"rate,omitempty"`
+	Customers  int     `json:"customers"`
+	Duration   float64 `json:"duration_s"`
+	Requests   int     `json:"requests"`
+	RPS        float64 `json:"rps"`
+	Created    int     `json:"created"`
+	Holding    int     `json:"holding"`
+	Over3s     int     `json:"over_3s"`
+	ErrorReply int     `json:"error_reply"`
+	NearMiss   int     `json:"did_you_mean"`
+	BadStatus  int     `json:"bad_status"`
+	Transport  int     `json:"transport_error"`
+	Unfinished int     `json:"unfinished"`
+	Errors     int     `json:"errors"`
+	FirstError string  `json:"first_error,omitempty"`
+	P50        float64 `json:"p50_ms"`
+	P99        float64 `json:"p99_ms"`
+	P999       float64 `json:"p999_ms"`
+	Max        float64 `json:"max_ms"`
+	SendLagP99 float64 `json:"send_lag_p99_ms,omitempty"`
+	ServerCPU  float64 `json:"server_cpu_s"`
+	RedisCPU   float64 `json:"redis_cpu_s"`
+	ServerReq  float64 `json:"server_cpu_us_per_req"`
+	RedisReq   float64 `json:"redis_cpu_us_per_req"`
+	LoadgenReq float64 `json:"loadgen_cpu_us_per_req"`
+	GenBound   bool    `json:"generator_bound,omitempty"`
+	Round      int     `json:"round"`
+}
+
+// failures are the answers that were wrong, not slow.
+func (r result) failures() int { return r.ErrorReply + r.NearMiss + r.BadStatus + r.Transport }
+
+// cpu formats a CPU-per-request figure; none without answered requests.
+func (r result) cpu(v float64) string {
+	if r.Requests == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// lat formats a latency; with unfinished requests it is a lower bound.
+func (r result) lat(v float64) string {
+	if r.Unfinished > 0 {
+		return fmt.Sprintf("≥ %.3f", v)
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
+// Targets of issue 8 (2-core machine, load generator on the same machine).
+const (
+	targetThroughput = 0.5 // smed ≥ 0.5 × the floor's req/s at saturation, both mixes
+	targetServerCPU  = 2.5 // smed's server CPU per note ≤ 2.5 × the floor's
+)
+
+// targetP99 is the open loop's p99 target at 1,000 notes/s, in ms.
+var targetP99 = map[string]float64{"known": 2, "create": 5}
+
+// pooled is a target's closed-loop rounds of one mix taken together: all
+// requests over all measured time, all CPU over all requests.
+type pooled struct {
+	rps, serverReq, redisReq float64
+	n                        int
+}
+
+func pool(results []result, mix, label string) pooled {
+	var req int
+	var dur, scpu, rcpu float64
+	var p pooled
+	for _, r := range results {
+		if r.Mix == mix && r.Label == label && r.Mode == "closed" {
+			req += r.Requests
+			dur += r.Duration
+			scpu += r.ServerCPU
+			rcpu += r.RedisCPU
+			p.n++
+		}
+	}
+	if req == 0 || dur == 0 {
+		return p
+	}
+	p.rps = float64(req) / dur
+	p.serverReq, p.redisReq = scpu*1e6/float64(req), rcpu*1e6/float64(req)
+	return p
+}
+
+func openRun(results []result, mix, label string) (result, bool) {
+	for _, r := range results {
+		if r.Mix == mix && r.Label == label && r.Mode == "open" {
+			return r, true
+		}
+	}
+	return result{}, false
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+// machine is what the results say about where they were measured.
+type machine struct {
+	cpus               int
+	model, mem, kernel string
+	load, goVer, redis string
+	date               string
+	smed               string
+}
+
+func describeMachine() machine {
+	m := machine{cpus: runtime.NumCPU(), goVer: runtime.Version(), date: time.Now().UTC().Format("2006-01-02 15:04 MST")}
+	m.model = procField("/proc/cpuinfo", "model name")
+	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
+		var n int
+		fmt.Sscanf(kb, "%d", &n)
+		m.mem = fmt.Sprintf("%.1f GiB", float64(n)/(1<<20))
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	if o, err := exec.Command("redis-server", "--version").Output(); err == nil {
+		m.redis = firstLine(string(o))
+	}
+	return m
+}
+
+// procField is the value of the first "key : value" line of a /proc file.
+func procField(path, key string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// renderResults is the results section: Markdown, regenerated by every run.
+func renderResults(cfg config, m machine, results []result, commands []string, pkgCmd, pkg string, pkgErr error, took time.Duration) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	mode := "full run"
+	if cfg.quick {
+		mode = "quick run (BENCH_QUICK=1: short, for CI; not figures to quote)"
+	}
+	p("### Results: %s, %s\n\n", m.date, mode)
+	if cfg.note != "" {
+		p("> **%s**\n\n", cfg.note)
+	}
+	p("- Machine: %d CPUs (`nproc`), %s, %s RAM, Linux %s; load average at start %s; the load generator runs on the same machine.\n", m.cpus, m.model, m.mem, m.kernel, m.load)
+	p("- Smed: %s. Floor: bench/floor, `-writes %s`. %s. %s.\n", m.smed, cfg.floorWrites, m.redis, m.goVer)
+	p("- Each run starts on an empty Redis (FLUSHALL) with idle servers, creates %d customers through the endpoint, warms up %v, then measures. Closed loop: c=%d for %v, %d round(s) alternating floor and Smed. Open loop: %.0f req/s for %v, up to %d in flight. Whole bench: %v.\n\n",
+		cfg.customers, cfg.warmup, cfg.closedC, cfg.closed, cfg.rounds, cfg.rate, cfg.open, cfg.openC, took.Round(time.Second))
+
+	p("#### Saturation (closed loop, c=%d): Smed against the floor\n\n", cfg.closedC)
+	p("| mix | floor req/s | Smed req/s | Smed ÷ floor (target ≥ %.1f) | floor server µs/req | Smed server µs/req | Smed ÷ floor (target ≤ %.1f) | floor Redis µs/req | Smed Redis µs/req |\n", targetThroughput, targetServerCPU)
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, mix := range []string{"known", "create"} {
+		f, s := pool(results, mix, "floor"), pool(results, mix, "smed")
+		tr, cr := ratio(s.rps, f.rps), ratio(s.serverReq, f.serverReq)
+		p("| %s | %.0f | %.0f | %.2f %s | %.1f | %.1f | %.2f %s | %.1f | %.1f |\n", mix, f.rps, s.rps, tr, verdict(tr >= targetThroughput),
+			f.serverReq, s.serverReq, cr, verdict(cr > 0 && cr <= targetServerCPU), f.redisReq, s.redisReq)
+	}
+	p("\n#### Open loop at %.0f req/s (latency from each request's intended send time)\n\n", cfg.rate)
+	p("| mix | target | answered req/s | p50 ms | p99 ms | p99.9 ms | max ms | holding | over 3 s | unfinished | server µs/req | Redis µs/req | p99 target |\n")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	for _, mix := range []string{"known", "create"} {
+		for _, label := range []string{"floor", "smed"} {
+			r, ok := openRun(results, mix, label)
+			if !ok {
+				continue
+			}
+			tgt := "—"
+			if label == "smed" {
+				tgt = fmt.Sprintf("≤ %.0f ms: %s", targetP99[mix], verdict(r.P99 <= targetP99[mix] && r.Unfinished == 0))
+			}
+			p("| %s | %s | %.0f | %s | %s | %s | %s | %d | %d | %d | %s | %s | %s |\n", mix, label, r.RPS, r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.lat(r.Max),
+				r.Holding, r.Over3s, r.Unfinished, r.cpu(r.ServerReq), r.cpu(r.RedisReq), tgt)
+		}
+	}
+	p("\nWith unfinished requests (never answered by the end of the drain) the latencies are lower bounds: those requests count with the time they had waited. A server that cannot keep up fills the generator's %d connections, and the requests due later never leave.\n", cfg.openC)
+	p("\n#### Every run\n\n")
+	p("| mix | mode | round | target | req/s | p50 ms | p99 ms | p99.9 ms | created | holding | unfinished | errors | server µs/req | Redis µs/req | generator µs/req |\n")
+	p("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, r := range results {
+		gen := r.cpu(r.LoadgenReq)
+		if r.GenBound {
+			gen += " (generator-bound!)"
+		}
+		p("| %s | %s | %d | %s | %.0f | %s | %s | %s | %d | %d | %d | %d | %s | %s | %s |\n", r.Mix, r.Mode, r.Round, r.Label, r.RPS,
+			r.lat(r.P50), r.lat(r.P99), r.lat(r.P999), r.Created, r.Holding, r.Unfinished, r.failures(), r.cpu(r.ServerReq), r.cpu(r.RedisReq), gen)
+	}
+	p("\n#### Package benchmarks\n\n`%s` in %s", pkgCmd, cfg.smedSrc)
+	if pkgErr != nil {
+		p(" — **failed: %v**", pkgErr)
+	}
+	p("\n\n```\n%s```\n", benchLines(pkg))
+	p("\n#### Commands\n\n```\n%s\n", cfg.invocation)
+	for _, c := range commands {
+		p("%s\n", c)
+	}
+	p("```\n")
+	return b.String()
+}
+
+// benchLines keeps the benchmark results and package lines of go test's
+// output.
+func benchLines(out string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "Benchmark") || strings.HasPrefix(l, "pkg:") || strings.HasPrefix(l, "cpu:") ||
+			strings.HasPrefix(l, "FAIL") || strings.HasPrefix(l, "---") || strings.Contains(l, "[build failed]") || strings.HasPrefix(l, "#") {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// summaryText is the terminal's last word: the ratios against the targets.
+func summaryText(results []result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-7s %12s %12s %8s   %14s %14s %8s   %s\n", "mix", "floor req/s", "smed req/s", "ratio", "floor µs/req", "smed µs/req", "ratio", "smed open-loop p99")
+	for _, mix := range []string{"known", "create"} {
+		f, s := pool(results, mix, "floor"), pool(results, mix, "smed")
+		o, _ := openRun(results, mix, "smed")
+		fmt.Fprintf(&b, "%-7s %12.0f %12.0f %7.2f%s   %14.1f %14.1f %7.2f%s   %.3f ms (target ≤ %.0f)\n", mix, f.rps, s.rps,
+			ratio(s.rps, f.rps), mark(ratio(s.rps, f.rps) >= targetThroughput), f.serverReq, s.serverReq,
+			ratio(s.serverReq, f.serverReq), mark(ratio(s.serverReq, f.serverReq) <= targetServerCPU), o.P99, targetP99[mix])
+	}
+	fmt.Fprintf(&b, "targets (issue 8): smed ≥ %.1f× the floor's req/s, ≤ %.1f× its server CPU per note; * = missed\n", targetThroughput, targetServerCPU)
+	return b.String()
+}
+
+func mark(ok bool) string {
+	if ok {
+		return " "
+	}
+	return "*"
+}
