@@ -122,4 +122,11 @@ func TestE2EHealthAndMetrics(t *testing.T) {
 	if strings.Contains(h.log(), h.secret) || strings.Contains(h.log(), "xoxb-test") {
 		t.Errorf("the log shows the signing secret or the bot token")
 	}
+	// The container's HEALTHCHECK: smed healthcheck asks the running smed.
+	if r := h.smed(nil, "", "healthcheck"); r.code != 0 || !strings.Contains(r.stdout, "ok") {
+		t.Errorf("smed healthcheck against a running smed: %v", r)
+	}
+	if r := h.smed(map[string]string{"SMED_HTTP_ADDR": "127.0.0.1:1"}, "", "healthcheck"); r.code != 1 {
+		t.Errorf("smed healthcheck with nothing listening: %v, want exit 1", r)
+	}
 }

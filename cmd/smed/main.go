@@ -68,6 +68,7 @@ Commands:
                           post the neglected-accounts digest now (once per period)
   import FILE.csv         create or update customers from CSV
   export [FILE.csv]       write all customers as CSV (stdout without FILE)
+  healthcheck [--url URL] exit 0 when smed run answers GET /healthz (for container health checks)
   version                 version and build info
 
 Global flags:
@@ -138,6 +139,8 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return cmdImport(ctx, cargs, e)
 	case "export":
 		return cmdExport(ctx, cargs, e)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, cargs, e)
 	case "version", "--version":
 		return cmdVersion(e)
 	case "help", "-h", "--help":

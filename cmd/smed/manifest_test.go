@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spf13/viper"
@@ -59,6 +61,36 @@ func TestManifestsDeclareWhatSmedUses(t *testing.T) {
 			if u, _ := cmds[0]["url"].(string); len(u) < 15 || u[len(u)-15:] != "/slack/commands" {
 				t.Errorf("%s: the command's url = %q", file, u)
 			}
+		}
+	}
+}
+
+// No Docker engine runs here, so the container files are checked as text:
+// Redis keeps an append-only file and never evicts, the image runs as
+// nonroot and checks its health with smed healthcheck.
+func TestContainerFiles(t *testing.T) {
+	v := viper.New()
+	v.SetConfigFile("../../compose.yaml")
+	if err := v.ReadInConfig(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := v.GetStringSlice("services.redis.command")
+	for _, pair := range [][2]string{{"--appendonly", "yes"}, {"--maxmemory-policy", "noeviction"}} {
+		i := slices.Index(cmd, pair[0])
+		if i < 0 || i+1 >= len(cmd) || cmd[i+1] != pair[1] {
+			t.Errorf("compose.yaml: redis command %v lacks %s %s", cmd, pair[0], pair[1])
+		}
+	}
+	if v.GetString("services.smed.environment.SMED_LOG_FORMAT") != "json" {
+		t.Error("compose.yaml: smed does not log JSON")
+	}
+	df, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "USER nonroot", `HEALTHCHECK`, `"smed", "healthcheck"`, "./cmd/smed"} {
+		if !strings.Contains(string(df), want) {
+			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
 }
