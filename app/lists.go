@@ -92,3 +92,9 @@ func (s *Service) Neglected(ctx context.Context, a Actor) (reminders.Digest, err
 	}
 	return s.digest.BuildDigest(ctx, a.Team, s.Now())
 }
+
+// Figures are the team's overdue count and value at risk now (no customers
+// listed): what /metrics exposes.
+func (s *Service) Figures(ctx context.Context, team string) (smed.Ranked, error) {
+	return s.store.List(ctx, team, "", s.Now(), 0)
+}

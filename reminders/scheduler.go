@@ -17,6 +17,9 @@ type SchedulerConfig struct {
 	Team          string // Slack team ID the runs act on
 	RemindSpec    string // reminders.schedule, e.g. "0 9 * * 1-5" or "@every 10s"
 	DigestChannel string // digest.channel; "" = no digest
+	// Observe, when set, is told what every scheduled run did ("remind" or
+	// "digest"): the metrics of sends and failures.
+	Observe func(job string, sum Summary, err error)
 }
 
 // Scheduler runs the engine's reminders and digest on their cron schedules.
@@ -108,6 +111,9 @@ func (s *Scheduler) runner(ctx context.Context, name string) func() {
 }
 
 func (s *Scheduler) report(job string, sum Summary, err error) {
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(job, sum, err)
+	}
 	if err != nil {
 		s.log.Error("scheduler: run failed", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "failed", sum.Failed, "err", err)
 		return

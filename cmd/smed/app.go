@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
@@ -47,6 +48,8 @@ type appOptions struct {
 	slack    bool       // a bot token is required
 	serve    bool       // and a way for Slack to reach us
 	logLevel slog.Level // default Info
+	// metrics, when set, is where the Slack client counts its calls.
+	metrics prometheus.Registerer
 	// localZone shows times in the machine's zone unless reminders.timezone
 	// is set, and logs are text whatever log.format says (the shell: a
 	// person at their own terminal).
@@ -78,9 +81,13 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	if storage.IsMemory(cfg.Redis.URL) {
 		log.Warn("using the embedded in-memory store (redis.url=memory://): nothing survives exit; point SMED_REDIS_URL at a Redis to keep data")
 	}
+	var transport http.RoundTripper = http.DefaultTransport
+	if o.metrics != nil {
+		transport = newSlackCalls(o.metrics, transport)
+	}
 	a.api = slack.New(cfg.Slack.BotToken,
 		slack.OptionAPIURL(cfg.Slack.APIURL),
-		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second, Transport: transport}),
 		slack.OptionRetry(5), // waits out 429 Retry-After
 	)
 	a.notifier = bot.NewNotifier(a.api, 0, cfg.loc, log)

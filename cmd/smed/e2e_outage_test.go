@@ -112,9 +112,21 @@ func TestE2EHealthAndMetrics(t *testing.T) {
 	if code, _ := h.get("/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d", code)
 	}
+	h.importCSV("Overdue Co," + bob + ",5000,30," + daysAgo(60) + ",")
+	h.say(alice, "neglected") // asks Slack whether bob is still here
 	code, body := h.get("/metrics")
 	if code != http.StatusOK || !strings.Contains(body, "# TYPE") {
 		t.Errorf("/metrics: %d, want Prometheus text, got %s", code, clipText(body))
+	}
+	for _, want := range []string{
+		`smed_overdue_customers{team_id="` + h.team + `"} 1`,
+		`smed_value_at_risk{team_id="` + h.team + `"} 5000`,
+		`smed_slack_api_calls_total{method="users.info",result="ok"}`,
+		`smed_commands_total{command="note",outcome="ok"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	if strings.Contains(body, h.secret) || strings.Contains(body, "xoxb-") {
 		t.Errorf("/metrics shows a secret")

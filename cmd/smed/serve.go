@@ -27,7 +27,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	a, err := newApp(ctx, e, appOptions{slack: true, serve: true})
+	reg := newRegistry()
+	a, err := newApp(ctx, e, appOptions{slack: true, serve: true, metrics: reg})
 	if err != nil {
 		return err
 	}
@@ -42,8 +43,10 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 
 	// Everything that can fail on bad settings comes before listening, so a
 	// failure leaves nothing half started.
+	jobs := newJobMetrics(reg)
+	reg.MustRegister(newTeamFigures(a.svc, a.team))
 	sched, err := reminders.NewScheduler(a.engine, reminders.SchedulerConfig{
-		Team: a.team, RemindSpec: cfg.Reminders.Schedule, DigestChannel: cfg.Digest.Channel}, a.log)
+		Team: a.team, RemindSpec: cfg.Reminders.Schedule, DigestChannel: cfg.Digest.Channel, Observe: jobs.observe}, a.log)
 	if err != nil {
 		return &configError{[]string{err.Error()}}
 	}
@@ -51,7 +54,6 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	// srvCtx outlives ctx by the grace period so follow-up work can finish.
 	srvCtx, srvCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer srvCancel()
-	reg := newRegistry()
 	b := bot.New(srvCtx, bot.Config{Commands: a.cmds, Service: a.svc, Reminders: a.engine, API: a.api,
 		SigningSecret: cfg.Slack.SigningSecret, TeamID: cfg.Slack.TeamID, Guard: a.store, Log: a.log, Metrics: reg})
 
