@@ -36,9 +36,12 @@ test-short: ## quick tests without the race detector
 bench: ## load benchmark vs the floor, then package benchmarks (BENCH_QUICK=1: short)
 	$(GO) run ./bench/run
 
-fuzz: ## fuzz the /customer parser and the CSV reader for a minute each
-	$(GO) test ./bot -run '^$$' -fuzz FuzzParse -fuzztime 60s
-	$(GO) test ./csvio -run '^$$' -fuzz FuzzRead -fuzztime 60s
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s); crashers land in testdata/fuzz
+	@set -e; for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== $$t $$f"; $(GO) test $$t -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s}; \
+		done; \
+	done
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

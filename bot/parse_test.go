@@ -163,7 +163,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted with no verb")
 		}
 		toks, _ := tokenize(s)
-		if len(toks) == 0 || (v.name != "note" && v.name != "remember") {
+		if len(toks) < 2 || (v.name != "note" && v.name != "remember") {
 			return
 		}
 		cands, _, err := named(input{verb: v.name, text: s, args: toks[1:]}, "note")
