@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -303,4 +304,48 @@ func pickFact(card smed.Card, words string) (smed.Fact, error) {
 		return smed.Fact{}, &NoSuchFactError{Customer: card.Customer, Words: words, Facts: card.Facts}
 	}
 	return smed.Fact{}, &FactChoiceError{Customer: card.Customer, Facts: hits}
+}
+
+// FixWindow is how long a first-word customer can be turned into the longer
+// name with one click.
+const FixWindow = 10 * time.Minute
+
+// ErrNotFixable: UseLonger found the customer changed since the note that
+// created it (more notes, facts, a rename, another owner, or too late).
+var ErrNotFixable = errors.New("app: that customer can no longer be fixed with one click")
+
+// UseLonger is the one-click fix of a note whose unquoted new name took only
+// its first word ("note Nordlys Møbler Karin called" made "Nordlys" with the
+// note "Møbler Karin called"): the note moves to the longer name (created if
+// need be) without the words that are now the name, and the first-word
+// customer goes. Only its creator may, within FixWindow, while the note is
+// all there is to it; otherwise ErrNotFixable and nothing changes.
+func (s *Service) UseLonger(ctx context.Context, a Actor, id string) (NoteResult, error) {
+	card, err := s.store.Card(ctx, a.Team, id, 2)
+	if err != nil {
+		return NoteResult{}, s.gone(id, err)
+	}
+	c := card.Customer
+	if c.Owner != a.User || c.NoteCount != 1 || len(card.Notes) != 1 || len(card.Facts) != 0 || c.Formerly != "" ||
+		s.Now().Sub(c.CreatedAt) > FixWindow || card.Notes[0].Author != a.User {
+		return NoteResult{}, ErrNotFixable
+	}
+	note := card.Notes[0]
+	longer := longerName(c.Name, note.Text)
+	_, rest, _ := strings.Cut(note.Text, " ")
+	rest = strings.TrimSpace(rest)
+	if longer == "" || rest == "" {
+		return NoteResult{}, ErrNotFixable
+	}
+	rc, err := s.store.AddNote(ctx, a.Team, smed.NoteRequest{Candidates: []smed.Candidate{{Name: longer, Rest: rest}},
+		Author: a.User, At: note.At, Link: note.Link, Create: true, CadenceDays: c.CadenceDays})
+	if err != nil {
+		return NoteResult{}, err
+	}
+	// The note is safe on the longer name; now the first-word customer goes.
+	// Should that fail, both exist and the user can delete or merge it.
+	if _, err := s.store.Delete(ctx, a.Team, id); err != nil {
+		s.log.WarnContext(ctx, "first-word customer not removed after the fix", "team_id", a.Team, "customer_id", id, "err", err)
+	}
+	return NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created}, nil
 }

@@ -296,3 +296,34 @@ func TestListAndStats(t *testing.T) {
 		t.Errorf("notes per person in the last 30 days = %v", st.Month)
 	}
 }
+
+func TestUseLonger(t *testing.T) {
+	f := newFixture(t)
+	me := Actor{team, "U0ME"}
+	r := f.note(t, "U0ME", "Nordlys Møbler Karin called about chairs")
+	if _, err := f.svc.UseLonger(t.Context(), Actor{team, "U0BOB"}, r.Customer.ID); !errors.Is(err, ErrNotFixable) {
+		t.Errorf("someone else fixed my customer: %v", err)
+	}
+	fixed, err := f.svc.UseLonger(t.Context(), me, r.Customer.ID)
+	if err != nil || fixed.Customer.Name != "Nordlys Møbler" || fixed.Text != "Karin called about chairs" {
+		t.Fatalf("fix = %+v, %v", fixed, err)
+	}
+	if _, ok := f.svc.Known(t.Context(), me, "Nordlys"); ok {
+		t.Error("the first-word customer is still there")
+	}
+	card, _ := f.svc.Card(t.Context(), me, ByName("nordlys møbler"))
+	if len(card.Notes) != 1 || card.Notes[0].Text != "Karin called about chairs" || card.Owner != "U0ME" {
+		t.Errorf("card after the fix = %+v", card)
+	}
+	// Not once more notes were logged, nor after the window.
+	r = f.note(t, "U0ME", "Brdr Dahl visited the shop")
+	f.note(t, "U0BOB", "Brdr more news")
+	if _, err := f.svc.UseLonger(t.Context(), me, r.Customer.ID); !errors.Is(err, ErrNotFixable) {
+		t.Errorf("a customer with two notes was fixed: %v", err)
+	}
+	r = f.note(t, "U0ME", "Kobber Smith called")
+	f.now = f.now.Add(FixWindow + time.Second)
+	if _, err := f.svc.UseLonger(t.Context(), me, r.Customer.ID); !errors.Is(err, ErrNotFixable) {
+		t.Errorf("fixed after the window: %v", err)
+	}
+}

@@ -73,6 +73,7 @@ func (b *Bot) routes() {
 		actionDelete:       b.deleteConfirmed,
 		actionCancel:       b.cancelled,
 		actionTakeOver:     b.takeOver,
+		actionUseLonger:    b.useLonger,
 		actionUndoHandover: b.undoHandover,
 	}
 	b.views = map[string]viewHandler{

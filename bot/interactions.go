@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -178,6 +179,25 @@ func (b *Bot) deleteConfirmed(ctx context.Context, cb slack.InteractionCallback,
 	}
 	if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
 		b.log.WarnContext(ctx, "delete answer failed", "team_id", req.Team, "err", err)
+	}
+}
+
+// useLonger is the one-click fix of a first-word customer: the note moves to
+// the longer name, and the answer is rewritten to say so.
+func (b *Bot) useLonger(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
+	req := actorOf(cb)
+	res, err := b.svc.UseLonger(ctx, req.actor(), a.Value)
+	var r reply
+	switch {
+	case errors.Is(err, app.ErrNotFixable):
+		r = errorReply("That customer has changed since, so I left it as it is. Use `/customer rename` or `/customer merge` instead.")
+	case err != nil:
+		r = present(ctx, b.log, verbNote, req, err)
+	default:
+		r = noteReply(res, b.svc.Now())
+	}
+	if err := b.respond(ctx, cb.ResponseURL, r, true); err != nil {
+		b.log.WarnContext(ctx, "fix answer failed", "team_id", req.Team, "err", err)
 	}
 }
 

@@ -285,3 +285,15 @@ func TestTrackerAfterClose(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { redistest.Main(m) }
+
+// The one-click fix of a first-word customer, from the note's answer.
+func TestUseLongerButton(t *testing.T) {
+	h := newHarness(t)
+	js := h.raw("U1", "note Nordlys Møbler Karin confirmed the order")
+	must(t, js, `"action_id":"use_longer"`, "Use “Nordlys Møbler” instead")
+	url, posted := responseURL(t)
+	h.bot().interact(context.Background(), click(h.team, "U1", url, actionUseLonger, h.id("Nordlys")))
+	must(t, waitPost(t, posted), "Nordlys Møbler is a new customer", "Karin confirmed the order")
+	must(t, h.do("U1", "show Nordlys Møbler"), "Karin confirmed the order")
+	must(t, h.do("U1", "show Nordlys"), "I don't know a customer called Nordlys", "Did you mean Nordlys Møbler?")
+}

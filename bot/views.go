@@ -23,6 +23,7 @@ const (
 	actionCancel       = "cancel"         // value: ""
 	actionFindMore     = "find_more"      // value: "<cursor>\x1f<query>"
 	actionTakeOver     = "take_over"      // value: customer ID
+	actionUseLonger    = "use_longer"     // value: customer ID (made from the first word of its name)
 	actionUndoHandover = "undo_handover"  // value: "<from user>:<to user>"
 )
 
@@ -155,6 +156,7 @@ func noteReply(res app.NoteResult, now time.Time) reply {
 	if res.FirstWord && res.Longer != "" {
 		r.context(fmt.Sprintf("I took *%s* as the name. If it is *%s*, rename it: `/customer rename %s to %s` (and quote long names next time: `/customer note \"%s\" …`).",
 			name, esc(res.Longer), esc(quoteIfSpaced(res.Customer.Name)), esc(res.Longer), esc(res.Longer)))
+		r.buttons(button{actionID: actionUseLonger, value: res.Customer.ID, label: "Use “" + res.Longer + "” instead"})
 	}
 	r.context("> " + esc(truncate(res.Text, 300)))
 	return r.withFallback(fmt.Sprintf("Noted on %s.", name))
