@@ -65,7 +65,21 @@ type Customer struct {
 	SnoozedUntil  time.Time // no reminders before; zero when not snoozed
 	NoteCount     int       // notes logged in total
 	Formerly      string    // the name before the latest rename ("" = never renamed)
+
+	// In linked channels: the last message from the customer's side and
+	// from the team's (a customer who stops starting conversations is an
+	// early warning even while the team keeps posting). Zero: none yet.
+	LastCustomerAt time.Time
+	LastTeamAt     time.Time
+
+	DealsSum   int64     // lifetime value: the sum of the customer's deals
+	DealsCount int       // how many deals
+	LastDealAt time.Time // zero: never bought
 }
+
+// Worth is what ranking and value at risk use: the larger of the value set
+// (potential) and what the customer actually bought (SPEC "Value").
+func (c Customer) Worth() int64 { return max(c.Value, c.DealsSum) }
 
 // Cadence is CadenceDays as a duration.
 func (c Customer) Cadence() time.Duration { return time.Duration(c.CadenceDays) * Day }
@@ -100,11 +114,11 @@ func (c Customer) OverdueAt(now time.Time) bool { return now.After(c.DueAt()) }
 // Snoozed reports whether a snooze is in force at now.
 func (c Customer) Snoozed(now time.Time) bool { return c.SnoozedUntil.After(now) }
 
-// AtRisk is the customer's value when it is overdue at now, else 0: what the
+// AtRisk is the customer's worth when it is overdue at now, else 0: what the
 // team stands to lose by its silence.
 func (c Customer) AtRisk(now time.Time) int64 {
 	if c.OverdueAt(now) {
-		return c.Value
+		return c.Worth()
 	}
 	return 0
 }
@@ -177,18 +191,25 @@ const (
 	EntryRevision EntryKind = "revision"
 )
 
-// Entry is one item of a customer's timeline (Store.History): a note or a
-// revision, whichever Kind says.
+// Entry is one item of a customer's timeline (Store.History): a note, a
+// revision, a touch or a deal, whichever Kind says.
 type Entry struct {
 	Kind     EntryKind
 	Note     Note     // Kind == EntryNote
 	Revision Revision // Kind == EntryRevision
+	Touch    Touch    // Kind == EntryTouch
+	Deal     Deal     // Kind == EntryDeal
 }
 
 // At is when the entry happened.
 func (e Entry) At() time.Time {
-	if e.Kind == EntryRevision {
+	switch e.Kind {
+	case EntryRevision:
 		return e.Revision.At
+	case EntryTouch:
+		return e.Touch.At
+	case EntryDeal:
+		return e.Deal.At
 	}
 	return e.Note.At
 }
@@ -202,12 +223,12 @@ type Card struct {
 }
 
 // CompareUrgency orders customers most urgent first, as reminders, the digest,
-// lists and App Home rank them: higher value first (value at risk), then longer
+// lists and App Home rank them: higher worth first (value at risk), then longer
 // overdue relative to the cadence ((now-due)/cadence), then by name and ID so
 // the order is stable from run to run. It returns a negative number when a is
 // more urgent than b.
 func CompareUrgency(a, b Customer, now time.Time) int {
-	if c := cmp.Compare(b.Value, a.Value); c != 0 {
+	if c := cmp.Compare(b.Worth(), a.Worth()); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(OverdueRatio(b, now), OverdueRatio(a, now)); c != 0 {

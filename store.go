@@ -328,3 +328,173 @@ type Guard interface {
 	// Release frees a claimed key after a failed send.
 	Release(ctx context.Context, team, key string) error
 }
+
+// Side is who spoke in a linked channel: someone of the team, or the
+// customer (a Slack Connect member of another organisation).
+type Side string
+
+const (
+	SideTeam     Side = "team"
+	SideCustomer Side = "customer"
+)
+
+// Touch is one human message in a channel linked to a customer: who, when,
+// which side, where. Never the text.
+type Touch struct {
+	At      time.Time
+	Author  string // Slack user ID
+	Side    Side
+	Channel string // channel ID
+	TS      string // the message's ts
+}
+
+// Deal is one purchase or renewal.
+type Deal struct {
+	ID     string // stable within the customer; never user text
+	At     time.Time
+	Author string
+	Amount int64
+	Text   string
+}
+
+// DealRequest logs a deal on a customer named by ID or by what was typed, as
+// NoteRequest names it (Create is not offered: a deal needs a known customer).
+type DealRequest struct {
+	CustomerID string
+	Candidates []Candidate // the matched candidate's Rest is the deal's text
+	Text       string      // with CustomerID
+	Amount     int64       // CheckValue
+	Author     string
+	At         time.Time
+	// Key, when set, makes the deal idempotent: a second AddDeal with the
+	// same Key on the same customer adds nothing and reports Duplicate (a
+	// deals file imported twice).
+	Key string
+}
+
+// DealReceipt says what AddDeal did.
+type DealReceipt struct {
+	Customer  Customer // after the deal (its deal totals included)
+	Deal      Deal
+	Matched   int  // index of the candidate used
+	Duplicate bool // Key was already recorded: nothing was written
+}
+
+// Written is a note or fact someone wrote, as LastWritten finds it for undo.
+type Written struct {
+	CustomerID string
+	Kind       EntryKind // EntryNote or EntryFact
+	EntryID    string    // the entry within the customer
+	Text       string
+	At         time.Time
+}
+
+// EntryFact and EntryTouch extend the timeline kinds (Store.History shows
+// touches; facts appear only as Written).
+const (
+	EntryFact  EntryKind = "fact"
+	EntryTouch EntryKind = "touch"
+	EntryDeal  EntryKind = "deal"
+)
+
+// ReminderMessage is where an owner's reminder DM of one day was posted and
+// which customers it listed, so it can be rewritten as they are contacted.
+type ReminderMessage struct {
+	Date      string // the owner-local day, YYYY-MM-DD
+	Channel   string
+	TS        string
+	Customers []string // IDs listed
+}
+
+// Links keeps which channel belongs to which customer, and the touches its
+// messages make.
+type Links interface {
+	// Link links channel to the customer. A channel links to at most one
+	// customer: ErrConflict (with the other customer in the NameRef) when it
+	// is linked to another; linking it again to the same one changes nothing.
+	Link(ctx context.Context, team, channel, id, by string, at time.Time) (NameRef, error)
+	// Unlink ends the channel's link and returns the customer it was linked
+	// to; ErrNotFound when it was not linked.
+	Unlink(ctx context.Context, team, channel string) (NameRef, error)
+	// LinkedTo is the customer a channel is linked to; ErrNotFound when none.
+	LinkedTo(ctx context.Context, team, channel string) (NameRef, error)
+	// Links returns the channels linked to the customer.
+	Links(ctx context.Context, team, id string) ([]string, error)
+	// AddTouch records a touch on the customer the touch's channel is linked
+	// to, in one atomic step with the lookup: the clock moves to t.At (never
+	// back), LastContactBy is t.Author, and the side's last message time
+	// moves (Customer.LastCustomerAt or LastTeamAt). ErrNotFound when the
+	// channel is not linked (nothing written).
+	AddTouch(ctx context.Context, team string, t Touch) (Customer, error)
+}
+
+// Deals keeps what customers bought.
+type Deals interface {
+	// AddDeal logs a deal; it is contact too (the clock moves). ErrNotFound
+	// when no candidate (or ID) is known.
+	AddDeal(ctx context.Context, team string, req DealRequest) (DealReceipt, error)
+	// Deals returns the customer's deals since (zero: all), newest first.
+	Deals(ctx context.Context, team, id string, since time.Time) ([]Deal, error)
+}
+
+// Undo finds and takes back what someone just wrote.
+type Undo interface {
+	// LastWritten is author's latest note or fact written at or after since,
+	// on any customer; ErrNotFound when there is none.
+	LastWritten(ctx context.Context, team, author string, since time.Time) (Written, error)
+	// Unwrite removes exactly that entry. Removing a note moves the clock
+	// back to where it was before it, unless a contact came after it.
+	// ErrNotFound when the entry is gone already.
+	Unwrite(ctx context.Context, team string, w Written) (Customer, error)
+}
+
+// ReminderMessages remembers the reminder DMs of the day (kept two days).
+type ReminderMessages interface {
+	SaveReminderMessage(ctx context.Context, team, owner string, m ReminderMessage) error
+	// ReminderMessage is the owner's latest; ErrNotFound when none.
+	ReminderMessage(ctx context.Context, team, owner string) (ReminderMessage, error)
+}
+
+// RecordKind says what a backup record holds.
+type RecordKind string
+
+const (
+	RecordCustomer RecordKind = "customer"
+	RecordFact     RecordKind = "fact"
+	RecordNote     RecordKind = "note"
+	RecordRevision RecordKind = "revision"
+	RecordDeal     RecordKind = "deal"
+	RecordTouch    RecordKind = "touch"
+	RecordLink     RecordKind = "link"
+)
+
+// Record is one piece of a workspace in a backup: a customer, or one thing
+// belonging to the customer CustomerID. Only the field Kind names is set.
+type Record struct {
+	Kind       RecordKind
+	CustomerID string
+	Customer   Customer // RecordCustomer (Customer.ID == CustomerID)
+	Fact       Fact
+	Note       Note
+	Revision   Revision
+	Deal       Deal
+	Touch      Touch
+	Channel    string // RecordLink
+}
+
+// Backups reads and writes a whole workspace, guards excluded.
+type Backups interface {
+	// Backup yields every record of the team: customers in ID order, each
+	// followed by its facts, notes, revisions, deals and touches in stored
+	// order and its links by channel. It reads in batches, so memory stays
+	// bounded; the first error ends it (yielded with a zero Record).
+	Backup(ctx context.Context, team string) iter.Seq2[Record, error]
+	// Empty reports whether the team has no customers.
+	Empty(ctx context.Context, team string) (bool, error)
+	// Restore writes records as they are, IDs and times included, and
+	// rebuilds every index: one atomic step per customer (its records must
+	// come together, the customer first). A customer that exists already is
+	// ErrConflict unless merge is set, when its records are added to it
+	// (entries already there are not doubled).
+	Restore(ctx context.Context, team string, records []Record, merge bool) error
+}

@@ -115,7 +115,7 @@ func homeView(h app.Home, user string, amount func(int64) string) slack.HomeTabV
 // homeLine is one account on Home.
 func homeLine(c smed.Customer, h app.Home) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* · %s · %s", esc(c.Name), dueLine(c, h.Now), smed.FormatAmount(c.Value))
+	fmt.Fprintf(&b, "*%s* · %s · %s", esc(c.Name), dueLine(c, h.Now), smed.FormatAmount(c.Worth()))
 	if !c.LastContactAt.IsZero() {
 		fmt.Fprintf(&b, "\nLast contact %s", relDay(c.LastContactAt, h.Now))
 		if c.LastContactBy != "" {

@@ -147,7 +147,7 @@ func handoverReply(h app.HandedOver, by string, now time.Time) reply {
 	for _, c := range h.Moved {
 		r.divider()
 		var b strings.Builder
-		fmt.Fprintf(&b, "*%s* · %s · last contact %s · %s", esc(c.Name), smed.FormatAmount(c.Value), lastContact(c.Customer, now), dueLine(c.Customer, now))
+		fmt.Fprintf(&b, "*%s* · %s · last contact %s · %s", esc(c.Name), smed.FormatAmount(c.Worth()), lastContact(c.Customer, now), dueLine(c.Customer, now))
 		for _, f := range c.Facts {
 			b.WriteString("\n:pushpin: " + esc(truncate(f.Text, 300)))
 		}
@@ -298,7 +298,7 @@ func itemText(it reminders.Item, loc *time.Location) string {
 		since = fmt.Sprintf("never contacted (added %d days ago)", it.DaysSince)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* · %s · every %s · %s", esc(c.Name), smed.FormatAmount(c.Value), days(c.CadenceDays), since)
+	fmt.Fprintf(&b, "*%s* · %s · every %s · %s", esc(c.Name), smed.FormatAmount(c.Worth()), days(c.CadenceDays), since)
 	if loc == nil {
 		fmt.Fprintf(&b, " · %s", owner(c.Owner))
 		return b.String()

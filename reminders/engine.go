@@ -265,7 +265,7 @@ func (e *Engine) BuildDigest(ctx context.Context, team string, now time.Time) (D
 	d := Digest{Period: e.period(now), Overdue: len(cards)}
 	gone := map[string]bool{}
 	for _, c := range cards {
-		d.ValueAtRisk = smed.AddValue(d.ValueAtRisk, c.Value)
+		d.ValueAtRisk = smed.AddValue(d.ValueAtRisk, c.Worth())
 		left, known := gone[c.Owner]
 		if !known && c.Owner != "" {
 			left, err = e.dir.Deleted(ctx, c.Owner)
@@ -354,7 +354,7 @@ func (e *Engine) departedNotOverdue(ctx context.Context, team string, gone map[s
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Item) int {
-		return cmp.Or(cmp.Compare(b.Card.Value, a.Card.Value), strings.Compare(a.Card.Name, b.Card.Name))
+		return cmp.Or(cmp.Compare(b.Card.Worth(), a.Card.Worth()), strings.Compare(a.Card.Name, b.Card.Name))
 	})
 	return out
 }

@@ -27,7 +27,8 @@ import (
 type Store struct {
 	mu    sync.Mutex
 	teams map[string]*team
-	seq   int
+	seq   int // entries (notes, facts, deals)
+	cseq  int // customers
 	// Fail, when set, is asked before every call with the method's name; a
 	// non-nil answer is returned as that call's error and nothing happens.
 	Fail func(method string) error
@@ -39,18 +40,29 @@ type Store struct {
 
 type team struct {
 	customers map[string]*customer
+	links     map[string]string // channel → customer ID
+	reminders map[string]smed.ReminderMessage
 }
 
 type customer struct {
-	c     smed.Customer
-	facts []smed.Fact
-	notes []smed.Note
-	revs  []smed.Revision
+	c        smed.Customer
+	facts    []smed.Fact
+	notes    []smed.Note
+	noteIDs  []string // parallel to notes
+	revs     []smed.Revision
+	deals    []smed.Deal
+	dealKeys map[string]bool
+	touches  []smed.Touch
 }
 
 var (
-	_ smed.Store = (*Store)(nil)
-	_ smed.Guard = (*Store)(nil)
+	_ smed.Store            = (*Store)(nil)
+	_ smed.Guard            = (*Store)(nil)
+	_ smed.Links            = (*Store)(nil)
+	_ smed.Deals            = (*Store)(nil)
+	_ smed.Undo             = (*Store)(nil)
+	_ smed.ReminderMessages = (*Store)(nil)
+	_ smed.Backups          = (*Store)(nil)
 )
 
 // New returns an empty fake.
@@ -73,15 +85,15 @@ func (s *Store) enter(method, teamID string) (*team, error) {
 	}
 	t := s.teams[teamID]
 	if t == nil {
-		t = &team{customers: map[string]*customer{}}
+		t = &team{customers: map[string]*customer{}, links: map[string]string{}, reminders: map[string]smed.ReminderMessage{}}
 		s.teams[teamID] = t
 	}
 	return t, nil
 }
 
 func (s *Store) newID() string {
-	s.seq++
-	return fmt.Sprintf("%012x", s.seq)
+	s.cseq++
+	return fmt.Sprintf("%012x", s.cseq)
 }
 
 func (t *team) byName(name string) *customer {
@@ -159,6 +171,8 @@ func (s *Store) write(teamID string, req smed.NoteRequest, note bool) (smed.Note
 	}
 	if note {
 		c.notes = append(c.notes, smed.Note{Author: req.Author, At: req.At, Text: text, SavedBy: req.SavedBy, Link: req.Link})
+		s.seq++
+		c.noteIDs = append(c.noteIDs, strconv.Itoa(s.seq))
 		c.c.NoteCount++
 		if !req.At.Before(c.c.LastContactAt) {
 			c.c.LastContactAt, c.c.LastContactBy = req.At, req.Author
@@ -296,6 +310,12 @@ func (s *Store) History(ctx context.Context, teamID, id string, offset, limit in
 	for i := len(c.revs) - 1; i >= 0; i-- {
 		all = append(all, smed.Entry{Kind: smed.EntryRevision, Revision: c.revs[i]})
 	}
+	for i := len(c.deals) - 1; i >= 0; i-- {
+		all = append(all, smed.Entry{Kind: smed.EntryDeal, Deal: c.deals[i]})
+	}
+	for i := len(c.touches) - 1; i >= 0; i-- {
+		all = append(all, smed.Entry{Kind: smed.EntryTouch, Touch: c.touches[i]})
+	}
 	slices.SortStableFunc(all, func(a, b smed.Entry) int { return b.At().Compare(a.At()) })
 	total := len(all)
 	offset = min(max(offset, 0), total)
@@ -404,6 +424,19 @@ func (s *Store) Merge(ctx context.Context, teamID, from, into, by string, at tim
 		}
 	}
 	i.revs = append(i.revs, f.revs...)
+	i.deals = append(i.deals, f.deals...)
+	i.touches = append(i.touches, f.touches...)
+	i.noteIDs = append(i.noteIDs, f.noteIDs...)
+	i.c.DealsSum = smed.AddValue(i.c.DealsSum, f.c.DealsSum)
+	i.c.DealsCount += f.c.DealsCount
+	i.c.LastDealAt = later(i.c.LastDealAt, f.c.LastDealAt)
+	i.c.LastCustomerAt = later(i.c.LastCustomerAt, f.c.LastCustomerAt)
+	i.c.LastTeamAt = later(i.c.LastTeamAt, f.c.LastTeamAt)
+	for ch, id := range t.links {
+		if id == from {
+			t.links[ch] = into
+		}
+	}
 	m.Revision = smed.Revision{At: at, By: by, Field: "merge", From: f.c.Name, To: i.c.Name}
 	i.revs = append(i.revs, m.Revision)
 	i.c.NoteCount += f.c.NoteCount
@@ -427,6 +460,11 @@ func (s *Store) Delete(ctx context.Context, teamID, id string) (smed.Deleted, er
 		return smed.Deleted{}, notFound("delete")
 	}
 	delete(t.customers, id)
+	for ch, cid := range t.links {
+		if cid == id {
+			delete(t.links, ch)
+		}
+	}
 	return smed.Deleted{Customer: c.c, Notes: len(c.notes), Facts: len(c.facts)}, nil
 }
 
