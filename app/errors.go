@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/smedhq/smed"
 )
@@ -102,3 +103,18 @@ func (e *NameTakenError) Error() string {
 
 // ErrNoDigest: Neglected was asked on a Service without a Digester.
 var ErrNoDigest = errors.New("app: no digest is set up")
+
+// ErrUnsupported: the store behind this Service does not offer what the use
+// case needs (linked channels, deals, undo).
+var ErrUnsupported = errors.New("app: not supported by this store")
+
+// LinkedElsewhereError: the channel is linked to another customer already (a
+// channel links to at most one).
+type LinkedElsewhereError struct{ Other smed.NameRef }
+
+func (e *LinkedElsewhereError) Error() string { return "channel linked to " + e.Other.ID }
+
+// NothingToUndoError: the actor wrote no note or fact in the last Window.
+type NothingToUndoError struct{ Window time.Duration }
+
+func (e *NothingToUndoError) Error() string { return "nothing to undo" }

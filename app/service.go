@@ -40,7 +40,14 @@ type Digester interface {
 
 // Config configures a Service.
 type Config struct {
-	Store     smed.Store
+	Store smed.Store
+	// The rest of the system of record, each nil where the store does not
+	// offer it yet: the use cases that need it answer ErrUnsupported.
+	Links     smed.Links
+	Deals     smed.Deals
+	Undo      smed.Undo
+	Reminders smed.ReminderMessages
+
 	Directory Directory // nil: nobody ever leaves (the shell, tests)
 	Digest    Digester  // nil: Neglected answers ErrNoDigest
 	Now       func() time.Time
@@ -56,6 +63,10 @@ type Config struct {
 // state of its own: replicas share the Store.
 type Service struct {
 	store          smed.Store
+	links          smed.Links
+	deals          smed.Deals
+	undo           smed.Undo
+	rmsgs          smed.ReminderMessages
 	dir            Directory
 	digest         Digester
 	clock          func() time.Time
@@ -67,7 +78,7 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, dir: cfg.Directory, digest: cfg.Digest, clock: cfg.Now,
+	s := &Service{store: cfg.Store, links: cfg.Links, deals: cfg.Deals, undo: cfg.Undo, rmsgs: cfg.Reminders, dir: cfg.Directory, digest: cfg.Digest, clock: cfg.Now,
 		loc: cfg.Location, defaultCadence: cfg.DefaultCadence, admins: map[string]bool{}, log: cfg.Log}
 	if s.clock == nil {
 		s.clock = time.Now

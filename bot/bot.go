@@ -94,6 +94,7 @@ func New(ctx context.Context, cfg Config) *Bot {
 	b.metrics = newMetrics(cfg.Metrics)
 	if b.cmds != nil {
 		b.cmds.metrics = b.metrics
+		b.cmds.contacted = b.contacted
 	}
 	b.routes()
 	return b

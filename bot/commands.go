@@ -17,16 +17,23 @@ import (
 // the use case, and renders the answer or the error. Slack (both transports)
 // and the shell call it, so a command behaves the same wherever it is typed.
 type Commands struct {
-	svc      *app.Service
-	notify   HandoverNotifier
-	currency string // customers.currency, shown after amounts
-	log      *slog.Logger
-	metrics  *metrics
+	svc    *app.Service
+	notify HandoverNotifier
+	// contacted, set by the Bot, hears of every contact a command made, so
+	// a reminder DM that lists the customer can be rewritten.
+	contacted func(ctx context.Context, team string, c smed.Customer, by string)
+	currency  string // customers.currency, shown after amounts
+	log       *slog.Logger
+	metrics   *metrics
 }
 
-// HandoverNotifier tells a new owner what they were handed (*Notifier).
+// HandoverNotifier is what commands ask of Slack beyond their answer
+// (*Notifier): tell a new owner what they were handed, join a channel that
+// was linked.
 type HandoverNotifier interface {
 	SendHandover(ctx context.Context, team, by string, h app.HandedOver) error
+	// JoinChannel joins a public channel; an error means Smed must be invited.
+	JoinChannel(ctx context.Context, channel string) error
 }
 
 // CommandsConfig configures Commands.

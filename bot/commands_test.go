@@ -36,16 +36,19 @@ func newHarness(t *testing.T, admins ...string) *harness {
 	if len(admins) == 0 {
 		admins = []string{"UADMIN"}
 	}
-	h.cmds = NewCommands(CommandsConfig{Service: app.New(app.Config{Store: h.store, Directory: h.dir,
-		Now: func() time.Time { return h.now }, Location: h.loc, DefaultCadence: 30, Admins: admins})})
+	h.cmds = NewCommands(CommandsConfig{Service: h.service(h.loc, admins)})
 	return h
+}
+
+func (h *harness) service(loc *time.Location, admins []string) *app.Service {
+	return app.New(app.Config{Store: h.store, Links: h.store, Deals: h.store, Undo: h.store, Reminders: h.store,
+		Directory: h.dir, Now: func() time.Time { return h.now }, Location: loc, DefaultCadence: 30, Admins: admins})
 }
 
 // zone makes the harness show dates in loc.
 func (h *harness) zone(loc *time.Location) {
 	h.loc = loc
-	h.cmds = NewCommands(CommandsConfig{Service: app.New(app.Config{Store: h.store, Directory: h.dir,
-		Now: func() time.Time { return h.now }, Location: loc, DefaultCadence: 30, Admins: []string{"UADMIN"}})})
+	h.cmds = NewCommands(CommandsConfig{Service: h.service(loc, []string{"UADMIN"})})
 }
 
 // do runs a command as user and returns what the user sees as text, checking
@@ -473,7 +476,9 @@ func TestHelpExamplesWork(t *testing.T) {
 		h.do("U1", `note "Acme Corporation" a duplicate`)
 		h.do("U1", `note "Test Customer" to delete`)
 		h.do("U1", "remember Acme Corp calls before 10")
-		r := h.cmds.Run(context.Background(), Request{Team: h.team, User: "UADMIN", Text: FromTerminal(v.example)})
+		h.cmds.Run(context.Background(), Request{Team: h.team, User: "UADMIN", Text: "note Acme Corp a note to undo"})
+		h.cmds.Run(context.Background(), Request{Team: h.team, User: "UADMIN", Text: "link Acme Corp", Channel: "C0HELP"})
+		r := h.cmds.Run(context.Background(), Request{Team: h.team, User: "UADMIN", Text: FromTerminal(v.example), Channel: "C0HELP"})
 		if r.failed {
 			t.Errorf("help example %q fails:\n%s", v.example, r.plain())
 		}

@@ -83,5 +83,6 @@ func (b *Bot) routes() {
 	}
 	b.events = map[string]eventHandler{
 		string(slackevents.AppHomeOpened): b.appHomeOpened,
+		string(slackevents.Message):       b.messageEvent,
 	}
 }

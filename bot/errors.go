@@ -34,6 +34,8 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 		taken  *app.NameTakenError
 		choice *app.FactChoiceError
 		nofact *app.NoSuchFactError
+		linked *app.LinkedElsewhereError
+		undo   *app.NothingToUndoError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -57,6 +59,8 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 		return r.withFallback("That " + tl.What + " is too long; nothing was saved.")
 	case errors.As(err, &nm):
 		return nearMissReply(nm)
+	case verbName == "unlink" && errors.Is(err, smed.ErrNotFound):
+		return errorReply("This channel is not linked to a customer.")
 	case errors.As(err, &uc):
 		r := errorReply(fmt.Sprintf("I don't know a customer called *%s*.", esc(uc.Name)))
 		if len(uc.Suggestions) > 0 {
@@ -91,6 +95,12 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 			r.section(factList(nofact.Facts))
 		}
 		return r
+	case errors.As(err, &linked):
+		return errorReply(fmt.Sprintf("This channel is linked to *%s* already (a channel links to one customer). `/customer unlink` here first.", esc(linked.Other.Name)))
+	case errors.As(err, &undo):
+		return errorReply(fmt.Sprintf("Nothing to undo: you wrote no note or fact in the last %d minutes.", int(undo.Window.Minutes())))
+	case errors.Is(err, app.ErrUnsupported):
+		return errorReply("This Smed cannot do that yet.")
 	case errors.Is(err, app.ErrNoDigest):
 		return textReply("The neglected-accounts digest is not set up on this Smed.")
 	case writes && (errors.Is(err, smed.ErrUnconfirmed) || errors.Is(err, context.DeadlineExceeded)):

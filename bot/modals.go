@@ -133,10 +133,11 @@ func (b *Bot) submitSavedMessage(ctx context.Context, cb slack.InteractionCallba
 		}
 	}
 	req := actorOf(cb)
-	_, err := b.svc.LogNote(ctx, req.actor(), app.NoteInput{CustomerID: id, Text: text, Author: meta.Author, Link: link})
+	res, err := b.svc.LogNote(ctx, req.actor(), app.NoteInput{CustomerID: id, Text: text, Author: meta.Author, Link: link})
 	if err != nil {
 		return fieldErrors(blockNote, present(ctx, b.log, verbNote, req, err).plain())
 	}
+	b.contacted(ctx, req.Team, res.Customer, req.User)
 	return nil
 }
 
@@ -186,7 +187,7 @@ func (b *Bot) submitTypedNote(ctx context.Context, cb slack.InteractionCallback)
 	ctx, cancel := context.WithTimeout(ctx, ackWait)
 	defer cancel()
 	req := actorOf(cb)
-	_, err := b.svc.LogNote(ctx, req.actor(), app.NoteInput{Readings: []smed.Candidate{{Name: typed, Rest: text}}, Quoted: quoted})
+	res, err := b.svc.LogNote(ctx, req.actor(), app.NoteInput{Readings: []smed.Candidate{{Name: typed, Rest: text}}, Quoted: quoted})
 	var nm *app.NearMissError
 	if errors.As(err, &nm) {
 		return fieldErrors(blockCustomer, "I don't know "+typed+" yet. Did you mean "+nm.Suggestions[0].Name+"? To create "+typed+" as a new customer, put the name in quotes.")
@@ -194,6 +195,7 @@ func (b *Bot) submitTypedNote(ctx context.Context, cb slack.InteractionCallback)
 	if err != nil {
 		return fieldErrors(blockNote, present(ctx, b.log, verbNote, req, err).plain())
 	}
+	b.contacted(ctx, req.Team, res.Customer, req.User)
 	return nil
 }
 

@@ -29,6 +29,8 @@ type Notifier struct {
 	loc  *time.Location // dates in DMs
 	pace *pacer
 
+	msgs smed.ReminderMessages // where today's DMs went; nil: not remembered
+
 	mu    sync.Mutex
 	dms   map[string]string    // user ID → DM channel ID (conversations.open)
 	users map[string]userState // users.info answers, briefly cached
@@ -61,6 +63,10 @@ func NewNotifier(api *slack.Client, interval time.Duration, loc *time.Location, 
 	return &Notifier{api: api, log: log, loc: loc, pace: &pacer{every: interval},
 		dms: map[string]string{}, users: map[string]userState{}}
 }
+
+// RememberReminders makes the notifier record where each reminder DM went and
+// what it listed, so the DM can be rewritten as its customers are contacted.
+func (n *Notifier) RememberReminders(m smed.ReminderMessages) { n.msgs = m }
 
 // pacer spaces calls at least every apart, across goroutines.
 type pacer struct {
@@ -96,7 +102,21 @@ func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Re
 	if err != nil {
 		return err
 	}
-	return n.post(ctx, ch, reminderReply(r, n.loc))
+	ts, err := n.postTS(ctx, ch, reminderReply(r, n.loc))
+	if err != nil || n.msgs == nil {
+		return err
+	}
+	ids := make([]string, len(r.Items))
+	for i, it := range r.Items {
+		ids[i] = it.Card.ID
+	}
+	// Delivered: a failure to remember it only means the DM will not be
+	// rewritten as its customers are contacted.
+	m := smed.ReminderMessage{Date: r.Date, Channel: ch, TS: ts, Customers: ids}
+	if err := n.msgs.SaveReminderMessage(context.WithoutCancel(ctx), team, r.Owner, m); err != nil {
+		n.log.WarnContext(ctx, "reminder DM not remembered", "team_id", team, "user_id", r.Owner, "err", err)
+	}
+	return nil
 }
 
 // PostDigest posts the digest to channel, in several messages when it does not
@@ -116,6 +136,18 @@ func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d remin
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// JoinChannel joins a channel (conversations.join): public channels only;
+// for a private one Slack refuses and Smed has to be invited.
+func (n *Notifier) JoinChannel(ctx context.Context, channel string) error {
+	if err := n.pace.wait(ctx); err != nil {
+		return err
+	}
+	if _, _, _, err := n.api.JoinConversationContext(ctx, channel); err != nil {
+		return fmt.Errorf("slack: conversations.join %s: %w", channel, err)
 	}
 	return nil
 }
@@ -227,15 +259,21 @@ func (n *Notifier) dm(ctx context.Context, user string) (string, error) {
 }
 
 func (n *Notifier) post(ctx context.Context, channel string, r reply) error {
+	_, err := n.postTS(ctx, channel, r)
+	return err
+}
+
+// postTS posts and returns the message's ts.
+func (n *Notifier) postTS(ctx context.Context, channel string, r reply) (string, error) {
 	if err := n.pace.wait(ctx); err != nil {
-		return err
+		return "", err
 	}
-	_, _, err := n.api.PostMessageContext(ctx, channel,
+	_, ts, err := n.api.PostMessageContext(ctx, channel,
 		slack.MsgOptionText(r.fallbackText(), false), slack.MsgOptionBlocks(r.blocks()...))
 	if err != nil {
-		return fmt.Errorf("slack: chat.postMessage to %s: %w", channel, err)
+		return "", fmt.Errorf("slack: chat.postMessage to %s: %w", channel, err)
 	}
-	return nil
+	return ts, nil
 }
 
 func isSlackError(err error, code string) bool {

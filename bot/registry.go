@@ -45,8 +45,9 @@ var (
 
 func init() {
 	registry = []*verb{
-		verbNote, verbShow, verbRemember, verbForget, verbOwner, verbHandover, verbValue, verbCadence, verbSnooze,
-		verbList, verbNeglected, verbFind, verbHistory, verbStats, verbRename, verbMerge, verbDelete, verbHelp,
+		verbNote, verbShow, verbRemember, verbForget, verbUndo, verbOwner, verbHandover, verbValue, verbCadence, verbSnooze,
+		verbDeal, verbList, verbNeglected, verbFind, verbHistory, verbStats, verbLink, verbUnlink,
+		verbRename, verbMerge, verbDelete, verbHelp,
 	}
 	verbs = map[string]*verb{}
 	for _, v := range registry {

@@ -174,7 +174,7 @@ var (
 		":red_circle: ", "🔴 ", ":zzz: ", "💤 ", ":tada: ", "🎉 ", ":warning: ", "⚠️ ", ":moneybag: ", "💰 ",
 		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
 		":hourglass_flowing_sand: ", "⏳ ", ":wastebasket: ", "🗑️ ", ":label: ", "🏷️ ",
-		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ")
+		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ", ":link: ", "🔗 ", ":speech_balloon: ", "💬 ")
 	// mrkdwnMarks are the formatting characters a terminal shows as noise.
 	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )

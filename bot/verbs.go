@@ -40,6 +40,7 @@ var verbNote = &verb{
 			if err != nil {
 				return reply{}, err
 			}
+			c.heard(ctx, req, res.Customer)
 			return noteReply(res, c.svc.Now()), nil
 		}, nil
 	},
@@ -104,7 +105,11 @@ var verbShow = &verb{
 			if err != nil {
 				return reply{}, err
 			}
-			return cardReply(card, c.svc.Now()), nil
+			links, err := c.svc.Links(ctx, req.actor(), card.ID)
+			if err != nil {
+				return reply{}, err
+			}
+			return cardReply(card, links, c.svc.Now()), nil
 		}, nil
 	},
 }
@@ -215,6 +220,13 @@ var verbHandover = &verb{
 			return withUndo(r, from, to), nil
 		}, nil
 	},
+}
+
+// heard passes on that a command made contact with c (see Bot.contacted).
+func (c *Commands) heard(ctx context.Context, req Request, cu smed.Customer) {
+	if c.contacted != nil {
+		c.contacted(ctx, req.Team, cu, req.User)
+	}
 }
 
 // withUndo adds the button that takes a handover back (for RevertWindow).

@@ -194,7 +194,8 @@ func snoozedReply(s app.Snoozed, now time.Time) reply {
 	return r
 }
 
-func cardReply(card smed.Card, now time.Time) reply {
+// cardReply is the card; links are the channels linked to the customer.
+func cardReply(card smed.Card, links []string, now time.Time) reply {
 	var r reply
 	c := card.Customer
 	r.header(esc(c.Name))
@@ -212,8 +213,15 @@ func cardReply(card smed.Card, now time.Time) reply {
 	if c.CadenceSet {
 		cadence += " (set)"
 	}
+	value := smed.FormatAmount(c.Value)
+	if c.DealsCount > 0 {
+		value += fmt.Sprintf("   *Bought:* %s in %s, last %s", smed.FormatAmount(c.DealsSum), plural(c.DealsCount, "deal"), relDay(c.LastDealAt, now))
+	}
 	r.section(fmt.Sprintf("*Owner:* %s   *Value:* %s   *Cadence:* %s\n*Last contact:* %s   %s",
-		owner(c.Owner), smed.FormatAmount(c.Value), cadence, last, dueLine(c, now)))
+		owner(c.Owner), value, cadence, last, dueLine(c, now)))
+	if len(links) > 0 {
+		r.context(linkedLine(c, links, now))
+	}
 	if len(card.Notes) == 0 {
 		r.context("No notes yet.")
 	} else {
@@ -227,6 +235,26 @@ func cardReply(card smed.Card, now time.Time) reply {
 	}
 	r.fallback = fmt.Sprintf("%s: owner %s, value %s, last contact %s", esc(c.Name), owner(c.Owner), smed.FormatAmount(c.Value), lastContact(c, now))
 	return r
+}
+
+// linkedLine says where the customer's channels are and who spoke last on
+// each side: "customer wrote 2 days ago; we last wrote 9 days ago".
+func linkedLine(c smed.Customer, links []string, now time.Time) string {
+	chans := make([]string, len(links))
+	for i, ch := range links {
+		chans[i] = "<#" + ch + ">"
+	}
+	s := ":link: " + strings.Join(chans, ", ")
+	var sides []string
+	if !c.LastCustomerAt.IsZero() {
+		sides = append(sides, "customer wrote "+relDay(c.LastCustomerAt, now))
+	} else {
+		sides = append(sides, "no message from the customer yet")
+	}
+	if !c.LastTeamAt.IsZero() {
+		sides = append(sides, "we last wrote "+relDay(c.LastTeamAt, now))
+	}
+	return s + ": " + strings.Join(sides, "; ")
 }
 
 // revisionLine says what a revision changed: "handed over from @a to @b".
@@ -273,8 +301,19 @@ func historyReply(h app.HistoryPage, now time.Time) reply {
 	}
 	for _, e := range h.Entries {
 		when := e.At().In(now.Location()).Format("2 Jan 2006 15:04") + " · " + relDay(e.At(), now)
-		if e.Kind == smed.EntryRevision {
+		switch e.Kind {
+		case smed.EntryRevision:
 			r.context(when + " · " + revisionLine(e.Revision))
+			continue
+		case smed.EntryTouch:
+			side := ""
+			if e.Touch.Side == smed.SideCustomer {
+				side = " (the customer)"
+			}
+			r.context(fmt.Sprintf("%s · :speech_balloon: message in <#%s> by %s%s", when, e.Touch.Channel, owner(e.Touch.Author), side))
+			continue
+		case smed.EntryDeal:
+			r.section(fmt.Sprintf("*%s* · %s\n:moneybag: deal %s%s", owner(e.Deal.Author), when, smed.FormatAmount(e.Deal.Amount), textSuffix(e.Deal.Text)))
 			continue
 		}
 		n := e.Note
