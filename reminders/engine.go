@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -66,8 +67,13 @@ const (
 
 // Reminder is one owner's DM: their overdue customers, most urgent first.
 type Reminder struct {
-	Owner       string // Slack user ID
-	Date        string // the local day it is for, YYYY-MM-DD in the engine's zone
+	Owner string // Slack user ID
+	// Date is the local day it is for, YYYY-MM-DD: in the owner's zone with
+	// WithLocalTime, else in the engine's.
+	Date string
+	// Zone is the zone Date is in (the owner's, or the engine's); the zone to
+	// show the DM's times in. Nil on a Reminder not built by an Engine.
+	Zone        *time.Location
 	Items       []Item // at most 10, most urgent first
 	More        int    // overdue customers not listed ("and 3 more")
 	ValueAtRisk int64  // summed value of all the owner's overdue customers
@@ -102,10 +108,19 @@ type Summary struct {
 	Skipped  int // already sent this period, or being sent by another process
 	Failed   int // not delivered; a later run retries
 	Departed int // owners who left the workspace: no DM
+	// NotDue counts, with WithLocalTime, the owners with overdue customers
+	// whose DM is not due now: their local time has not come today, today is
+	// not one of their days, or nothing of theirs was overdue yet at today's
+	// local time.
+	NotDue int
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("sent %d, skipped %d (already sent), failed %d, owners gone %d", s.Sent, s.Skipped, s.Failed, s.Departed)
+	out := fmt.Sprintf("sent %d, skipped %d (already sent), failed %d, owners gone %d", s.Sent, s.Skipped, s.Failed, s.Departed)
+	if s.NotDue > 0 {
+		out += fmt.Sprintf(", not due yet %d", s.NotDue)
+	}
+	return out
 }
 
 // Engine decides what is overdue for whom and sends it at most once per period.
@@ -118,6 +133,18 @@ type Engine struct {
 	loc    *time.Location
 	digest cron.Schedule // nil: the digest period is the local day
 	log    *slog.Logger
+
+	local *localTime // nil: one zone, a DM whenever Remind runs (the schedule's fire)
+	zones Zones      // nil: every owner in loc
+	zmu   sync.Mutex
+	// zcache holds each owner's zone and when to ask again (zones.go).
+	zcache map[string]zoneEntry
+}
+
+// localTime is reminders.local_time and reminders.days.
+type localTime struct {
+	at   TimeOfDay
+	days Weekdays
 }
 
 // Option configures an Engine.
@@ -126,6 +153,27 @@ type Option func(*Engine)
 // WithDigestSchedule sets the schedule (from ParseSpec) whose fires name the
 // digest periods; without it a period is a local day. The Scheduler posts on it.
 func WithDigestSchedule(s cron.Schedule) Option { return func(e *Engine) { e.digest = s } }
+
+// WithLocalTime sends each owner's DM at at (reminders.local_time) in the
+// owner's own zone (see WithZones) on days (reminders.days; 0 is DefaultDays),
+// once per owner-local day: Remind then serves exactly the owners for whom
+// LocalDue holds at now, so it can run as often as it likes, and the
+// Scheduler treats reminders.schedule as how often to check. The DM lists
+// what was overdue at the owner's send time today (LocalDue's sendAt), so a
+// customer that falls due at 15:00 waits for the next day's DM rather than
+// bringing one at 15:05.
+func WithLocalTime(at TimeOfDay, days Weekdays) Option {
+	if days == 0 {
+		days = DefaultDays
+	}
+	return func(e *Engine) { e.local = &localTime{at: at, days: days} }
+}
+
+// WithZones says where to learn each owner's zone for WithLocalTime; without
+// it every owner is in the engine's zone. Zones are cached per owner for a
+// day; a failed lookup keeps the last known zone, or falls back to the
+// engine's, logged, and is asked again later.
+func WithZones(z Zones) Option { return func(e *Engine) { e.zones = z } }
 
 // NewEngine returns an engine over its dependencies. loc (reminders.timezone)
 // decides where a day begins; nil is UTC.
@@ -136,7 +184,7 @@ func NewEngine(store Store, guard smed.Guard, n Notifier, dir Directory, loc *ti
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{store: store, guard: guard, notify: n, dir: dir, loc: loc, log: log}
+	e := &Engine{store: store, guard: guard, notify: n, dir: dir, loc: loc, log: log, zcache: map[string]zoneEntry{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -148,6 +196,9 @@ func NewEngine(store Store, guard smed.Guard, n Notifier, dir Directory, loc *ti
 // double fire sends nothing more. Owners who left the workspace and customers
 // with no owner get no DM (they are in the digest).
 //
+// With WithLocalTime, the day is the owner's and only owners whose DM is due
+// at now (LocalDue) are served; the others are counted in Summary.NotDue.
+//
 // It returns the reminders sent. A failed owner does not stop the others; the
 // error, non-nil when any failed or the store could not be read, names the
 // failed owners, and Summary has the counts.
@@ -157,7 +208,8 @@ func (e *Engine) Remind(ctx context.Context, team string, now time.Time) ([]Remi
 
 // Reminders builds every reminder Remind would send at now, sending nothing and
 // reading no guard (smed remind --dry-run): what would go out whether or not
-// today's DMs were already sent.
+// today's DMs were already sent. With WithLocalTime that is the owners whose
+// local time has come today (Summary.NotDue counts the rest), as for Remind.
 func (e *Engine) Reminders(ctx context.Context, team string, now time.Time) ([]Reminder, Summary, error) {
 	return e.remind(ctx, team, now, true)
 }
@@ -181,7 +233,6 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 	}
 	slices.Sort(owners)
 
-	day := dayKey(now, e.loc)
 	var out []Reminder
 	var errs []error
 	for _, owner := range owners {
@@ -189,25 +240,53 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 			errs = append(errs, err)
 			break
 		}
-		r := newReminder(owner, day, byOwner[owner], now)
-		gone, err := e.dir.Deleted(ctx, owner)
-		if err != nil {
-			sum.Failed++
-			errs = append(errs, fmt.Errorf("owner %s: look up user: %w", owner, err))
-			continue
+		loc, day, own := e.loc, dayKey(now, e.loc), byOwner[owner]
+		if e.local != nil {
+			loc = e.zoneOf(ctx, team, owner, now)
+			var sendAt time.Time
+			var due bool
+			day, sendAt, due = LocalDue(now, loc, e.local.at, e.local.days)
+			if due {
+				own = overdueAt(own, sendAt)
+			}
+			if !due || len(own) == 0 {
+				sum.NotDue++
+				continue
+			}
 		}
-		if gone {
-			sum.Departed++
-			e.log.Info("reminder not sent: owner left the workspace", "team_id", team, "user_id", owner, "overdue", len(byOwner[owner]))
-			continue
-		}
+		r := newReminder(owner, day, own, now)
+		r.Zone = loc
 		if dryRun {
-			out = append(out, r)
+			gone, err := e.dir.Deleted(ctx, owner)
+			switch {
+			case err != nil:
+				sum.Failed++
+				errs = append(errs, fmt.Errorf("owner %s: look up user: %w", owner, err))
+			case gone:
+				sum.Departed++
+			default:
+				out = append(out, r)
+			}
 			continue
 		}
+		// Claim before asking Slack whether the owner is still here: once the
+		// day's DM went out, later runs (with local time, a check every few
+		// minutes) end at the guard without a users.info call.
 		key := "remind:" + day + ":" + owner
-		sent, err := e.once(ctx, team, key, remindKeep, func() error { return e.notify.SendReminder(ctx, team, r) })
+		sent, err := e.once(ctx, team, key, remindKeep, func() error {
+			gone, err := e.dir.Deleted(ctx, owner)
+			switch {
+			case err != nil:
+				return fmt.Errorf("look up user: %w", err)
+			case gone:
+				return errDeparted
+			}
+			return e.notify.SendReminder(ctx, team, r)
+		})
 		switch {
+		case errors.Is(err, errDeparted):
+			sum.Departed++
+			e.log.Info("reminder not sent: owner left the workspace", "team_id", team, "user_id", owner, "overdue", len(own))
 		case err != nil:
 			sum.Failed++
 			errs = append(errs, fmt.Errorf("owner %s: %w", owner, err))
@@ -217,7 +296,7 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 		default:
 			sum.Sent++
 			out = append(out, r)
-			e.log.Info("reminder sent", "team_id", team, "user_id", owner, "overdue", len(byOwner[owner]))
+			e.log.Info("reminder sent", "team_id", team, "user_id", owner, "date", day, "overdue", len(own))
 		}
 	}
 	if len(errs) > 0 {
@@ -235,7 +314,29 @@ func (e *Engine) ReminderFor(ctx context.Context, team, owner string, now time.T
 		return Reminder{}, fmt.Errorf("reminders: read overdue customers of %s: %w", owner, err)
 	}
 	Rank(cards, now)
-	return newReminder(owner, dayKey(now, e.loc), cards, now), nil
+	loc := e.loc
+	if e.local != nil {
+		loc = e.zoneOf(ctx, team, owner, now)
+	}
+	r := newReminder(owner, dayKey(now, loc), cards, now)
+	r.Zone = loc
+	return r, nil
+}
+
+// errDeparted ends a claimed send whose owner left the workspace: the claim
+// is released and the owner counted in Summary.Departed, not Failed.
+var errDeparted = errors.New("owner left the workspace")
+
+// overdueAt keeps the cards (ranked, overdue at a later now) that were
+// already overdue at t, in order.
+func overdueAt(cards []smed.Card, t time.Time) []smed.Card {
+	var out []smed.Card
+	for _, c := range cards {
+		if c.OverdueAt(t) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func newReminder(owner, day string, cards []smed.Card, now time.Time) Reminder {

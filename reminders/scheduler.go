@@ -14,8 +14,11 @@ import (
 // schedule are the Engine's, so that scheduled and manual runs agree on days
 // and periods.
 type SchedulerConfig struct {
-	Team          string // Slack team ID the runs act on
-	RemindSpec    string // reminders.schedule, e.g. "0 9 * * 1-5" or "@every 10s"
+	Team string // Slack team ID the runs act on
+	// RemindSpec is reminders.schedule, e.g. "0 9 * * 1-5" or "@every 10s":
+	// when the reminders go out or, on an engine WithLocalTime, how often to
+	// check whose local time has come (DefaultCheckSpec, "*/5 * * * *").
+	RemindSpec    string
 	DigestChannel string // digest.channel; "" = no digest
 	// Observe, when set, is told what every scheduled run did ("remind" or
 	// "digest"): the metrics of sends and failures.
@@ -49,6 +52,17 @@ func NewScheduler(e *Engine, cfg SchedulerConfig, log *slog.Logger) (*Scheduler,
 	if err != nil {
 		return nil, fmt.Errorf("reminders.schedule: %w", err)
 	}
+	if e.local != nil {
+		// Checks, not sends: every instant the spec names, as robfig/cron has
+		// it. WallClock's one fire per wall time would leave out the repeated
+		// hour of a fall-back night, an hour without checks when some owner's
+		// 09:00 may fall in it; the spring gap holds no instants to miss.
+		remind, _ = cron.ParseStandard(cfg.RemindSpec)
+		if gap := maxGap(remind, time.Now().In(e.loc)); gap > time.Hour {
+			log.Warn("reminders.schedule checks rarely for reminders.local_time: DMs may come that much after the owner's local time",
+				"schedule", cfg.RemindSpec, "longest_gap", gap.String(), "local_time", e.local.at.String(), "recommended", DefaultCheckSpec)
+		}
+	}
 	if cfg.DigestChannel != "" && e.digest == nil {
 		return nil, fmt.Errorf("digest.schedule: not set (reminders.WithDigestSchedule) but digest.channel is %q", cfg.DigestChannel)
 	}
@@ -68,7 +82,9 @@ func NewScheduler(e *Engine, cfg SchedulerConfig, log *slog.Logger) (*Scheduler,
 // latest fire was earlier today (in the engine's zone) runs now, so a process
 // that was down at 09:00 still sends the day's reminders when it comes back
 // at 11:00. The guards make the catch-up a no-op when that fire was already
-// served by this or another process. Call Start once.
+// served by this or another process. With local time the reminders check runs
+// at Start whatever the schedule: it serves the owners whose local time came
+// today while the process was down (only today: see LocalDue). Call Start once.
 func (s *Scheduler) Start(ctx context.Context) {
 	for i := range s.jobs {
 		j := &s.jobs[i]
@@ -78,7 +94,8 @@ func (s *Scheduler) Start(ctx context.Context) {
 	now := time.Now()
 	for _, j := range s.jobs {
 		p := prevFire(j.sched, now)
-		if p.IsZero() || dayKey(p, s.e.loc) != dayKey(now, s.e.loc) {
+		local := j.name == "remind" && s.e.local != nil
+		if !local && (p.IsZero() || dayKey(p, s.e.loc) != dayKey(now, s.e.loc)) {
 			continue
 		}
 		s.log.Info("scheduler: catching up", "job", j.name, "missed", p)
@@ -118,7 +135,35 @@ func (s *Scheduler) report(job string, sum Summary, err error) {
 		s.log.Error("scheduler: run failed", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "failed", sum.Failed, "err", err)
 		return
 	}
-	s.log.Info("scheduler: run done", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "departed", sum.Departed)
+	level := slog.LevelInfo
+	if job == "remind" && s.e.local != nil && sum.Sent == 0 && sum.Departed == 0 {
+		level = slog.LevelDebug // a check every few minutes that found nothing to send
+	}
+	s.log.Log(context.Background(), level, "scheduler: run done", "job", job, "team_id", s.cfg.Team, "sent", sum.Sent, "skipped", sum.Skipped, "departed", sum.Departed, "not_due", sum.NotDue)
+}
+
+// maxGap is the longest time between two fires of s in the week after from
+// (as far as 3,000 fires reach; a spec that fires more often than that has no
+// gap worth a warning).
+func maxGap(s cron.Schedule, from time.Time) time.Duration {
+	if cd, ok := s.(cron.ConstantDelaySchedule); ok {
+		return cd.Delay
+	}
+	var gap time.Duration
+	end := from.Add(7 * 24 * time.Hour)
+	prev := s.Next(from)
+	for range 3000 {
+		if prev.IsZero() || prev.After(end) {
+			break
+		}
+		next := s.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		gap = max(gap, next.Sub(prev))
+		prev = next
+	}
+	return gap
 }
 
 // cronLogger sends robfig/cron's logging to slog; its chatter goes to Debug.
