@@ -327,7 +327,7 @@ func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, don
 		rep.section(":white_check_mark: All caught up: none of your customers is waiting to hear from you.")
 		rep.fallback = "All caught up"
 	} else {
-		rep = reminderReply(r, now.Location())
+		rep = reminderReply(r, cmp.Or(r.Zone, now.Location()))
 	}
 	rep.context(done)
 	if _, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts,

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,7 @@ type Notifier struct {
 
 type userState struct {
 	deleted bool
+	tz      string // IANA zone name ("" unknown)
 	at      time.Time
 }
 
@@ -46,6 +48,7 @@ const userCacheFor = 10 * time.Minute
 var (
 	_ reminders.Notifier  = (*Notifier)(nil)
 	_ reminders.Directory = (*Notifier)(nil)
+	_ reminders.Zones     = (*Notifier)(nil)
 )
 
 // NewNotifier returns a Notifier over api. interval is the least time between
@@ -102,7 +105,7 @@ func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Re
 	if err != nil {
 		return err
 	}
-	ts, err := n.postTS(ctx, ch, reminderReply(r, n.loc))
+	ts, err := n.postTS(ctx, ch, reminderReply(r, cmp.Or(r.Zone, n.loc)))
 	if err != nil || n.msgs == nil {
 		return err
 	}
@@ -195,29 +198,56 @@ func handoverReply(h app.HandedOver, by string, now time.Time) reply {
 
 // Deleted says whether a user has left the workspace (users.info).
 func (n *Notifier) Deleted(ctx context.Context, userID string) (bool, error) {
+	st, err := n.user(ctx, userID)
+	return st.deleted, err
+}
+
+// Zone is the user's time zone from Slack (users.info tz), for reminders at
+// each owner's own local time. It wraps smed.ErrNotFound when Slack knows no
+// usable zone for them.
+func (n *Notifier) Zone(ctx context.Context, userID string) (*time.Location, error) {
+	st, err := n.user(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if st.deleted || st.tz == "" {
+		return nil, fmt.Errorf("slack: users.info %s: no time zone: %w", userID, smed.ErrNotFound)
+	}
+	loc, err := time.LoadLocation(st.tz)
+	if err != nil {
+		return nil, fmt.Errorf("slack: users.info %s: tz %q: %w", userID, st.tz, smed.ErrNotFound)
+	}
+	return loc, nil
+}
+
+// user is what users.info says of a user, cached for userCacheFor.
+func (n *Notifier) user(ctx context.Context, userID string) (userState, error) {
 	n.mu.Lock()
 	st, ok := n.users[userID]
 	n.mu.Unlock()
 	if ok && time.Since(st.at) < userCacheFor {
-		return st.deleted, nil
+		return st, nil
 	}
 	if err := n.pace.wait(ctx); err != nil {
-		return false, err
+		return userState{}, err
 	}
 	u, err := n.api.GetUserInfoContext(ctx, userID)
-	var deleted bool
 	switch {
 	case isSlackError(err, "user_not_found"):
-		deleted = true
+		st = userState{deleted: true}
 	case err != nil:
-		return false, fmt.Errorf("slack: users.info %s: %w", userID, err)
+		return userState{}, fmt.Errorf("slack: users.info %s: %w", userID, err)
 	default:
-		deleted = u.Deleted
+		st = userState{deleted: u.Deleted, tz: u.TZ}
 	}
+	st.at = time.Now()
 	n.mu.Lock()
-	n.users[userID] = userState{deleted: deleted, at: time.Now()}
+	if len(n.users) > 50_000 { // bounded: forget everyone rather than grow
+		clear(n.users)
+	}
+	n.users[userID] = st
 	n.mu.Unlock()
-	return deleted, nil
+	return st, nil
 }
 
 // LookupEmail finds the Slack user with that e-mail address

@@ -40,7 +40,14 @@ type wired struct {
 
 // engineWith is the reminders engine asking dir who has left the workspace.
 func (a *wired) engineWith(dir reminders.Directory) *reminders.Engine {
-	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, reminders.WithDigestSchedule(a.digestSched))
+	opts := []reminders.Option{reminders.WithDigestSchedule(a.digestSched)}
+	if at := a.cfg.localTime; at != nil {
+		opts = append(opts, reminders.WithLocalTime(*at, a.cfg.days))
+		if a.cfg.Slack.BotToken != "" {
+			opts = append(opts, reminders.WithZones(a.notifier)) // each owner's Slack time zone
+		}
+	}
+	return reminders.NewEngine(a.store, a.store, a.notifier, dir, a.cfg.loc, a.log, opts...)
 }
 
 // appOptions says what a command needs.

@@ -37,8 +37,10 @@ type config struct {
 		Format string `mapstructure:"format"`
 	} `mapstructure:"log"`
 	Reminders struct {
-		Schedule string `mapstructure:"schedule"`
-		Timezone string `mapstructure:"timezone"`
+		Schedule  string `mapstructure:"schedule"`
+		Timezone  string `mapstructure:"timezone"`
+		LocalTime string `mapstructure:"local_time"`
+		Days      string `mapstructure:"days"`
 	} `mapstructure:"reminders"`
 	Digest struct {
 		Schedule string `mapstructure:"schedule"`
@@ -52,6 +54,10 @@ type config struct {
 
 	loc   *time.Location // reminders.timezone, loaded
 	tzSet bool           // reminders.timezone was set (file or environment), not the default
+	// reminders.local_time and reminders.days, parsed; localTime is nil
+	// when reminders come at reminders.schedule in one zone.
+	localTime *reminders.TimeOfDay
+	days      reminders.Weekdays
 	file  string         // the config file read, "" when none
 }
 
@@ -70,6 +76,8 @@ var defaults = map[string]any{
 	"log.format":                     "text",
 	"reminders.schedule":             "0 9 * * 1-5",
 	"reminders.timezone":             "UTC",
+	"reminders.local_time":           "",
+	"reminders.days":                 "mon-fri",
 	"digest.schedule":                "0 9 * * 1",
 	"digest.channel":                 "",
 	"customers.default_cadence_days": 30,
@@ -155,6 +163,12 @@ func loadConfig(path string, getenv func(string) string, need needs) (*config, e
 	c.file = file
 	_, envTZ := lookup(getenv, envName("reminders.timezone"))
 	c.tzSet = envTZ || v.InConfig("reminders.timezone")
+	_, envSched := lookup(getenv, envName("reminders.schedule"))
+	if c.Reminders.LocalTime != "" && !envSched && !v.InConfig("reminders.schedule") {
+		// With a local time the schedule only says how often to check; the
+		// default once a day would check too rarely.
+		c.Reminders.Schedule = reminders.DefaultCheckSpec
+	}
 	problems = append(problems, c.validate()...)
 	problems = append(problems, c.required(need)...)
 	if len(problems) > 0 {
@@ -223,6 +237,18 @@ func (c *config) validate() []string {
 	}
 	if err := reminders.ValidateSpec(c.Reminders.Schedule); err != nil {
 		bad("reminders.schedule", "%v", err)
+	}
+	if c.Reminders.LocalTime != "" {
+		if at, err := reminders.ParseTimeOfDay(c.Reminders.LocalTime); err != nil {
+			bad("reminders.local_time", "%v", err)
+		} else {
+			c.localTime = &at
+		}
+	}
+	if days, err := reminders.ParseDays(c.Reminders.Days); err != nil {
+		bad("reminders.days", "%v", err)
+	} else {
+		c.days = days
 	}
 	if err := reminders.ValidateSpec(c.Digest.Schedule); err != nil {
 		bad("digest.schedule", "%v", err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/smedhq/smed/reminders"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -127,6 +129,27 @@ func TestRedisURLChecksHideThePassword(t *testing.T) {
 		}
 		if exitCode(err) != exitUsage {
 			t.Errorf("%s: exit %d, want %d", u, exitCode(err), exitUsage)
+		}
+	}
+}
+
+func TestLocalTimeConfig(t *testing.T) {
+	c, err := loadConfig("", envOf(map[string]string{"SMED_REMINDERS_LOCAL_TIME": "09:00", "SMED_REMINDERS_DAYS": "sun-thu"}), needs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.localTime == nil || c.localTime.String() != "09:00" || c.Reminders.Schedule != reminders.DefaultCheckSpec || c.days.String() != "sun-thu" {
+		t.Errorf("local time %v, schedule %q, days %v", c.localTime, c.Reminders.Schedule, c.days)
+	}
+	// A schedule set by hand stays: it says how often to check.
+	c, err = loadConfig("", envOf(map[string]string{"SMED_REMINDERS_LOCAL_TIME": "09:00", "SMED_REMINDERS_SCHEDULE": "@every 1m"}), needs{})
+	if err != nil || c.Reminders.Schedule != "@every 1m" {
+		t.Errorf("schedule %q, %v", c.Reminders.Schedule, err)
+	}
+	_, err = loadConfig("", envOf(map[string]string{"SMED_REMINDERS_LOCAL_TIME": "9am", "SMED_REMINDERS_DAYS": "weekdayz"}), needs{})
+	for _, key := range []string{"reminders.local_time", "SMED_REMINDERS_LOCAL_TIME", "09:00", "reminders.days"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not name %s: %v", key, err)
 		}
 	}
 }

@@ -333,3 +333,31 @@ func TestE2EDigestLarge(t *testing.T) {
 		}
 	}
 }
+
+// With reminders.local_time, each owner's DM comes at that time in their own
+// Slack time zone (the fake Slack says Europe/Copenhagen), once a local day.
+func TestE2ERemindAtOwnersLocalTime(t *testing.T) {
+	parallel(t)
+	cph, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		t.Skip("no time zone database")
+	}
+	h := newE2E(t)
+	h.slack.AddUser(alice, "alice")
+	h.importCSV("Acme," + alice + ",5000,30," + daysAgo(60) + ",")
+	// 00:00 every day has always come: due now, whatever the time.
+	due := map[string]string{"SMED_REMINDERS_LOCAL_TIME": "00:00", "SMED_REMINDERS_DAYS": "daily"}
+	dry := h.smed(due, "", "remind", "--dry-run")
+	contains(t, "remind --dry-run at local 00:00", dry.stdout, "to @"+alice, time.Now().In(cph).Format(time.DateOnly), "Acme")
+	if r := h.smed(due, "", "remind"); r.code != 0 {
+		t.Fatalf("remind: %v", r)
+	}
+	if r := h.smed(due, "", "remind"); r.code != 0 {
+		t.Fatalf("second remind: %v", r)
+	}
+	wantDMs(t, "two reminder runs on one local day", h, map[string]int{alice: 1})
+	if time.Now().In(cph).Format("15:04") < "23:58" {
+		late := map[string]string{"SMED_REMINDERS_LOCAL_TIME": "23:59", "SMED_REMINDERS_DAYS": "daily"}
+		contains(t, "remind --dry-run before local 23:59", h.smed(late, "", "remind", "--dry-run").stdout, "has not come yet today")
+	}
+}

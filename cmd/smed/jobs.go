@@ -40,12 +40,16 @@ func cmdRemind(ctx context.Context, args []string, e *env) error {
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout)
 	defer cancel()
 	if *dry {
-		rs, _, err := previewEngine(a, e.stderr).Reminders(ctx, a.team, time.Now())
-		if len(rs) == 0 && err == nil {
+		rs, sum, err := previewEngine(a, e.stderr).Reminders(ctx, a.team, time.Now())
+		switch {
+		case len(rs) == 0 && err == nil && sum.NotDue > 0:
+			fmt.Fprintf(e.stdout, "No reminders now: %s with overdue customers, whose local %s has not come yet today.\n",
+				plural(sum.NotDue, "owner"), a.cfg.Reminders.LocalTime)
+		case len(rs) == 0 && err == nil:
 			fmt.Fprintln(e.stdout, "No reminders: nobody has overdue customers.")
 		}
 		for _, r := range rs {
-			fmt.Fprintf(e.stdout, "--- to @%s (%s) ---\n%s\n\n", r.Owner, r.Date, bot.ReminderText(r, a.cfg.loc))
+			fmt.Fprintf(e.stdout, "--- to @%s (%s) ---\n%s\n\n", r.Owner, r.Date, bot.ReminderText(r, cmp.Or(r.Zone, a.cfg.loc)))
 		}
 		if err != nil {
 			return fmt.Errorf("remind --dry-run: %w", err)
@@ -207,11 +211,14 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 }
 
 // rowCount is "1 row", "0 rows", "2 rows".
-func rowCount(n int) string {
+func rowCount(n int) string { return plural(n, "row") }
+
+// plural is "1 owner", "2 owners".
+func plural(n int, noun string) string {
 	if n == 1 {
-		return "1 row"
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d rows", n)
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // cmdExport is `smed export [FILE.csv]` (stdout without FILE).
