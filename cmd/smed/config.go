@@ -58,7 +58,7 @@ type config struct {
 	// when reminders come at reminders.schedule in one zone.
 	localTime *reminders.TimeOfDay
 	days      reminders.Weekdays
-	file  string         // the config file read, "" when none
+	file      string // the config file read, "" when none
 }
 
 // defaults lists every key with its default. Viper only maps environment
