@@ -21,8 +21,8 @@ const (
 type Side string
 
 const (
-	SideTeam     Side = "team"
-	SideCustomer Side = "customer"
+	SideTeam     Side = "team"     // someone in the workspace
+	SideCustomer Side = "customer" // someone from the customer's organisation
 )
 
 // Contact is one thing that reset a customer's clock: a note, a deal or a
