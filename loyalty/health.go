@@ -39,15 +39,17 @@ func DefaultWeights() Weights {
 }
 
 // Config holds the tunables of the figures that come from configuration.
+// Start from DefaultConfig: a zero Weights leaves every component out, and
+// HealthOf then knows no score.
 type Config struct {
 	Location *time.Location // the team's time zone: what a calendar day is; nil = UTC
 	Bounds   Bounds         // clamp of a learned cadence
 	Weights  Weights        // of the health score
 }
 
-// DefaultConfig is UTC, a learned cadence between 7 and 90 days (no weekly
-// nagging, nobody left alone for more than a quarter because of its
-// history), and DefaultWeights.
+// DefaultConfig is UTC, a learned cadence between 7 and 90 days (reminders
+// at most weekly, and nobody left alone for more than a quarter, whatever
+// its history), and DefaultWeights.
 func DefaultConfig() Config {
 	return Config{Location: time.UTC, Bounds: Bounds{Floor: 7, Ceiling: 90}, Weights: DefaultWeights()}
 }
