@@ -359,6 +359,24 @@ func (h *e2e) post(path, contentType, body string, signer func(req *http.Request
 	return resp, string(b)
 }
 
+// tryPost posts a signed form to path and returns the status and body, or
+// the error when no answer came (the server is gone).
+func (h *e2e) tryPost(path, form string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, h.base+path, strings.NewReader(form))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.signed(req, form)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
 // signed signs with the test's secret, now.
 func (h *e2e) signed(req *http.Request, body string) { sign(req, h.secret, time.Now().Unix(), body) }
 
@@ -547,7 +565,7 @@ func parallel(t *testing.T) { t.Parallel() }
 // when the test ends.
 func (h *e2e) store() *storage.Store {
 	h.t.Helper()
-	s, closeFn, err := storage.Open(context.Background(), redistest.URL(h.t), nil)
+	s, closeFn, err := storage.Open(context.Background(), h.env["SMED_REDIS_URL"], nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}

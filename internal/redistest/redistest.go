@@ -139,9 +139,11 @@ type Proc struct {
 }
 
 // Server starts a private redis-server for tb on a free loopback port and
-// kills it when the test ends. Without redis-server it uses miniredis (which
-// can also be closed and restarted), unless SMED_REQUIRE_REDIS=1.
-func Server(tb testing.TB) *Proc {
+// kills it when the test ends; extra are more redis-server arguments, which
+// win over the defaults ("--appendonly", "yes", "--appendfsync", "always").
+// Without redis-server it uses miniredis (which can also be closed and
+// restarted, and ignores extra), unless SMED_REQUIRE_REDIS=1.
+func Server(tb testing.TB, extra ...string) *Proc {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -160,7 +162,7 @@ func Server(tb testing.TB) *Proc {
 		if err != nil {
 			tb.Fatalf("redistest: %v", err)
 		}
-		p := &Proc{bin: bin, dir: dir, args: []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}}
+		p := &Proc{bin: bin, dir: dir, args: append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, extra...)}
 		if last = p.start(); last == nil {
 			tb.Cleanup(p.Kill)
 			return p
@@ -213,7 +215,12 @@ func (p *Proc) Resume() {
 	}
 }
 
-// Restart starts a stopped server again at the same address, with no data.
+// Real reports whether this is a redis-server process (not the embedded
+// fallback), which can be killed, paused and made to keep an append-only file.
+func (p *Proc) Real() bool { return p.mini == nil }
+
+// Restart starts a stopped server again at the same address and directory:
+// with no data, unless it keeps an append-only file, which it replays.
 func (p *Proc) Restart(tb testing.TB) {
 	tb.Helper()
 	if p.mini != nil {
