@@ -23,6 +23,7 @@ import (
 	"unicode"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/loyalty"
 	"github.com/smedhq/smed/reminders"
 )
 
@@ -56,7 +57,10 @@ type Config struct {
 	Location       *time.Location
 	DefaultCadence int      // days, for customers created by a note
 	Admins         []string // user IDs who may change any customer's owner, delete and merge
-	Log            *slog.Logger
+	// Loyalty tunes the figures: the bounds of a learned cadence and the
+	// health weights (zero: loyalty.DefaultConfig).
+	Loyalty loyalty.Config
+	Log     *slog.Logger
 }
 
 // Service runs Smed's use cases. It is safe for concurrent use and holds no
@@ -73,6 +77,7 @@ type Service struct {
 	loc            *time.Location
 	defaultCadence int
 	admins         map[string]bool
+	loyalty        loyalty.Config
 	log            *slog.Logger
 }
 
@@ -97,6 +102,10 @@ func New(cfg Config) *Service {
 	}
 	for _, a := range cfg.Admins {
 		s.admins[a] = true
+	}
+	s.loyalty = cfg.Loyalty
+	if s.loyalty.Weights == (loyalty.Weights{}) && s.loyalty.Bounds == (loyalty.Bounds{}) {
+		s.loyalty = loyalty.DefaultConfig()
 	}
 	return s
 }

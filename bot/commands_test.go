@@ -537,3 +537,34 @@ func TestNordicForms(t *testing.T) {
 	must(t, h.do("U1", "show Ærø Fisk"), "Karin confirmed", "snoozed until Tue 1 Jun")
 	mustNot(t, h.do("U1", "show Ærø Fisk"), "nets arrived")
 }
+
+// The card's loyalty figures, checked by hand: a learned rhythm, drift with
+// its gaps, a buying rhythm, knowledge on one person, a health score.
+func TestCardInsights(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	start := h.now
+	at := func(day int) { h.now = start.Add(time.Duration(day) * smed.Day) }
+	// Contacts on days 0, 10, 22, 41: completed gaps 10, 12, 19, median 12.
+	for _, d := range []int{0, 10, 22, 41} {
+		at(d)
+		h.do("U1", fmt.Sprintf(`note "Learned Co" day %d`, d))
+		h.do("U1", fmt.Sprintf(`note "Drifting Co" day %d`, d))
+	}
+	h.do("U1", "cadence Drifting Co 60d") // set by hand: due on day 101
+	h.do("U1", `note "Learned Co" day 41 again`) // a fifth note, the same contact day: knowledge counts from five
+	at(45)
+	must(t, h.do("U1", "show Learned Co"), "usually every ~12 days (learned)", "rests on @U1 (5 of 5 notes", "Health")
+	at(72) // 31 days since the last contact: 12 → 19 → 31, and 31 > 1.5 × 12
+	must(t, h.do("U1", "show Drifting Co"), "every 60 days (set)", "drifting: gaps 12 → 19 → 31 days")
+	mustNot(t, h.do("U1", "show Drifting Co"), "learned")
+	// Orders on days 0, 90, 180, 270: usually every ~90 days; on day 400 the
+	// last one is 130 days ago.
+	h.do("U2", `note "Buyer Co" first`)
+	for _, d := range []int{0, 90, 180, 270} {
+		at(d)
+		h.do("U2", fmt.Sprintf("deal Buyer Co 10k order %d", d))
+	}
+	at(400)
+	must(t, h.do("U2", "show Buyer Co"), "usually orders every ~90 days; last order 130 days ago", "Bought: 40,000 in 4 deals")
+}

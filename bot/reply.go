@@ -174,7 +174,8 @@ var (
 		":red_circle: ", "🔴 ", ":zzz: ", "💤 ", ":tada: ", "🎉 ", ":warning: ", "⚠️ ", ":moneybag: ", "💰 ",
 		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
 		":hourglass_flowing_sand: ", "⏳ ", ":wastebasket: ", "🗑️ ", ":label: ", "🏷️ ",
-		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ", ":link: ", "🔗 ", ":speech_balloon: ", "💬 ")
+		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ", ":link: ", "🔗 ", ":speech_balloon: ", "💬 ", ":heart: ", "❤️ ", ":shopping_trolley: ", "🛒 ",
+		":bust_in_silhouette: ", "👤 ")
 	// mrkdwnMarks are the formatting characters a terminal shows as noise.
 	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )

@@ -109,7 +109,11 @@ var verbShow = &verb{
 			if err != nil {
 				return reply{}, err
 			}
-			return cardReply(card, links, c.svc.Now()), nil
+			var ins *app.Insights
+			if got, err := c.svc.Insights(ctx, req.actor(), card.Customer); err == nil {
+				ins = &got
+			} // without its figures the card still shows what is known
+			return cardReply(card, links, ins, c.svc.Now()), nil
 		}, nil
 	},
 }

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/app"
+	"github.com/smedhq/smed/loyalty"
 )
 
 // Action IDs of the buttons Smed puts in messages. Their values carry
@@ -194,8 +196,9 @@ func snoozedReply(s app.Snoozed, now time.Time) reply {
 	return r
 }
 
-// cardReply is the card; links are the channels linked to the customer.
-func cardReply(card smed.Card, links []string, now time.Time) reply {
+// cardReply is the card; links are the channels linked to the customer, ins
+// its loyalty figures (nil: not shown).
+func cardReply(card smed.Card, links []string, ins *app.Insights, now time.Time) reply {
 	var r reply
 	c := card.Customer
 	r.header(esc(c.Name))
@@ -210,8 +213,11 @@ func cardReply(card smed.Card, links []string, now time.Time) reply {
 		last += " by " + owner(c.LastContactBy)
 	}
 	cadence := "every " + days(c.CadenceDays)
-	if c.CadenceSet {
+	switch {
+	case c.CadenceSet:
 		cadence += " (set)"
+	case ins != nil && ins.Cadence.Source == loyalty.SourceLearned:
+		cadence = fmt.Sprintf("usually every ~%s (learned)", days(ins.Cadence.Days))
 	}
 	value := smed.FormatAmount(c.Value)
 	if c.DealsCount > 0 {
@@ -221,6 +227,11 @@ func cardReply(card smed.Card, links []string, now time.Time) reply {
 		owner(c.Owner), value, cadence, last, dueLine(c, now)))
 	if len(links) > 0 {
 		r.context(linkedLine(c, links, now))
+	}
+	if ins != nil {
+		if line := insightLine(*ins); line != "" {
+			r.context(line)
+		}
 	}
 	if len(card.Notes) == 0 {
 		r.context("No notes yet.")
@@ -235,6 +246,38 @@ func cardReply(card smed.Card, links []string, now time.Time) reply {
 	}
 	r.fallback = fmt.Sprintf("%s: owner %s, value %s, last contact %s", esc(c.Name), owner(c.Owner), smed.FormatAmount(c.Value), lastContact(c, now))
 	return r
+}
+
+// insightLine is the card's loyalty line: health and its biggest reasons,
+// drift, buying rhythm, and knowledge that rests on one person.
+func insightLine(ins app.Insights) string {
+	var parts []string
+	if h := ins.Health; h.Known {
+		arrow := map[loyalty.Arrow]string{loyalty.ArrowUp: " ↑", loyalty.ArrowDown: " ↓", loyalty.ArrowFlat: " →"}[h.Arrow]
+		s := fmt.Sprintf(":heart: Health %d/100%s", h.Score, arrow)
+		var why []string
+		for _, p := range h.Reasons {
+			why = append(why, fmt.Sprintf("%s (−%d)", esc(p.Detail), p.Lost))
+		}
+		if len(why) > 0 {
+			s += ": " + strings.Join(why, "; ")
+		}
+		parts = append(parts, s)
+	}
+	if d := ins.Drift; d.State == loyalty.StateDrifting {
+		gaps := make([]string, len(d.Gaps))
+		for i, g := range d.Gaps {
+			gaps[i] = strconv.Itoa(g)
+		}
+		parts = append(parts, ":warning: drifting: gaps "+strings.Join(gaps, " → ")+" days")
+	}
+	if b := ins.Buying; b.Known() {
+		parts = append(parts, fmt.Sprintf(":shopping_trolley: usually orders every ~%s; last order %d days ago", days(b.Days), b.Since))
+	}
+	if k := ins.Knowledge; k.RestsOnOne() {
+		parts = append(parts, fmt.Sprintf(":bust_in_silhouette: what we know rests on %s (%d of %d notes in 180 days)", owner(k.Author), k.ByAuthor, k.Notes))
+	}
+	return strings.Join(parts, "\n")
 }
 
 // linkedLine says where the customer's channels are and who spoke last on
