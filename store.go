@@ -498,3 +498,84 @@ type Backups interface {
 	// (entries already there are not doubled).
 	Restore(ctx context.Context, team string, records []Record, merge bool) error
 }
+
+// Concentration is a customer whose recent knowledge rests on one person:
+// of its notes of the last 180 days (at least 5), Author wrote ByAuthor, at
+// least 80 % (loyalty.KnowledgeOf).
+type Concentration struct {
+	Customer Customer
+	Author   string
+	Notes    int
+	ByAuthor int
+}
+
+// RepurchaseFigures are a team's buying over the 365 days to now: customers
+// with at least one deal (Buyers) and with two or more (Returning), the value
+// of all deals, and of repeat deals (a deal whose customer bought before in
+// the 365 days before it).
+type RepurchaseFigures struct {
+	Buyers, Returning  int
+	Value, RepeatValue int64
+}
+
+// Ignored is a customer its owner's reminders listed several times in a row
+// without a contact or a snooze within three days of each.
+type Ignored struct {
+	Customer Customer
+	Times    int // reminders in a row
+}
+
+// FollowThrough counts, for one owner, what became of the customers their
+// reminders listed: contacted within three days, snoozed, or ignored.
+type FollowThrough struct {
+	Listed, Contacted, Snoozed, Ignored int
+}
+
+// TeamSnapshot is a team's key figures on one day, kept so that the digest and
+// stats can show them against 7 and 30 days ago without recomputing history.
+type TeamSnapshot struct {
+	Date      string // YYYY-MM-DD in the team's zone
+	Customers int
+	Overdue   int
+	Value     int64 // summed worth
+	AtRisk    int64
+	Buyers    int
+	Returning int
+}
+
+// Loyalty keeps what the loyalty figures need across a team, updated by the
+// writes themselves, so that no request reads every customer:
+//
+// Learned cadence. For a customer whose cadence was never set by hand, the
+// store keeps its cadence learned from its own contacts (notes, deals,
+// touches) as loyalty.ContactRhythm and loyalty.CadenceFor define it, within
+// the bounds the store was configured with, and its due time (and so
+// reminders, lists, the digest) follows it. Customer.CadenceDays is then the
+// learned cadence, and CadenceSet false.
+type Loyalty interface {
+	// Drifting lists customers drifting at now (loyalty.DriftOf: not overdue
+	// or snoozed, and their silence is past 1.5 × their median gap, or their
+	// last three gaps each grew), owner "" for the team, most valuable first,
+	// at most limit, and how many there are.
+	Drifting(ctx context.Context, team, owner string, now time.Time, limit int) ([]Customer, int, error)
+	// Concentrated lists customers whose knowledge rests on one person,
+	// most valuable first, at most limit.
+	Concentrated(ctx context.Context, team string, now time.Time, limit int) ([]Concentration, error)
+	// Repurchase returns the team's buying figures for the 365 days to now.
+	Repurchase(ctx context.Context, team string, now time.Time) (RepurchaseFigures, error)
+	// RecordListing records that owner's reminder listed ids at at. It
+	// first settles each customer's previous listing whose three days are
+	// over (contacted, snoozed or ignored, loyalty.Classify), counting it for
+	// the owner and in the customer's run of ignored reminders.
+	RecordListing(ctx context.Context, team, owner string, ids []string, at time.Time) error
+	// IgnoredRuns lists customers whose last `times` or more reminders in a
+	// row were ignored, most valuable first, at most limit.
+	IgnoredRuns(ctx context.Context, team string, times, limit int) ([]Ignored, error)
+	// FollowThroughs returns each owner's settled listings.
+	FollowThroughs(ctx context.Context, team string) (map[string]FollowThrough, error)
+	// SaveSnapshot keeps the day's figures (kept at least 40 days); the first
+	// of a day wins, so replicas and reruns agree.
+	SaveSnapshot(ctx context.Context, team string, s TeamSnapshot) error
+	// Snapshots returns the snapshots of the dates asked for that exist.
+	Snapshots(ctx context.Context, team string, dates []string) ([]TeamSnapshot, error)
+}

@@ -29,17 +29,21 @@ func TestRepurchaseRate(t *testing.T) {
 	}{
 		{"no deals", nil, nil, loyalty.Repurchase{}},
 		// Buyers acme bolt cogs dune edge next = 6; returning acme edge = 2.
-		// Value 150,000 + 40,000 + 10,000 + 25,000 + 60,000 + 1,000 = 286,000;
-		// returning 150,000 + 60,000 = 210,000.
+		// Value 150,000 + 40,000 + 10,000 + 25,000 + 60,000 + 1,000 = 286,000.
+		// Repeat deals: acme's 1 Sep (after 1 Mar) 50,000 and edge's 30 Nov
+		// (after 1 Dec 2025, 364 days before) 30,000 = 80,000; cogs's 1 Oct
+		// comes 487 days after its last order, dune's two are one day.
 		{"a year of deals", team, nil, loyalty.Repurchase{
-			Buyers: 6, Returning: 2, Rate: 2.0 / 6, Value: 286_000, ReturningValue: 210_000, ValueShare: 210_000.0 / 286_000,
+			Buyers: 6, Returning: 2, Rate: 2.0 / 6, Value: 286_000, RepeatValue: 80_000, ValueShare: 80_000.0 / 286_000,
 		}},
+		// The first deal is outside the window, so edge is one buyer, not
+		// returning in it; its 30 Nov deal still repeats one within 365 days.
 		{"a minute more than 365 days is outside", map[string][]loyalty.Deal{
 			"edge": {d("2025-12-01 08:59", 30_000), d("2026-11-30 10:00", 30_000)},
-		}, nil, loyalty.Repurchase{Buyers: 1, Value: 30_000}},
+		}, nil, loyalty.Repurchase{Buyers: 1, Value: 30_000, RepeatValue: 30_000, ValueShare: 1}},
 		{"everyone returns", map[string][]loyalty.Deal{
 			"acme": team["acme"], "edge": team["edge"],
-		}, nil, loyalty.Repurchase{Buyers: 2, Returning: 2, Rate: 1, Value: 210_000, ReturningValue: 210_000, ValueShare: 1}},
+		}, nil, loyalty.Repurchase{Buyers: 2, Returning: 2, Rate: 1, Value: 210_000, RepeatValue: 80_000, ValueShare: 80_000.0 / 210_000}},
 		{"deals worth nothing: a rate, but no value share", map[string][]loyalty.Deal{
 			"free": {d("2026-02-01 10:00", 0), d("2026-03-01 10:00", 0)},
 		}, nil, loyalty.Repurchase{Buyers: 1, Returning: 1, Rate: 1}},
@@ -49,7 +53,7 @@ func TestRepurchaseRate(t *testing.T) {
 		}, time.UTC, loyalty.Repurchase{Buyers: 1, Value: 2_000}},
 		{"two days in Copenhagen: returning", map[string][]loyalty.Deal{
 			"late": {d("2026-05-05 21:30", 1_000), d("2026-05-05 22:30", 1_000)},
-		}, cph, loyalty.Repurchase{Buyers: 1, Returning: 1, Rate: 1, Value: 2_000, ReturningValue: 2_000, ValueShare: 1}},
+		}, cph, loyalty.Repurchase{Buyers: 1, Returning: 1, Rate: 1, Value: 2_000, RepeatValue: 1_000, ValueShare: 0.5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
