@@ -518,6 +518,14 @@ type RepurchaseFigures struct {
 	Value, RepeatValue int64
 }
 
+// DriftingCustomer is a customer drifting out of its own rhythm, and why: its
+// latest gaps in days, the last one the silence still going on ("gaps 12 →
+// 19 → 31 days").
+type DriftingCustomer struct {
+	Customer Customer
+	Gaps     []int
+}
+
 // Ignored is a customer its owner's reminders listed several times in a row
 // without a contact or a snooze within three days of each.
 type Ignored struct {
@@ -557,7 +565,7 @@ type Loyalty interface {
 	// or snoozed, and their silence is past 1.5 × their median gap, or their
 	// last three gaps each grew), owner "" for the team, most valuable first,
 	// at most limit, and how many there are.
-	Drifting(ctx context.Context, team, owner string, now time.Time, limit int) ([]Customer, int, error)
+	Drifting(ctx context.Context, team, owner string, now time.Time, limit int) ([]DriftingCustomer, int, error)
 	// Concentrated lists customers whose knowledge rests on one person,
 	// most valuable first, at most limit.
 	Concentrated(ctx context.Context, team string, now time.Time, limit int) ([]Concentration, error)

@@ -54,6 +54,29 @@ type Stats struct {
 	// Notes per author in the last 7 and 30 days.
 	Week, Month map[string]int
 	Now         time.Time
+
+	// With the loyalty figures (nil store: zero):
+	Repurchase    smed.RepurchaseFigures
+	Concentrated  []smed.Concentration          // knowledge resting on one person, most valuable first
+	FollowThrough map[string]smed.FollowThrough // per owner
+	// WeekAgo and MonthAgo are the snapshots 7 and 30 days ago (nil when
+	// there is none), for the trend.
+	WeekAgo, MonthAgo *smed.TeamSnapshot
+}
+
+// RepurchaseRate is the share of buyers of the last 365 days who bought on
+// two or more days; ok is false when nobody bought.
+func (st Stats) RepurchaseRate() (float64, bool) {
+	if st.Repurchase.Buyers == 0 {
+		return 0, false
+	}
+	return float64(st.Repurchase.Returning) / float64(st.Repurchase.Buyers), true
+}
+
+// Snapshot is today's figures as they are kept for the trend.
+func (st Stats) Snapshot() smed.TeamSnapshot {
+	return smed.TeamSnapshot{Date: st.Now.Format(time.DateOnly), Customers: st.Customers, Overdue: st.Overdue, Value: st.Value,
+		AtRisk: st.AtRisk, Buyers: st.Repurchase.Buyers, Returning: st.Repurchase.Returning}
 }
 
 // Coverage is the share of customers, and of their value, not overdue.
@@ -82,7 +105,48 @@ func (s *Service) Stats(ctx context.Context, a Actor) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	return Stats{Customers: n, Overdue: r.Overdue, Value: v, AtRisk: r.AtRisk, Week: week, Month: month, Now: now}, nil
+	st := Stats{Customers: n, Overdue: r.Overdue, Value: v, AtRisk: r.AtRisk, Week: week, Month: month, Now: now}
+	if s.figures == nil {
+		return st, nil
+	}
+	if st.Repurchase, err = s.figures.Repurchase(ctx, a.Team, now); err != nil {
+		return Stats{}, err
+	}
+	if st.Concentrated, err = s.figures.Concentrated(ctx, a.Team, now, 10); err != nil {
+		return Stats{}, err
+	}
+	if st.FollowThrough, err = s.figures.FollowThroughs(ctx, a.Team); err != nil {
+		return Stats{}, err
+	}
+	week7, month30 := now.AddDate(0, 0, -7).Format(time.DateOnly), now.AddDate(0, 0, -30).Format(time.DateOnly)
+	snaps, err := s.figures.Snapshots(ctx, a.Team, []string{week7, month30})
+	if err != nil {
+		return Stats{}, err
+	}
+	for i := range snaps {
+		switch snaps[i].Date {
+		case week7:
+			st.WeekAgo = &snaps[i]
+		case month30:
+			st.MonthAgo = &snaps[i]
+		}
+	}
+	// Today's figures join the history the trend reads (the first of a
+	// day is kept).
+	if err := s.figures.SaveSnapshot(ctx, a.Team, st.Snapshot()); err != nil {
+		s.log.WarnContext(ctx, "snapshot not kept", "team_id", a.Team, "err", err)
+	}
+	return st, nil
+}
+
+// KeepSnapshot records the team's figures of today for the trend; the
+// scheduler calls it once a day (stats does too), the first of a day wins.
+func (s *Service) KeepSnapshot(ctx context.Context, team string) error {
+	if s.figures == nil {
+		return nil
+	}
+	_, err := s.Stats(ctx, Actor{Team: team})
+	return err
 }
 
 // Neglected builds the team's digest for whoever asks, now, posting nothing.

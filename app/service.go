@@ -48,6 +48,7 @@ type Config struct {
 	Deals     smed.Deals
 	Undo      smed.Undo
 	Reminders smed.ReminderMessages
+	Figures   smed.Loyalty
 
 	Directory Directory // nil: nobody ever leaves (the shell, tests)
 	Digest    Digester  // nil: Neglected answers ErrNoDigest
@@ -71,6 +72,7 @@ type Service struct {
 	deals          smed.Deals
 	undo           smed.Undo
 	rmsgs          smed.ReminderMessages
+	figures        smed.Loyalty
 	dir            Directory
 	digest         Digester
 	clock          func() time.Time
@@ -83,7 +85,7 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, links: cfg.Links, deals: cfg.Deals, undo: cfg.Undo, rmsgs: cfg.Reminders, dir: cfg.Directory, digest: cfg.Digest, clock: cfg.Now,
+	s := &Service{store: cfg.Store, links: cfg.Links, deals: cfg.Deals, undo: cfg.Undo, rmsgs: cfg.Reminders, figures: cfg.Figures, dir: cfg.Directory, digest: cfg.Digest, clock: cfg.Now,
 		loc: cfg.Location, defaultCadence: cfg.DefaultCadence, admins: map[string]bool{}, log: cfg.Log}
 	if s.clock == nil {
 		s.clock = time.Now

@@ -11,6 +11,7 @@ import (
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/internal/fakestore"
+	"github.com/smedhq/smed/reminders"
 )
 
 // harness runs commands as Slack would, through the application layer on the
@@ -41,7 +42,8 @@ func newHarness(t *testing.T, admins ...string) *harness {
 }
 
 func (h *harness) service(loc *time.Location, admins []string) *app.Service {
-	return app.New(app.Config{Store: h.store, Links: h.store, Deals: h.store, Undo: h.store, Reminders: h.store,
+	h.store.Clock = func() time.Time { return h.now }
+	return app.New(app.Config{Store: h.store, Links: h.store, Deals: h.store, Undo: h.store, Reminders: h.store, Figures: h.store,
 		Directory: h.dir, Now: func() time.Time { return h.now }, Location: loc, DefaultCadence: 30, Admins: admins})
 }
 
@@ -551,7 +553,7 @@ func TestCardInsights(t *testing.T) {
 		h.do("U1", fmt.Sprintf(`note "Learned Co" day %d`, d))
 		h.do("U1", fmt.Sprintf(`note "Drifting Co" day %d`, d))
 	}
-	h.do("U1", "cadence Drifting Co 60d") // set by hand: due on day 101
+	h.do("U1", "cadence Drifting Co 60d")        // set by hand: due on day 101
 	h.do("U1", `note "Learned Co" day 41 again`) // a fifth note, the same contact day: knowledge counts from five
 	at(45)
 	must(t, h.do("U1", "show Learned Co"), "usually every ~12 days (learned)", "rests on @U1 (5 of 5 notes", "Health")
@@ -568,3 +570,59 @@ func TestCardInsights(t *testing.T) {
 	at(400)
 	must(t, h.do("U2", "show Buyer Co"), "usually orders every ~90 days; last order 130 days ago", "Bought: 40,000 in 4 deals")
 }
+
+// stats and the digest show the loyalty figures: repurchase rate, the
+// trend against a week and 30 days ago, follow-through, knowledge resting on
+// one person; the digest also drifting customers and ignored reminders.
+func TestLoyaltyInStatsAndDigest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	start := h.now
+	at := func(day int) { h.now = start.Add(time.Duration(day) * smed.Day) }
+	// Buyers: Again Co on two days, Once Co on one: 1 of 2 bought again;
+	// repeat deal value 30,000 of 60,000.
+	h.do("U1", `note "Again Co" hi`)
+	h.do("U1", `note "Once Co" hi`)
+	h.do("U1", "deal Again Co 10k first")
+	h.do("U1", "deal Once Co 20k only")
+	at(30)
+	h.do("U1", "deal Again Co 30k second")
+	// Knowledge on one person: five notes by U2.
+	for i := range 5 {
+		h.do("U2", fmt.Sprintf(`note "Solo Co" note %d`, i))
+	}
+	h.do("U2", `value "Solo Co" 500k`)
+	// A snapshot of a week ago.
+	if err := h.store.SaveSnapshot(context.Background(), h.team, smed.TeamSnapshot{Date: h.now.AddDate(0, 0, -7).Format(time.DateOnly),
+		Customers: 3, Overdue: 1, Value: 100, AtRisk: 40}); err != nil {
+		t.Fatal(err)
+	}
+	st := h.do("U1", "stats")
+	must(t, st, "Repurchase rate: 50% of the 2 buyers of the last 365 days bought again (1). 50% of deal value came from customers buying again.",
+		"a week ago: 40 at risk, coverage 67%", "Knowledge that rests on one person", "Solo Co", "@U2 wrote 5 of 5")
+
+	// Reminders list Ignored Co three times and nobody acts: escalated.
+	h.do("U3", `note "Ignored Co" hi`)
+	h.do("U3", `value "Ignored Co" 2m`)
+	e := reminders.NewEngine(h.store, h.store, nopNotifier{}, h.dir, time.UTC, nil, reminders.WithLoyalty(h.store))
+	for i := range 3 {
+		at(61 + 4*i) // overdue, and each reminder's three days pass before the next
+		if _, _, err := e.Remind(context.Background(), h.team, h.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at(75)
+	d, err := e.BuildDigest(context.Background(), h.team, h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := digestReply(d).plain()
+	must(t, text, "Reminders ignored again and again", "Ignored Co", "ignored 3 times, 2,000,000 at risk",
+		"Knowledge that rests on one person", "Solo Co")
+	must(t, h.do("U1", "stats"), "Follow-through", "@U3: 0% (0 contacted, 3 ignored, 0 snoozed)")
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) SendReminder(context.Context, string, reminders.Reminder) error      { return nil }
+func (nopNotifier) PostDigest(context.Context, string, string, reminders.Digest) error { return nil }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -352,6 +353,10 @@ func reminderReply(r reminders.Reminder, loc *time.Location) reply {
 	if r.More > 0 {
 		rep.context(fmt.Sprintf("… and %d more. See them all with `/customer list mine`.", r.More))
 	}
+	if len(r.Drifting) > 0 {
+		rep.divider()
+		rep.section(":hourglass: *Drifting:* not overdue yet, but quieter than usual for them:\n" + driftList(r.Drifting))
+	}
 	rep.fallback = fmt.Sprintf("%d of your customers are waiting to hear from you (%s at risk)", total, smed.FormatAmount(r.ValueAtRisk))
 	return rep
 }
@@ -386,12 +391,16 @@ func itemText(it reminders.Item, loc *time.Location) string {
 func digestReply(d reminders.Digest) reply {
 	var r reply
 	r.header("Neglected accounts")
-	if d.Overdue == 0 && len(d.Orphaned) == 0 {
+	quiet := len(d.Drifting) == 0 && len(d.Escalated) == 0 && len(d.Concentrated) == 0
+	if d.Overdue == 0 && len(d.Orphaned) == 0 && quiet {
 		r.section(":tada: No account is overdue. Every customer has heard from us on time.")
 		r.fallback = "No neglected accounts"
 		return r
 	}
 	summary := fmt.Sprintf("*%s*, *%s* at risk.", plural(d.Overdue, "overdue account"), smed.FormatAmount(d.ValueAtRisk))
+	if d.Overdue == 0 {
+		summary = ":tada: No account is overdue."
+	}
 	if cust, val, ok := d.Coverage(); ok {
 		summary += fmt.Sprintf(" Coverage: %.0f%% of customers, %.0f%% of their value.", cust*100, val*100)
 	}
@@ -414,6 +423,24 @@ func digestReply(d reminders.Digest) reply {
 		}
 	}
 	list(d.Items)
+	if len(d.Escalated) > 0 {
+		var b strings.Builder
+		for _, ig := range d.Escalated {
+			fmt.Fprintf(&b, "• *%s* · %s: ignored %d times, %s at risk\n", esc(ig.Customer.Name), owner(ig.Customer.Owner), ig.Times, smed.FormatAmount(ig.Customer.Worth()))
+		}
+		r.section(":rotating_light: *Reminders ignored again and again:*\n" + strings.TrimRight(b.String(), "\n"))
+	}
+	if len(d.Drifting) > 0 {
+		head := fmt.Sprintf(":hourglass: *Drifting:* %s not overdue yet, but quieter than usual for them", plural(d.DriftingCount, "account"))
+		r.section(head + ":\n" + driftList(d.Drifting))
+	}
+	if len(d.Concentrated) > 0 {
+		var b strings.Builder
+		for _, k := range d.Concentrated {
+			fmt.Fprintf(&b, "• *%s* · %s: %d of %d notes in 180 days by %s\n", esc(k.Customer.Name), smed.FormatAmount(k.Customer.Worth()), k.ByAuthor, k.Notes, owner(k.Author))
+		}
+		r.section(":bust_in_silhouette: *Knowledge that rests on one person* (what we would lose with them):\n" + strings.TrimRight(b.String(), "\n"))
+	}
 	if len(d.Orphaned) > 0 {
 		r.section(fmt.Sprintf("*Orphaned:* %s whose owner has left the workspace (or was never set). Take one over, or hand them over with `/customer handover @them @someone`:", plural(len(d.Orphaned), "account")))
 		for _, it := range d.Orphaned {
@@ -422,6 +449,19 @@ func digestReply(d reminders.Digest) reply {
 	}
 	r.fallback = fmt.Sprintf("Neglected accounts: %d overdue, %s at risk", d.Overdue, smed.FormatAmount(d.ValueAtRisk))
 	return r
+}
+
+// driftList is drifting customers with why: "gaps 12 → 19 → 31 days".
+func driftList(items []reminders.Item) string {
+	var b strings.Builder
+	for _, it := range items {
+		gaps := make([]string, len(it.Gaps))
+		for i, g := range it.Gaps {
+			gaps[i] = strconv.Itoa(g)
+		}
+		fmt.Fprintf(&b, "• *%s* · %s · %s: gaps %s days\n", esc(it.Card.Name), smed.FormatAmount(it.Card.Worth()), owner(it.Card.Owner), strings.Join(gaps, " → "))
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // ReminderText renders a reminder as plain text (smed remind --dry-run), with

@@ -175,7 +175,7 @@ var (
 		":calendar: ", "📅 ", ":handshake: ", "🤝 ", ":alarm_clock: ", "⏰ ", ":white_check_mark: ", "✅ ",
 		":hourglass_flowing_sand: ", "⏳ ", ":wastebasket: ", "🗑️ ", ":label: ", "🏷️ ",
 		":twisted_rightwards_arrows: ", "🔀 ", ":leftwards_arrow_with_hook: ", "↩️ ", ":link: ", "🔗 ", ":speech_balloon: ", "💬 ", ":heart: ", "❤️ ", ":shopping_trolley: ", "🛒 ",
-		":bust_in_silhouette: ", "👤 ")
+		":bust_in_silhouette: ", "👤 ", ":hourglass: ", "⌛ ", ":rotating_light: ", "🚨 ", ":chart_with_upwards_trend: ", "📈 ")
 	// mrkdwnMarks are the formatting characters a terminal shows as noise.
 	mrkdwnMarks = strings.NewReplacer("```", "", "*", "", "`", "")
 )

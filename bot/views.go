@@ -485,6 +485,16 @@ func statsReply(st app.Stats, amount func(int64) string) reply {
 	}
 	r.section(fmt.Sprintf("*Coverage:* %.0f%% of customers (%d of %d) and %.0f%% of their value are not overdue.\n*Value at risk:* %s in %s.",
 		share*100, st.Customers-st.Overdue, st.Customers, valueShare*100, amount(st.AtRisk), plural(st.Overdue, "overdue account")))
+	if rate, ok := st.RepurchaseRate(); ok {
+		line := fmt.Sprintf("*Repurchase rate:* %.0f%% of the %s of the last 365 days bought again (%d).", rate*100, plural(st.Repurchase.Buyers, "buyer"), st.Repurchase.Returning)
+		if st.Repurchase.Value > 0 {
+			line += fmt.Sprintf(" %.0f%% of deal value came from customers buying again.", float64(st.Repurchase.RepeatValue)/float64(st.Repurchase.Value)*100)
+		}
+		r.section(line)
+	}
+	if t := trendLine(st, amount); t != "" {
+		r.context(t)
+	}
 	authors := make([]string, 0, len(st.Month))
 	for a := range st.Month {
 		authors = append(authors, a)
@@ -492,6 +502,7 @@ func statsReply(st app.Stats, amount func(int64) string) reply {
 	slices.SortFunc(authors, func(a, b string) int { return cmp.Or(cmp.Compare(st.Month[b], st.Month[a]), cmp.Compare(a, b)) })
 	if len(authors) == 0 {
 		r.section("*Notes:* none in the last 30 days.")
+		statsLoyalty(&r, st, amount)
 		return r
 	}
 	var b strings.Builder
@@ -500,7 +511,62 @@ func statsReply(st app.Stats, amount func(int64) string) reply {
 		b.WriteString(fmt.Sprintf("• %s: %d / %d\n", owner(a), st.Week[a], st.Month[a]))
 	}
 	r.section(strings.TrimRight(b.String(), "\n"))
+	statsLoyalty(&r, st, amount)
 	return r
+}
+
+// statsLoyalty adds follow-through per owner and knowledge concentration.
+func statsLoyalty(r *reply, st app.Stats, amount func(int64) string) {
+	if len(st.FollowThrough) > 0 {
+		owners := make([]string, 0, len(st.FollowThrough))
+		for o := range st.FollowThrough {
+			owners = append(owners, o)
+		}
+		slices.Sort(owners)
+		var b strings.Builder
+		b.WriteString("*Follow-through* (customers a reminder listed, contacted within 3 days):\n")
+		for _, o := range owners {
+			ft := st.FollowThrough[o]
+			if decided := ft.Contacted + ft.Ignored; decided > 0 {
+				fmt.Fprintf(&b, "• %s: %.0f%% (%d contacted, %d ignored, %d snoozed)\n", owner(o), float64(ft.Contacted)/float64(decided)*100, ft.Contacted, ft.Ignored, ft.Snoozed)
+			}
+		}
+		if strings.Count(b.String(), "\n") > 1 {
+			r.section(strings.TrimRight(b.String(), "\n"))
+		}
+	}
+	if len(st.Concentrated) > 0 {
+		var b strings.Builder
+		b.WriteString("*Knowledge that rests on one person* (≥ 80 % of the notes of 180 days):\n")
+		for _, k := range st.Concentrated {
+			fmt.Fprintf(&b, "• *%s* · %s: %s wrote %d of %d\n", esc(k.Customer.Name), amount(k.Customer.Worth()), owner(k.Author), k.ByAuthor, k.Notes)
+		}
+		r.section(strings.TrimRight(b.String(), "\n"))
+	}
+}
+
+// trendLine compares value at risk, coverage and the repurchase rate with 7
+// and 30 days ago, from the kept snapshots.
+func trendLine(st app.Stats, amount func(int64) string) string {
+	var parts []string
+	for _, p := range []struct {
+		label string
+		s     *smed.TeamSnapshot
+	}{{"a week ago", st.WeekAgo}, {"30 days ago", st.MonthAgo}} {
+		if p.s == nil {
+			continue
+		}
+		cov, _, _ := smed.Coverage(p.s.Customers, p.s.Overdue, p.s.Value, p.s.AtRisk)
+		s := fmt.Sprintf("%s: %s at risk, coverage %.0f%%", p.label, amount(p.s.AtRisk), cov*100)
+		if p.s.Buyers > 0 {
+			s += fmt.Sprintf(", repurchase %.0f%%", float64(p.s.Returning)/float64(p.s.Buyers)*100)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ":chart_with_upwards_trend: " + strings.Join(parts, " · ")
 }
 
 func deleteConfirmReply(card smed.Card) reply {

@@ -34,6 +34,24 @@ type Store interface {
 	OwnedBy(ctx context.Context, team, owner string) ([]smed.Customer, error)
 }
 
+// Loyalty is what the engine reads and records of the loyalty figures
+// (smed.Loyalty).
+type Loyalty interface {
+	Drifting(ctx context.Context, team, owner string, now time.Time, limit int) ([]smed.DriftingCustomer, int, error)
+	Concentrated(ctx context.Context, team string, now time.Time, limit int) ([]smed.Concentration, error)
+	IgnoredRuns(ctx context.Context, team string, times, limit int) ([]smed.Ignored, error)
+	RecordListing(ctx context.Context, team, owner string, ids []string, at time.Time) error
+}
+
+// EscalateAfter is how many reminders in a row a customer may be ignored
+// before the digest names it (loyalty.EscalateAfter).
+const EscalateAfter = 3
+
+// WithLoyalty adds the loyalty sections: drifting customers in reminders and
+// the digest, escalations and knowledge concentration in the digest, and a
+// record of every reminder's listing (which teaches follow-through).
+func WithLoyalty(l Loyalty) Option { return func(e *Engine) { e.loyalty = l } }
+
 // Notifier delivers what the engine decided to send (package bot: Block Kit
 // rendering, chat.postMessage).
 type Notifier interface {
@@ -77,6 +95,9 @@ type Reminder struct {
 	Items       []Item // at most 10, most urgent first
 	More        int    // overdue customers not listed ("and 3 more")
 	ValueAtRisk int64  // summed value of all the owner's overdue customers
+	// Drifting are the owner's customers not overdue yet but falling out of
+	// their own rhythm (WithLoyalty), most valuable first, at most 5.
+	Drifting []Item
 }
 
 // Digest is the team's neglected-accounts post.
@@ -94,6 +115,15 @@ type Digest struct {
 	ValueAtRisk int64 // summed value of all overdue accounts
 	Customers   int   // all the team's customers; 0 when the Store is no Totaler
 	TotalValue  int64 // their summed value
+
+	// With WithLoyalty: the team's drifting customers (at most 10 of
+	// DriftingCount), the ones whose reminders were ignored EscalateAfter
+	// times in a row, and the valuable ones whose knowledge rests on one
+	// person.
+	Drifting      []Item
+	DriftingCount int
+	Escalated     []smed.Ignored
+	Concentrated  []smed.Concentration
 }
 
 // Coverage returns the shares of customers, and of their value, that are not
@@ -126,13 +156,14 @@ func (s Summary) String() string {
 // Engine decides what is overdue for whom and sends it at most once per period.
 // It never reads the clock: now is a parameter. Safe for concurrent use.
 type Engine struct {
-	store  Store
-	guard  smed.Guard
-	notify Notifier
-	dir    Directory
-	loc    *time.Location
-	digest cron.Schedule // nil: the digest period is the local day
-	log    *slog.Logger
+	store   Store
+	guard   smed.Guard
+	notify  Notifier
+	dir     Directory
+	loc     *time.Location
+	digest  cron.Schedule // nil: the digest period is the local day
+	loyalty Loyalty       // nil: no loyalty sections
+	log     *slog.Logger
 
 	local *localTime // nil: one zone, a DM whenever Remind runs (the schedule's fire)
 	zones Zones      // nil: every owner in loc
@@ -256,6 +287,7 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 		}
 		r := newReminder(owner, day, own, now)
 		r.Zone = loc
+		r.Drifting = e.drifting(ctx, team, owner, now, 5)
 		if dryRun {
 			gone, err := e.dir.Deleted(ctx, owner)
 			switch {
@@ -297,6 +329,7 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 			sum.Sent++
 			out = append(out, r)
 			e.log.Info("reminder sent", "team_id", team, "user_id", owner, "date", day, "overdue", len(own))
+			e.recordListing(ctx, team, r, now)
 		}
 	}
 	if len(errs) > 0 {
@@ -321,6 +354,46 @@ func (e *Engine) ReminderFor(ctx context.Context, team, owner string, now time.T
 	r := newReminder(owner, dayKey(now, loc), cards, now)
 	r.Zone = loc
 	return r, nil
+}
+
+// drifting is owner's ("" the team's) drifting customers as items, and how
+// many there are; nothing without WithLoyalty or when the store fails (the
+// reminder goes out without that section).
+func (e *Engine) drifting(ctx context.Context, team, owner string, now time.Time, limit int) []Item {
+	items, _ := e.driftingCount(ctx, team, owner, now, limit)
+	return items
+}
+
+func (e *Engine) driftingCount(ctx context.Context, team, owner string, now time.Time, limit int) ([]Item, int) {
+	if e.loyalty == nil {
+		return nil, 0
+	}
+	cs, n, err := e.loyalty.Drifting(ctx, team, owner, now, limit)
+	if err != nil {
+		e.log.Warn("drifting customers unavailable", "team_id", team, "user_id", owner, "err", err)
+		return nil, 0
+	}
+	items := make([]Item, len(cs))
+	for i, c := range cs {
+		items[i] = newItem(smed.Card{Customer: c.Customer}, now)
+		items[i].Gaps = c.Gaps
+	}
+	return items, n
+}
+
+// recordListing records what a sent reminder listed; a failure is logged:
+// the DM went out, only the follow-through figures miss it.
+func (e *Engine) recordListing(ctx context.Context, team string, r Reminder, now time.Time) {
+	if e.loyalty == nil {
+		return
+	}
+	ids := make([]string, 0, len(r.Items))
+	for _, it := range r.Items {
+		ids = append(ids, it.Card.ID)
+	}
+	if err := e.loyalty.RecordListing(context.WithoutCancel(ctx), team, r.Owner, ids, now); err != nil {
+		e.log.Warn("reminder listing not recorded", "team_id", team, "user_id", r.Owner, "err", err)
+	}
 }
 
 // errDeparted ends a claimed send whose owner left the workspace: the claim
@@ -383,6 +456,16 @@ func (e *Engine) BuildDigest(ctx context.Context, team string, now time.Time) (D
 		}
 	}
 	d.Orphaned = append(d.Orphaned, e.departedNotOverdue(ctx, team, gone, now)...)
+	if e.loyalty != nil {
+		d.Drifting, d.DriftingCount = e.driftingCount(ctx, team, "", now, 10)
+		var err error
+		if d.Escalated, err = e.loyalty.IgnoredRuns(ctx, team, EscalateAfter, 10); err != nil {
+			e.log.Warn("digest: ignored reminders unavailable", "team_id", team, "err", err)
+		}
+		if d.Concentrated, err = e.loyalty.Concentrated(ctx, team, now, 10); err != nil {
+			e.log.Warn("digest: knowledge concentration unavailable", "team_id", team, "err", err)
+		}
+	}
 	n, v, err := e.store.Totals(ctx, team)
 	if err != nil {
 		e.log.Warn("digest: totals unavailable, no coverage", "team_id", team, "err", err)

@@ -34,6 +34,7 @@ type Item struct {
 	DaysSince   int       // whole days since the last contact, or since creation when Never
 	Never       bool      // never contacted
 	OverdueDays int       // whole days past due
+	Gaps        []int     // a drifting customer's latest gaps in days, the last one still open
 }
 
 func newItem(c smed.Card, now time.Time) Item {

@@ -35,7 +35,13 @@ type Store struct {
 	// Calls counts calls per method.
 	Calls map[string]int
 
-	guards map[string]time.Time
+	guards   map[string]time.Time
+	listings map[string][]listing // team/customer → reminder listings
+	snaps    map[string]smed.TeamSnapshot
+
+	// Clock is the fake's now for figures that depend on it without a
+	// parameter (IgnoredRuns, FollowThroughs); default time.Now.
+	Clock func() time.Time
 }
 
 type team struct {
@@ -45,14 +51,15 @@ type team struct {
 }
 
 type customer struct {
-	c        smed.Customer
-	facts    []smed.Fact
-	notes    []smed.Note
-	noteIDs  []string // parallel to notes
-	revs     []smed.Revision
-	deals    []smed.Deal
-	dealKeys map[string]bool
-	touches  []smed.Touch
+	c         smed.Customer
+	facts     []smed.Fact
+	notes     []smed.Note
+	noteIDs   []string // parallel to notes
+	revs      []smed.Revision
+	deals     []smed.Deal
+	dealKeys  map[string]bool
+	touches   []smed.Touch
+	snoozedAt []time.Time // when snoozes were set
 }
 
 var (
@@ -67,7 +74,7 @@ var (
 
 // New returns an empty fake.
 func New() *Store {
-	return &Store{teams: map[string]*team{}, Calls: map[string]int{}, guards: map[string]time.Time{}}
+	return &Store{teams: map[string]*team{}, Calls: map[string]int{}, guards: map[string]time.Time{}, Clock: time.Now}
 }
 
 func (s *Store) enter(method, teamID string) (*team, error) {
@@ -371,6 +378,9 @@ func (s *Store) Update(ctx context.Context, teamID, id string, ch smed.Change) (
 	}
 	if ch.SnoozedUntil != nil {
 		c.c.SnoozedUntil = *ch.SnoozedUntil
+		if !ch.SnoozedUntil.IsZero() {
+			c.snoozedAt = append(c.snoozedAt, ch.At)
+		}
 	}
 	return smed.Updated{Before: before, After: c.c}, nil
 }
