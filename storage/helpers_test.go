@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -177,3 +178,5 @@ func fact(tb testing.TB, s *Store, team string, cands []smed.Candidate, author s
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -312,10 +312,10 @@ func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]s
 		return nil, wrap(op, err)
 	}
 	type hit struct {
-		ref       smed.NameRef
-		key       string
-		prefix    bool
-		dist      int
+		ref    smed.NameRef
+		key    string
+		prefix bool
+		dist   int
 	}
 	var hits []hit
 	for id, m := range cands {

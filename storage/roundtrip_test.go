@@ -88,7 +88,10 @@ func TestRoundTrips(t *testing.T) {
 			return err
 		}},
 		{"Resolve", 1, func() error { _, _, err := s.Resolve(ctx, team, []string{"acme corp x", "acme corp"}); return err }},
-		{"NearMisses", 1, func() error { _, err := s.NearMisses(ctx, team, []string{"Acme Crop said", "Acme Crop"}, 3); return err }},
+		{"NearMisses", 1, func() error {
+			_, err := s.NearMisses(ctx, team, []string{"Acme Crop said", "Acme Crop"}, 3)
+			return err
+		}},
 		{"Suggest", 1, func() error { _, err := s.Suggest(ctx, team, "acm", 10); return err }},
 		{"List", 2, func() error { _, err := s.List(ctx, team, "U1", t0.Add(100*smed.Day), 20); return err }},
 		{"Overdue", 2, func() error { _, err := s.Overdue(ctx, team, t0.Add(100*smed.Day), ""); return err }},

@@ -33,7 +33,7 @@ local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 
-local function num(v) return tonumber(v) or 0 end
+local function num(v) return tonumber(v or '') or 0 end
 local function fmt(n) return string.format('%.0f', n) end
 
 local function hgetall(key)
@@ -375,8 +375,6 @@ else
   if given(3) and num(c.cadence_days) ~= num(ARGV[9]) then
     revision(KEYS[16], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
     set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[9]
-  end
-  if given(3) and c.cadence_set ~= '1' then
     set[#set + 1], set[#set + 2] = 'cadence_set', '1'
   end
   local last, contact = num(c.last_contact_at), num(ARGV[11])
@@ -469,8 +467,8 @@ local fid, iid = from.id, into.id
 local function entries(key)
   local out = {}
   for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
-    out[#out + 1] = {raw = raw, t = tonumber(string.match(raw, '"t":(%-?%d+)')) or 0,
-      q = tonumber(string.match(raw, '"q":(%d+)')) or 0}
+    out[#out + 1] = {raw = raw, t = num(string.match(raw, '"t":(%-?%d+)')),
+      q = num(string.match(raw, '"q":(%d+)'))}
   end
   return out
 end
