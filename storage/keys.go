@@ -54,9 +54,10 @@
 //	                snoozed_until (unix ms; 0 = none), notes (count),
 //	                formerly (name before the latest rename), nseq (sequence
 //	                of the name's index entry)
-//	n:<id>    LIST  notes oldest first, JSON {a: author, t: ms, x: text, q:
-//	                sequence, s: saved by, l: link}; never capped or trimmed
-//	f:<id>    LIST  facts oldest first, JSON {a, t, x, q}; the fact's ID is q
+//	n:<id>    LIST  notes oldest first, "<seq>\t<at ms>\t<author>\t<saved
+//	                by>\t<link>\t<text>" (only the text may hold a tab, and
+//	                it comes last); never capped or trimmed
+//	f:<id>    LIST  facts oldest first, the same record; the fact's ID is seq
 //	r:<id>    LIST  revisions oldest first, JSON {t, b: by, f: field, o: from,
 //	                n: to}
 //	w:<h>     STRING posting list of one word (h: 16 hex digits of FNV-1a 64 of

@@ -160,6 +160,16 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 // runWrite runs writeScript once with the keys of the expected IDs.
 func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
 	rs []reading, first nameInfo, create bool) ([]any, error) {
+	keyList, args := writeArgs(k, kind, req, rs, first, create)
+	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
+	if err == nil && len(res) == 0 {
+		err = errors.New("empty script reply")
+	}
+	return res, err
+}
+
+// writeArgs builds writeScript's KEYS and ARGV.
+func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool) ([]string, []any) {
 	at := toMS(req.At)
 	day := floorDiv(at, 86400000)
 	p := postings{k: k}
@@ -187,16 +197,11 @@ func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.Note
 	}
 	args := make([]any, 0, 14+4*len(rs)+len(p.words))
 	args = append(args, kind, req.Author, at, flag, req.CadenceDays, len(rs), len(p.keys),
-		req.SavedBy, clean(req.Link), day, first.display, first.fold, first.sigs, nameWords)
+		req.SavedBy, noTabs(req.Link), day, first.display, first.fold, first.sigs, nameWords)
 	for i, r := range rs {
 		args = append(args, r.key, r.id, r.text, lists[i])
 	}
-	args = append(args, p.words...)
-	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
-	if err == nil && len(res) == 0 {
-		err = errors.New("empty script reply")
-	}
-	return res, err
+	return keyList, append(args, p.words...)
 }
 
 // receipt reads an "ok" reply of writeScript.

@@ -176,11 +176,14 @@ local function index_entry(seq, id, kind, pos, list)
   end
 end
 
-local function note_json(author, at, text, seq, saved, link)
-  local s = '{"a":' .. cjson.encode(author) .. ',"t":' .. at .. ',"x":' .. cjson.encode(text)
-  if saved ~= '' then s = s .. ',"s":' .. cjson.encode(saved) end
-  if link ~= '' then s = s .. ',"l":' .. cjson.encode(link) end
-  return s .. ',"q":' .. fmt(seq) .. '}'
+-- A note or fact is stored as "<seq>\t<at>\t<author>\t<saved by>\t<link>\t<text>":
+-- only the text may hold a tab, and it comes last.
+local function record(author, at, text, seq, saved, link)
+  return fmt(seq) .. '\t' .. at .. '\t' .. author .. '\t' .. saved .. '\t' .. link .. '\t' .. text
+end
+
+local function record_text(raw)
+  return string.match(raw, '^[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t(.*)$') or ''
 end
 
 local function revision(rkey, at, by, field, from, to)
@@ -265,7 +268,7 @@ local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
   local old = {owner = c[3] or '', value = num(c[4]), cadence_days = c[5],
     created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
-  local pos = redis.call('RPUSH', lkey, note_json(author, at, text, seq, ARGV[8], ARGV[9])) - 1
+  local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
   c[9] = fmt(num(c[9]) + 1)
   local set = {'notes', c[9]}
   if num(at) > num(c[7]) then
@@ -280,7 +283,7 @@ if kind == 'n' then
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
 else
-  redis.call('RPUSH', lkey, note_json(author, at, text, seq, '', ''))
+  redis.call('RPUSH', lkey, record(author, at, text, seq, '', ''))
   index_entry(seq, id, 'f', 0, list)
 end
 for i = 1, #REPLY do c[i] = c[i] or '' end
@@ -389,16 +392,13 @@ else
   end
 end
 local have = {}
-for _, raw in ipairs(redis.call('LRANGE', KEYS[15], 0, -1)) do
-  local ok, f = pcall(cjson.decode, raw)
-  if ok and type(f) == 'table' and f.x then have[f.x] = true end
-end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[15], 0, -1)) do have[record_text(raw)] = true end
 for i = 1, F do
   local text = ARGV[12 + 2 * i]
   if not have[text] then
     have[text] = true
     local seq = redis.call('INCR', K.seq)
-    redis.call('RPUSH', KEYS[15], note_json('', at, text, seq, '', ''))
+    redis.call('RPUSH', KEYS[15], record('', at, text, seq, '', ''))
     index_entry(seq, id, 'f', 0, ARGV[13 + 2 * i])
     if outcome == 0 then outcome = 2 end
   end
@@ -467,8 +467,15 @@ local fid, iid = from.id, into.id
 local function entries(key)
   local out = {}
   for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
-    out[#out + 1] = {raw = raw, t = num(string.match(raw, '"t":(%-?%d+)')),
-      q = num(string.match(raw, '"q":(%d+)'))}
+    local q, t = string.match(raw, '^(%d+)\t(%-?%d+)\t')
+    out[#out + 1] = {raw = raw, t = num(t), q = num(q)}
+  end
+  return out
+end
+local function revisions(key)
+  local out = {}
+  for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    out[#out + 1] = {raw = raw, t = num(string.match(raw, '^{"t":(%-?%d+)'))}
   end
   return out
 end
@@ -499,11 +506,11 @@ for pos, e in ipairs(notes) do ref(e.q, iid, 'n', pos - 1) end
 -- facts: those into does not have yet (same text) move
 local have = {}
 for _, e in ipairs(entries(KEYS[20])) do
-  have[cjson.decode(e.raw).x] = true
+  have[record_text(e.raw)] = true
 end
 local moved = 0
 for _, e in ipairs(entries(KEYS[16])) do
-  local x = cjson.decode(e.raw).x
+  local x = record_text(e.raw)
   if not have[x] then
     have[x] = true
     moved = moved + 1
@@ -513,7 +520,7 @@ for _, e in ipairs(entries(KEYS[16])) do
 end
 
 -- revisions, then the merge itself
-rewrite(KEYS[21], merged(entries(KEYS[21]), entries(KEYS[17])))
+rewrite(KEYS[21], merged(revisions(KEYS[21]), revisions(KEYS[17])))
 revision(KEYS[21], ARGV[6], ARGV[5], 'merge', from.name, into.name)
 
 -- into's hash: counts and clock
@@ -562,9 +569,9 @@ return {'ok', notes, facts, unpack(flat)}
 // Returns {"none"} (no customer), {"nofact"}, else {"ok", HGETALL…}.
 var forgetScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'none'} end
-local tail = ',"q":' .. ARGV[1] .. '}'
+local head = ARGV[1] .. '\t'
 for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if string.sub(raw, -#tail) == tail then
+  if string.sub(raw, 1, #head) == head then
     redis.call('LREM', KEYS[2], 1, raw)
     return {'ok', unpack(redis.call('HGETALL', KEYS[1]))}
   end
