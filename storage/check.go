@@ -37,20 +37,22 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	slices.Sort(ids)
 
 	want := struct {
-		names, nm, vals, ocount, totals map[string]string
-		nidx, odue                      map[string]bool
-		sig                             map[string][]string
-		due                             map[string]float64
-		refs                            map[int64]string
-		postings                        map[string][]int64 // word → seqs
+		names, nm, vrank, risk, ocount, totals map[string]string
+		nidx, odue, oval                       map[string]bool
+		sig                                    map[string][]string
+		due                                    map[string]float64
+		refs                                   map[int64]string
+		postings                               map[string][]int64 // word → seqs
 	}{
-		names: map[string]string{}, nm: map[string]string{}, vals: map[string]string{},
-		ocount: map[string]string{}, totals: map[string]string{}, nidx: map[string]bool{},
-		odue: map[string]bool{}, sig: map[string][]string{}, due: map[string]float64{},
+		names: map[string]string{}, nm: map[string]string{}, vrank: map[string]string{},
+		risk: map[string]string{}, ocount: map[string]string{}, totals: map[string]string{},
+		nidx: map[string]bool{}, odue: map[string]bool{}, oval: map[string]bool{},
+		sig: map[string][]string{}, due: map[string]float64{},
 		refs: map[int64]string{}, postings: map[string][]int64{},
 	}
 	var count, value int64
 	ocount := map[string]int{}
+	risk := map[string]int64{}
 	entry := func(seq int64, id string, kind byte, pos int64, words []string) {
 		if seq < 1 || seq > maxSeq {
 			return
@@ -91,12 +93,20 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			}
 			due := toMS(c.DueAt())
 			want.due[id] = float64(due)
+			want.vrank[id] = strconv.FormatInt(c.Value, 10)
+			owners := []string{""}
 			if c.Owner != "" {
 				want.odue[c.Owner+"\x00"+pad15(due)+id] = true
+				want.oval[c.Owner+"\x00"+fmt.Sprintf("%016d", c.Value)+id] = true
 				ocount[c.Owner]++
+				owners = append(owners, c.Owner)
 			}
-			if c.Value != 0 {
-				want.vals[id] = strconv.FormatInt(c.Value, 10)
+			for _, o := range owners {
+				for _, l := range riskLevels {
+					if c.Value != 0 {
+						risk[o+"\x00"+l.name+strconv.FormatInt(floorDiv(due, l.ms), 10)] += c.Value
+					}
+				}
 			}
 			count++
 			value += c.Value
@@ -121,13 +131,18 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	for o, n := range ocount {
 		want.ocount[o] = strconv.Itoa(n)
 	}
+	for f, v := range risk {
+		want.risk[f] = strconv.FormatInt(v, 10)
+	}
 	want.totals["customers"] = strconv.FormatInt(count, 10)
 	want.totals["value"] = strconv.FormatInt(value, 10)
 
 	pipe := s.rdb.Pipeline()
 	gotNames := pipe.HGetAll(ctx, k.names())
 	gotNm := pipe.HGetAll(ctx, k.nm())
-	gotVals := pipe.HGetAll(ctx, k.vals())
+	gotRisk := pipe.HGetAll(ctx, k.risk())
+	gotVrank := pipe.ZRangeWithScores(ctx, k.vrank(), 0, -1)
+	gotOval := pipe.ZRange(ctx, k.oval(), 0, -1)
 	gotOcount := pipe.HGetAll(ctx, k.ocount())
 	gotTotals := pipe.HGetAll(ctx, k.totals())
 	gotNidx := pipe.ZRange(ctx, k.nidx(), 0, -1)
@@ -174,7 +189,13 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	}
 	cmpMap("names", want.names, gotNames.Val())
 	cmpMap("nm", want.nm, gotNm.Val())
-	cmpMap("vals", want.vals, gotVals.Val())
+	cmpMap("risk", want.risk, gotRisk.Val())
+	vrank := map[string]string{}
+	for _, z := range gotVrank.Val() {
+		vrank[str(z.Member)] = strconv.FormatFloat(z.Score, 'f', 0, 64)
+	}
+	cmpMap("vrank", want.vrank, vrank)
+	cmpSet("oval", want.oval, gotOval.Val())
 	cmpMap("ocount", want.ocount, gotOcount.Val())
 	totals := gotTotals.Val()
 	for _, f := range []string{"customers", "value"} {
@@ -249,6 +270,12 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	slices.Sort(diffs)
 	return fmt.Errorf("storage: %s: %w: %d differences: %s", op, errIndex, len(diffs), strings.Join(diffs[:min(len(diffs), 20)], "; "))
 }
+
+// riskLevels are the bucket sizes of the risk hash (see the prelude).
+var riskLevels = []struct {
+	name string
+	ms   int64
+}{{"h", 3600000}, {"d", 86400000}, {"m", 2764800000}, {"y", 88473600000}}
 
 // errIndex marks a difference CheckIndexes found.
 var errIndex = fmt.Errorf("index differs from the records (%w)", smed.ErrConflict)

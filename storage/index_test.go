@@ -234,3 +234,81 @@ func errorsIsAny(err error, targets ...error) bool {
 	}
 	return false
 }
+
+// List, on a store large enough that it scans the value index rather than
+// reading every overdue customer, ranks exactly as smed.CompareUrgency over
+// all customers does, and its value at risk is smed.ValueAtRisk's.
+func TestListMatchesBruteForce(t *testing.T) {
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			rng := rand.New(rand.NewPCG(5, 6))
+			now := t0.Add(400 * smed.Day)
+			n, span := 1500, 90 // about 800 overdue: List scans the value index
+			if name == "memory" {
+				n, span = 700, 150 // the embedded Lua is slower; still over 512 overdue
+			}
+			for i := range n {
+				owner := fmt.Sprintf("U%d", rng.IntN(3))
+				if i%50 == 0 {
+					owner = ""
+				}
+				rec := smed.ImportRecord{Name: fmt.Sprintf("Co %d", i), Owner: ptr(owner), Value: ptr(int64(rng.IntN(40) * 250)),
+					CadenceDays: ptr(1 + rng.IntN(60)), LastContactAt: now.Add(-time.Duration(rng.IntN(span*24*60)) * time.Minute)}
+				if i%7 == 0 {
+					rec.LastContactAt = time.Time{} // never contacted: due from creation
+				}
+				if _, err := s.Import(ctx, team, rec, t0.Add(time.Duration(rng.IntN(400*24))*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Update(ctx, team, id(t, s, team, "Co 3"), smed.Change{SnoozedUntil: ptr(now.Add(smed.Day))}); err != nil {
+				t.Fatal(err)
+			}
+			if name == "redis" {
+				checked(t, s, team, "large import")
+			}
+			cards := all(t, s, team)
+			for _, owner := range []string{"", "U1", "U2"} {
+				for _, at := range []time.Time{now, now.Add(-20 * smed.Day), now.Add(37*time.Minute + 5*time.Second)} {
+					var mine []smed.Customer
+					for _, c := range cards {
+						if owner == "" || c.Owner == owner {
+							mine = append(mine, c.Customer)
+						}
+					}
+					var over, later []smed.Customer
+					for _, c := range mine {
+						if c.OverdueAt(at) {
+							over = append(over, c)
+						} else {
+							later = append(later, c)
+						}
+					}
+					slices.SortFunc(over, func(a, b smed.Customer) int { return smed.CompareUrgency(a, b, at) })
+					slices.SortStableFunc(later, func(a, b smed.Customer) int { return a.DueAt().Compare(b.DueAt()) })
+					want := append(over, later...)[:20]
+					r, err := s.List(ctx, team, owner, at, 20)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if r.Total != len(mine) || r.Overdue != len(over) || r.AtRisk != smed.ValueAtRisk(mine, at) {
+						t.Errorf("List(%q, %v): total %d overdue %d risk %d; want %d %d %d", owner, at.Sub(now),
+							r.Total, r.Overdue, r.AtRisk, len(mine), len(over), smed.ValueAtRisk(mine, at))
+					}
+					idsOf := func(cs []smed.Customer) []string {
+						var out []string
+						for _, c := range cs {
+							out = append(out, c.Name)
+						}
+						return out
+					}
+					if diff := cmp.Diff(idsOf(want), idsOf(r.Customers)); diff != "" {
+						t.Errorf("List(%q, %v) (-want +got):\n%s", owner, at.Sub(now), diff)
+					}
+				}
+			}
+		})
+	}
+}

@@ -15,7 +15,7 @@
 // typed: customers are keyed by an opaque ID, words by a hash, and names live
 // only in hash fields, values and sorted-set members.
 //
-// Team-wide keys (the first 13 KEYS of every write script, in this order):
+// Team-wide keys (the first 15 KEYS of every write script, in this order):
 //
 //	names   HASH   names.Key(name) → customer ID: exact resolution (one HMGET
 //	               for all the readings of a note)
@@ -32,8 +32,7 @@
 //	               rather than one per owner, because the note script learns
 //	               the owner only after resolving the name, and a script may
 //	               touch only keys it declared.
-//	vals    HASH   ID → value, for customers whose value is not 0 (List's
-//	               ranking and value at risk)
+//	vrank   ZSET   ID → value, every customer: List scans it from the top
 //	ocount  HASH   owner → number of customers (Owners, List's Total)
 //	totals  HASH   customers, value: the team's count and summed value
 //	seq     STRING the team's last entry sequence number (INCR): every note,
@@ -46,6 +45,14 @@
 //	               expansion of query words (ZRANGEBYLEX)
 //	days    ZSET   day number (unix days, UTC) → itself, for each day with a
 //	               note counter
+//	oval    ZSET   score 0, members "<owner>\x00<value, 16 digits><id>": each
+//	               owner's customers by value (one key, as odue)
+//	risk    HASH   "<owner>\x00<level><bucket>" → summed value of the
+//	               customers (of that owner; "" = the team) whose due time
+//	               falls in that bucket: level h hours, d days, m 32 days, y
+//	               1024 days, bucket = floor(due ms / level). Value at risk
+//	               at now is the sum of the whole buckets before now (about
+//	               90 fields) plus the customers due in the current hour.
 //
 // Per customer, per word, per day:
 //
@@ -68,8 +75,8 @@
 //
 // # Indexes and what they may hold that is stale
 //
-// Every write keeps names, nidx, sig, nm, due, odue, vals, ocount, totals and
-// refs exact (CheckIndexes recomputes them from the records). Posting lists
+// Every write keeps names, nidx, sig, nm, due, odue, vrank, oval, risk,
+// ocount, totals and refs exact (CheckIndexes recomputes them from the records). Posting lists
 // only grow: a rename, merge, delete or forget leaves the old postings, and
 // Find drops them when it verifies an entry against its current words, as it
 // does hash collisions. The refs string holds at most maxSeq entries (the
@@ -124,7 +131,9 @@ func (k keys) sig() string    { return k.base + "sig" }
 func (k keys) nm() string     { return k.base + "nm" }
 func (k keys) due() string    { return k.base + "due" }
 func (k keys) odue() string   { return k.base + "odue" }
-func (k keys) vals() string   { return k.base + "vals" }
+func (k keys) vrank() string  { return k.base + "vrank" }
+func (k keys) oval() string   { return k.base + "oval" }
+func (k keys) risk() string   { return k.base + "risk" }
 func (k keys) ocount() string { return k.base + "ocount" }
 func (k keys) totals() string { return k.base + "totals" }
 func (k keys) seq() string    { return k.base + "seq" }
@@ -146,11 +155,12 @@ func (k keys) word(w string) string {
 	return k.base + "w:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// teamKeys are KEYS[1..13] of every write script, in the prelude's order.
+// teamKeys are KEYS[1..15] of every write script, in the prelude's order.
 func (k keys) teamKeys(extra int) []string {
-	out := make([]string, 0, 13+extra)
+	out := make([]string, 0, 15+extra)
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
-		k.vals(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days())
+		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
+		k.oval(), k.risk())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

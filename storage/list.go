@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,72 +13,171 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
-// listScript reads what List needs from the due and value indexes of the team
-// (owner "") or of one owner.
+// listScript reads what List needs from the due, value and risk indexes of
+// the team (owner "") or of one owner.
 //
-// KEYS[1] due, [2] odue, [3] vals, [4] ocount
+// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk
 // ARGV[1] owner ("" = the team), [2] now in ms rounded up (overdue means
 // due < ARGV[2]), [3] limit
 //
-// Returns {total, overdue, value at risk / 1e9, value at risk % 1e9 (summed
-// apart so a double keeps them exact), candidate IDs, upcoming IDs}: the
-// candidates are the overdue customers whose value is at least the limit-th
-// largest among the overdue (so every tie of the last value is there; Go
-// ranks them with smed.CompareUrgency), the upcoming ones the first not yet
-// due, soonest first, as many as the overdue do not fill.
+// Returns {total, overdue, candidate IDs, upcoming IDs, risk parts}:
+//   - candidates: overdue customers whose value is at least the limit-th
+//     largest among the overdue, so every tie of the last value is there
+//     (Go ranks them with smed.CompareUrgency). When at most directMax are
+//     overdue they are read from the due index; otherwise the value index
+//     is scanned from the top, checking due scores, until limit overdue
+//     ones are found and the tie of the last value is complete (at most
+//     scanMax entries; past that the due index is read after all).
+//   - upcoming: the first not yet due, soonest first, as many as the
+//     overdue do not fill.
+//   - risk parts: values (as strings, summed in Go) whose sum is the value
+//     at risk: the risk buckets wholly before now, coarse to fine from the
+//     earliest due time, and the values of the customers due in the current
+//     hour before now.
 //
-// Cost: O(overdue) for the value at risk (which SPEC allows) and a top-limit
-// selection over it, plus O(limit) for the upcoming ones.
+// Cost: O(log n) for the counts, about 90 bucket fields and the customers
+// due this hour for the value at risk, O(limit / share of overdue among the
+// most valuable) for the ranking (plus the size of a tie in value).
 var listScript = redis.NewScript(`
 local owner, nowc, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local total, ids = 0, {}
-local pad = function(n) return string.format('%015.0f', n) end
+local DIRECT, SCAN, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, 256
+-- gopher-lua (memory://) does not coerce a string for %f: always a number
+local pad = function(n) return string.format('%015.0f', tonumber(n)) end
+local function ids_of(ms)
+  local out = {}
+  for i, m in ipairs(ms) do out[i] = string.sub(m, -12) end
+  return out
+end
+local lo = '[' .. owner .. '\0'
+local function due_range(from, to, lim)
+  -- IDs with from <= due < to, in due order
+  if owner == '' then
+    if lim then return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. to, 'LIMIT', 0, lim) end
+    return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. to)
+  end
+  local a = from == '-inf' and lo or ('[' .. owner .. '\0' .. pad(from))
+  local b = to == '+inf' and ('(' .. owner .. '\1') or ('(' .. owner .. '\0' .. pad(to))
+  if lim then return ids_of(redis.call('ZRANGEBYLEX', KEYS[2], a, b, 'LIMIT', 0, lim)) end
+  return ids_of(redis.call('ZRANGEBYLEX', KEYS[2], a, b))
+end
+local function values(ids)
+  local out = {}
+  for s = 1, #ids, 1000 do
+    local vs = redis.call('ZMSCORE', KEYS[3], unpack(ids, s, math.min(s + 999, #ids)))
+    for i = 1, #vs do out[s + i - 1] = tonumber(vs[i] or '') or 0 end
+  end
+  return out
+end
+
+local total, overdue, mindue
 if owner == '' then
   total = redis.call('ZCARD', KEYS[1])
-  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+  overdue = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[2])
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  mindue = tonumber(first[2] or '')
 else
-  total = tonumber(redis.call('HGET', KEYS[4], owner)) or 0
-  local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. owner .. '\0', '(' .. owner .. '\0' .. pad(nowc))
-  for i, m in ipairs(ms) do ids[i] = string.sub(m, -12) end
+  total = tonumber(redis.call('HGET', KEYS[5], owner) or '') or 0
+  overdue = redis.call('ZLEXCOUNT', KEYS[2], lo, '(' .. owner .. '\0' .. pad(nowc))
+  local first = redis.call('ZRANGEBYLEX', KEYS[2], lo, '(' .. owner .. '\1', 'LIMIT', 0, 1)
+  if first[1] then mindue = tonumber(string.sub(first[1], #owner + 2, #owner + 16)) end
 end
-local hi, lo, vals, top = 0, 0, {}, {}
-for s = 1, #ids, 1000 do
-  local vs = redis.call('HMGET', KEYS[3], unpack(ids, s, math.min(s + 999, #ids)))
-  for i = 1, #vs do
-    local n = tonumber(vs[i]) or 0
-    vals[s + i - 1] = n
-    local h = math.floor(n / 1e9)
-    hi, lo = hi + h, lo + (n - h * 1e9)
-    if #top < limit then
-      local k = #top + 1
-      top[k] = n
-      while k > 1 and top[k - 1] > top[k] do top[k - 1], top[k] = top[k], top[k - 1]; k = k - 1 end
-    elseif limit > 0 and n > top[1] then
-      top[1] = n
+
+-- the ranking candidates
+local cands = {}
+local function top(ids, vals)
+  -- every id whose value is at least the limit-th largest
+  local t = {}
+  for i = 1, #ids do
+    local n = vals[i]
+    if #t < limit then
+      local k = #t + 1
+      t[k] = n
+      while k > 1 and t[k - 1] > t[k] do t[k - 1], t[k] = t[k], t[k - 1]; k = k - 1 end
+    elseif n > t[1] then
+      t[1] = n
       local k = 1
-      while k < #top and top[k] > top[k + 1] do top[k], top[k + 1] = top[k + 1], top[k]; k = k + 1 end
+      while k < #t and t[k] > t[k + 1] do t[k], t[k + 1] = t[k + 1], t[k]; k = k + 1 end
     end
   end
-end
-local cands = {}
-if limit > 0 then
-  local threshold = -1
-  if #ids > limit then threshold = top[1] end
+  local threshold = #ids > limit and t[1] or -1
   for i = 1, #ids do
     if vals[i] >= threshold then cands[#cands + 1] = ids[i] end
   end
 end
-local ups, need = {}, limit - math.min(limit, #ids)
-if need > 0 then
-  if owner == '' then
-    ups = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf', 'LIMIT', 0, need)
-  else
-    local ms = redis.call('ZRANGEBYLEX', KEYS[2], '[' .. owner .. '\0' .. pad(nowc), '(' .. owner .. '\1', 'LIMIT', 0, need)
-    for i, m in ipairs(ms) do ups[i] = string.sub(m, -12) end
+if limit > 0 and overdue > 0 then
+  local scanned, found, done = 0, {}, false
+  if overdue > DIRECT then
+    local last
+    while scanned < SCAN do
+      local ids, vals = {}, {}
+      if owner == '' then
+        local r = redis.call('ZREVRANGE', KEYS[3], scanned, scanned + CH - 1, 'WITHSCORES')
+        for i = 1, #r, 2 do ids[#ids + 1], vals[#vals + 1] = r[i], tonumber(r[i + 1]) end
+      else
+        local r = redis.call('ZREVRANGEBYLEX', KEYS[4], '(' .. owner .. '\1', lo, 'LIMIT', scanned, CH)
+        for _, m in ipairs(r) do
+          ids[#ids + 1], vals[#vals + 1] = string.sub(m, -12), tonumber(string.sub(m, #owner + 2, #owner + 17))
+        end
+      end
+      if #ids == 0 then done = true break end
+      scanned = scanned + #ids
+      local dues = redis.call('ZMSCORE', KEYS[1], unpack(ids))
+      for i = 1, #ids do
+        if #found >= limit and vals[i] < last then done = true break end
+        local d = tonumber(dues[i] or '')
+        if d and d < nowc then
+          found[#found + 1] = ids[i]
+          last = vals[i]
+        end
+      end
+      if done then break end
+    end
+    if done then cands = found end
+  end
+  if not done then
+    local ids = due_range('-inf', ARGV[2])
+    top(ids, values(ids))
   end
 end
-return {total, #ids, string.format('%.0f', hi), string.format('%.0f', lo), cands, ups}
+
+local ups, need = {}, limit - math.min(limit, overdue)
+if need > 0 then ups = due_range(ARGV[2], '+inf', need) end
+
+-- value at risk: whole buckets before now, coarse to fine, then this hour
+local parts = {}
+if mindue and mindue < nowc then
+  local fields = {}
+  local LEVELS = {{'y', 88473600000}, {'m', 2764800000}, {'d', 86400000}, {'h', 3600000}}
+  local start = math.floor(mindue / LEVELS[1][2]) * LEVELS[1][2]
+  for _, l in ipairs(LEVELS) do
+    local stop = math.floor(nowc / l[2]) * l[2]
+    for b = start / l[2], stop / l[2] - 1 do
+      fields[#fields + 1] = owner .. '\0' .. l[1] .. string.format('%.0f', b)
+    end
+    start = stop
+  end
+  for s = 1, #fields, 500 do
+    local vs = redis.call('HMGET', KEYS[6], unpack(fields, s, math.min(s + 499, #fields)))
+    for i = 1, #vs do if vs[i] then parts[#parts + 1] = vs[i] end end
+  end
+  local ids = due_range(string.format('%.0f', start), ARGV[2])
+  if #ids > 0 then
+    for s = 1, #ids, 1000 do
+      local vs = redis.call('ZMSCORE', KEYS[3], unpack(ids, s, math.min(s + 999, #ids)))
+      for i = 1, #vs do if vs[i] then parts[#parts + 1] = vs[i] end end
+    end
+  end
+end
+return {total, overdue, cands, ups, parts}
 `)
+
+// List's bounds: up to directMax overdue customers are ranked by reading
+// them all; beyond, the value index is scanned from the top, at most
+// scanMax entries (then the overdue are read after all).
+const (
+	directMax = 512
+	scanMax   = 8192
+)
 
 // nowCeil is now in ms rounded up: due < nowCeil ⇔ now > due, for due in
 // whole ms and now with a fraction.
@@ -103,20 +201,22 @@ func (s *Store) List(ctx context.Context, team, owner string, now time.Time, lim
 		return smed.Ranked{}, wrapf(op, "%w", err)
 	}
 	limit = max(limit, 0)
-	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vals(), k.ocount()},
+	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk()},
 		owner, nowCeil(now), limit).Slice()
 	if err != nil {
 		return smed.Ranked{}, wrap(op, err)
 	}
-	if len(res) != 6 {
-		return smed.Ranked{}, errorf("%s: script answered %d values, want 6", op, len(res))
+	if len(res) != 5 {
+		return smed.Ranked{}, errorf("%s: script answered %d values, want 5", op, len(res))
 	}
 	total, _ := res[0].(int64)
 	overdue, _ := res[1].(int64)
-	hi, _ := strconv.ParseInt(str(res[2]), 10, 64)
-	lo, _ := strconv.ParseInt(str(res[3]), 10, 64)
-	r := smed.Ranked{Total: int(total), Overdue: int(overdue), AtRisk: riskSum(hi, lo)}
-	cands, ups := strs(res[4]), strs(res[5])
+	r := smed.Ranked{Total: int(total), Overdue: int(overdue)}
+	for _, p := range strs(res[4]) {
+		v, _ := strconv.ParseInt(p, 10, 64)
+		r.AtRisk = smed.AddValue(r.AtRisk, max(v, 0))
+	}
+	cands, ups := strs(res[2]), strs(res[3])
 	cards, err := s.cards(ctx, k, append(cands, ups...), 0, false)
 	if err != nil {
 		return smed.Ranked{}, wrap(op, err)
@@ -134,14 +234,6 @@ func (s *Store) List(ctx context.Context, team, owner string, now time.Time, lim
 	r.Customers = append(over[:min(len(over), limit)], later...)
 	r.Customers = r.Customers[:min(len(r.Customers), limit)]
 	return r, nil
-}
-
-// riskSum is hi*1e9 + lo, saturating at math.MaxInt64 like smed.ValueAtRisk.
-func riskSum(hi, lo int64) int64 {
-	if hi > (math.MaxInt64-lo)/1e9 {
-		return math.MaxInt64
-	}
-	return hi*1e9 + lo
 }
 
 func strs(v any) []string {
