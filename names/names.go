@@ -20,10 +20,41 @@ import (
 // folded to one space, trimmed. Two names are the same customer iff their keys are
 // equal ("ACME  corp" = "Acme Corp"; "Café" with a combining accent = "Café").
 func Key(name string) string {
+	if k, ok := asciiKey(name); ok {
+		return k
+	}
 	// Fold case on the NFC form and normalise again: folding can produce
 	// sequences that compose differently.
 	s := norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
 	return strings.Join(strings.FieldsFunc(s, IsSpace), " ")
+}
+
+// asciiKey is Key for pure ASCII, where NFC changes nothing and case folding
+// is lower-casing: the common case, without x/text's allocations.
+func asciiKey(name string) (string, bool) {
+	b := make([]byte, 0, len(name))
+	space := true // at the start: drop leading spaces
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case c == ' ' || c >= '\t' && c <= '\r':
+			if !space {
+				b = append(b, ' ')
+				space = true
+			}
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+		space = false
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b), true
 }
 
 // Display tidies a name for showing and storing as typed: NFC, spaces folded,
@@ -195,10 +226,12 @@ func editBudget(key string) int {
 // swap of two neighbours counts as one edit, so "Crop" is one from "Corp"). It
 // stops early and returns limit+1 once the distance must exceed limit.
 func Distance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
+	// Lengths first: most pairs a near-miss lookup checks differ by more
+	// than the budget, and counting runes allocates nothing.
+	if d := utf8.RuneCountInString(a) - utf8.RuneCountInString(b); d > limit || -d > limit {
 		return limit + 1
 	}
+	ra, rb := []rune(a), []rune(b)
 	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

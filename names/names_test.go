@@ -1,9 +1,12 @@
 package names
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestKey(t *testing.T) {
@@ -156,5 +159,22 @@ func TestSegments(t *testing.T) {
 		if next != l {
 			t.Fatalf("L=%d: segments cover %d runes", l, next)
 		}
+	}
+}
+
+// The ASCII fast path of Key agrees with the general one.
+func TestKeyASCII(t *testing.T) {
+	for _, s := range []string{"", "  ", "Acme  Corp", "\tA\nb\r\vc\fd ", "x\x1cy\x1fz", "ABC xyz 123 !?", "a\x00b", "K"} {
+		fast, ok := asciiKey(s)
+		if !ok {
+			t.Fatalf("asciiKey(%q) refused ASCII", s)
+		}
+		s2 := norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
+		if slow := strings.Join(strings.FieldsFunc(s2, IsSpace), " "); fast != slow {
+			t.Errorf("asciiKey(%q) = %q, general Key %q", s, fast, slow)
+		}
+	}
+	if _, ok := asciiKey("café"); ok {
+		t.Error("asciiKey took non-ASCII")
 	}
 }

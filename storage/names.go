@@ -15,13 +15,14 @@ import (
 
 // Bounds of a near-miss lookup, so that a short or common typed name cannot
 // make one request read a large part of the team's names: each prefix range
-// reads at most prefixLimit members, and at most candidateCap distinct
+// reads at most 4×limit (at least 16, at most prefixLimit) members, and at
+// most candidateCap distinct
 // candidates are verified (their nm records fetched and checked with
 // names.Near). With realistic names a lookup finds a handful; a typed "a"
 // in a team of a million finds the first prefixLimit names in index order.
 const (
 	prefixLimit  = 200
-	candidateCap = 2000
+	candidateCap = 1000
 )
 
 // nameInfo is a name prepared for the name indexes.
@@ -44,6 +45,19 @@ func nameOf(name string) (nameInfo, bool) {
 	n.sigs = sigsOf(n.key, n.fold)
 	n.words = names.Words(n.key)
 	return n, true
+}
+
+// nameKey is the name's Key and whether it can name a customer (as nameOf
+// says), without preparing its index entries.
+func nameKey(name string) (string, bool) {
+	name = clean(name)
+	key := names.Key(name)
+	// Display only folds spaces: a name short enough as typed is short
+	// enough displayed, and only a long one needs the display form counted.
+	if key == "" || utf8.RuneCountInString(name) > smed.MaxNameRunes && utf8.RuneCountInString(names.Display(name)) > smed.MaxNameRunes {
+		return "", false
+	}
+	return key, true
 }
 
 // indexed is the nameInfo of a name as the indexes hold it (its nm record),
@@ -158,14 +172,21 @@ for i = 6 + R, 5 + R + NP do
     add(string.sub(m, -12))
   end
 end
+-- Probe lists smallest first: when the cap is reached, the candidates
+-- dropped are those of the least selective signatures (a common suffix
+-- such as " a/s"), and a pair within budget shares some signature.
 local first, last = 6 + R + NP, 5 + R + NP + NF
+local lists = {}
 for s = first, last, 500 do
   local vs = redis.call('HMGET', KEYS[3], unpack(ARGV, s, math.min(s + 499, last)))
   for _, v in ipairs(vs) do
-    if v then
-      for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
-    end
+    if v then lists[#lists + 1] = v end
   end
+end
+table.sort(lists, function(a, b) return #a < #b end)
+for _, v in ipairs(lists) do
+  if n >= CAP then break end
+  for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
 end
 local metas = {}
 for s = 1, n, 500 do
@@ -180,10 +201,20 @@ type typedName struct {
 	key, fold string
 }
 
+// mayBeNear rules out, by byte length alone, candidates that names.Near
+// would refuse: a typed key longer than the known one cannot be its prefix,
+// and two edits change a length by at most 8 bytes (2 runes of at most 4).
+func mayBeNear(t typedName, m meta) bool {
+	if len(m.key) >= len(t.key) || len(m.fold) >= len(t.fold) {
+		return true // a prefix hit is possible
+	}
+	return len(t.key)-len(m.key) <= 8 || len(t.fold)-len(m.fold) <= 8
+}
+
 // candidates runs nearScript for readings (checked for being known) and the
 // prefixes and probes of lookups, and returns which readings are known and
 // the candidates found.
-func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName) ([]bool, map[string]meta, error) {
+func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit int) ([]bool, map[string]meta, error) {
 	var prefixes, probes []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
@@ -202,7 +233,11 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 		}
 	}
 	args := make([]any, 0, 5+len(readings)+len(prefixes)+len(probes))
-	args = append(args, len(readings), len(prefixes), len(probes), prefixLimit, candidateCap)
+	// The first limit prefix hits by key are among the first members of a
+	// range (a key range holds keys in key order, and a fold member only
+	// when its fold starts with the typed key): a few times limit suffice.
+	plim := min(prefixLimit, max(4*limit, 16))
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap)
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
@@ -258,7 +293,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 	if len(ts) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	known, cands, err := s.candidates(ctx, k, ts, ts)
+	known, cands, err := s.candidates(ctx, k, ts, ts, limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -275,6 +310,9 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 		}
 		var hits []hit
 		for id, m := range cands {
+			if !mayBeNear(t, m) {
+				continue
+			}
 			if d, ok := names.Near(t.key, t.fold, m.key, m.fold); ok {
 				hits = append(hits, hit{smed.NameRef{ID: id, Name: m.display}, m.key, d})
 			}
@@ -307,7 +345,7 @@ func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]s
 	if t.key == "" || limit <= 0 {
 		return nil, nil
 	}
-	_, cands, err := s.candidates(ctx, k, nil, []typedName{t})
+	_, cands, err := s.candidates(ctx, k, nil, []typedName{t}, limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

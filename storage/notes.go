@@ -100,17 +100,17 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		rs = []reading{{id: req.CustomerID, text: clean(req.Text)}}
 	default:
 		for i, c := range req.Candidates {
-			info, ok := nameOf(c.Name)
+			key, ok := nameKey(c.Name)
 			if !ok {
 				if i == 0 && create {
 					return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
 				}
 				continue // cannot name a customer
 			}
-			if i == 0 {
-				first = info
+			if i == 0 && create {
+				first, _ = nameOf(c.Name) // the index entries of a new customer
 			}
-			rs = append(rs, reading{key: info.key, id: firstID(team, info.key), text: clean(c.Rest), at: i})
+			rs = append(rs, reading{key: key, id: firstID(team, key), text: clean(c.Rest), at: i})
 		}
 		if len(rs) == 0 {
 			if create {
