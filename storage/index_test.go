@@ -312,3 +312,25 @@ func TestListMatchesBruteForce(t *testing.T) {
 		})
 	}
 }
+
+// A signature that thousands of names share stops growing at sigMax; the
+// indexes stay consistent and the names are still found by their others.
+func TestCommonSignatureCapped(t *testing.T) {
+	t.Parallel()
+	s := redisStore(t)
+	ctx := t.Context()
+	for i := range sigMax + 50 {
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: fmt.Sprintf("q%04d a/s", i), DefaultCadenceDays: 30}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checked(t, s, team, "a full signature")
+	ms, err := s.NearMisses(ctx, team, []string{"q2090 a/z"}, 3)
+	if err != nil || len(ms) == 0 || ms[0].Name != "q2090 a/s" {
+		t.Errorf("NearMisses past the cap = %+v, %v", ms, err)
+	}
+	if _, err := s.Delete(ctx, team, id(t, s, team, "q0003 a/s")); err != nil {
+		t.Fatal(err)
+	}
+	checked(t, s, team, "a delete from a full signature")
+}

@@ -20,9 +20,15 @@ import (
 // candidates are verified (their nm records fetched and checked with
 // names.Near). With realistic names a lookup finds a handful; a typed "a"
 // in a team of a million finds the first prefixLimit names in index order.
+//
+// A signature holds at most sigMax IDs: past that it stops growing (see
+// name_add in the prelude). Such a signature is one that thousands of names
+// of one length share, like a legal-form suffix; a near-miss whose only
+// intact segments are that common may then not be found.
 const (
 	prefixLimit  = 200
 	candidateCap = 1000
+	sigMax       = 2048
 )
 
 // nameInfo is a name prepared for the name indexes.

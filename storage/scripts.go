@@ -32,6 +32,7 @@ local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   days = KEYS[13], oval = KEYS[14], risk = KEYS[15]}
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
+local SIGMAX = ` + strconv.Itoa(sigMax) + `
 
 local function num(v) return tonumber(v or '') or 0 end
 local function fmt(n) return string.format('%.0f', tonumber(n)) end
@@ -155,7 +156,10 @@ local function name_add(id, key, fold, display, sigs)
   for i = 1, #sigs, 8 do
     local f = string.sub(sigs, i, i + 7)
     local v = redis.call('HGET', K.sig, f) or ''
-    if not has(v, id) then redis.call('HSET', K.sig, f, v .. id) end
+    -- A signature shared by sigMax names (a common suffix at one length)
+    -- selects nothing and would make every write copy a long value: it
+    -- stops growing, and the name is found by its other signatures.
+    if #v < SIGMAX * 12 and not has(v, id) then redis.call('HSET', K.sig, f, v .. id) end
   end
 end
 
