@@ -334,3 +334,53 @@ func TestCommonSignatureCapped(t *testing.T) {
 	}
 	checked(t, s, team, "a delete from a full signature")
 }
+
+// A team that sets few values: List ranks the value-0 overdue customers by
+// how long they have been overdue (equal cadences: exactly, from the due
+// index), without reading them all.
+func TestListMostlyZeroValues(t *testing.T) {
+	t.Parallel()
+	s := redisStore(t)
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(11, 12))
+	now := t0.Add(400 * smed.Day)
+	for i := range 2000 {
+		v := int64(0)
+		if i%200 == 0 {
+			v = 1000 + int64(i) // ten valued customers
+		}
+		rec := smed.ImportRecord{Name: fmt.Sprintf("Z %d", i), Owner: ptr(fmt.Sprintf("U%d", i%2)), Value: ptr(v),
+			CadenceDays: ptr(30), LastContactAt: now.Add(-time.Duration(rng.IntN(120*24*60)) * time.Minute)}
+		if _, err := s.Import(ctx, team, rec, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cards := all(t, s, team)
+	for _, owner := range []string{"", "U1"} {
+		var mine, over []smed.Customer
+		for _, c := range cards {
+			if owner == "" || c.Owner == owner {
+				mine = append(mine, c.Customer)
+				if c.OverdueAt(now) {
+					over = append(over, c.Customer)
+				}
+			}
+		}
+		slices.SortFunc(over, func(a, b smed.Customer) int { return smed.CompareUrgency(a, b, now) })
+		r, err := s.List(ctx, team, owner, now, 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		for _, c := range r.Customers {
+			got = append(got, c.Name)
+		}
+		for _, c := range over[:30] {
+			want = append(want, c.Name)
+		}
+		if diff := cmp.Diff(want, got); diff != "" || r.AtRisk != smed.ValueAtRisk(mine, now) || r.Overdue != len(over) {
+			t.Errorf("List(%q): overdue %d (want %d), risk %d (want %d) (-want +got):\n%s", owner, r.Overdue, len(over),
+				r.AtRisk, smed.ValueAtRisk(mine, now), diff)
+		}
+	}
+}

@@ -24,10 +24,11 @@ import (
 //   - candidates: overdue customers whose value is at least the limit-th
 //     largest among the overdue, so every tie of the last value is there
 //     (Go ranks them with smed.CompareUrgency). When at most directMax are
-//     overdue they are read from the due index; otherwise the value index
-//     is scanned from the top, checking due scores, until limit overdue
-//     ones are found and the tie of the last value is complete (at most
-//     scanMax entries; past that the due index is read after all).
+//     overdue they are read from the due index; otherwise the customers
+//     with a value are scanned from the top of the value index, checking
+//     due scores, until limit overdue ones are found and the tie of the
+//     last value is complete, and when too few of them are overdue the
+//     value-0 ones due longest are added (see the constants below).
 //   - upcoming: the first not yet due, soonest first, as many as the
 //     overdue do not fill.
 //   - risk parts: values (as strings, summed in Go) whose sum is the value
@@ -37,10 +38,11 @@ import (
 //
 // Cost: O(log n) for the counts, about 90 bucket fields and the customers
 // due this hour for the value at risk, O(limit / share of overdue among the
-// most valuable) for the ranking (plus the size of a tie in value).
+// most valuable) for the ranking (plus the size of a tie in value, at most
+// zeroTieMax for the tie at 0).
 var listScript = redis.NewScript(`
 local owner, nowc, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local DIRECT, SCAN, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, 256
+local DIRECT, SCAN, TIE, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, ` + strconv.Itoa(zeroTieMax) + `, 256
 -- gopher-lua (memory://) does not coerce a string for %f: always a number
 local pad = function(n) return string.format('%015.0f', tonumber(n)) end
 local function ids_of(ms)
@@ -49,15 +51,16 @@ local function ids_of(ms)
   return out
 end
 local lo = '[' .. owner .. '\0'
-local function due_range(from, to, lim)
+local function due_range(from, to, lim, off)
   -- IDs with from <= due < to, in due order
+  off = off or 0
   if owner == '' then
-    if lim then return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. to, 'LIMIT', 0, lim) end
+    if lim then return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. to, 'LIMIT', off, lim) end
     return redis.call('ZRANGEBYSCORE', KEYS[1], from, '(' .. to)
   end
   local a = from == '-inf' and lo or ('[' .. owner .. '\0' .. pad(from))
   local b = to == '+inf' and ('(' .. owner .. '\1') or ('(' .. owner .. '\0' .. pad(to))
-  if lim then return ids_of(redis.call('ZRANGEBYLEX', KEYS[2], a, b, 'LIMIT', 0, lim)) end
+  if lim then return ids_of(redis.call('ZRANGEBYLEX', KEYS[2], a, b, 'LIMIT', off, lim)) end
   return ids_of(redis.call('ZRANGEBYLEX', KEYS[2], a, b))
 end
 local function values(ids)
@@ -107,19 +110,22 @@ end
 if limit > 0 and overdue > 0 then
   local scanned, found, done = 0, {}, false
   if overdue > DIRECT then
+    -- Valued customers from the top; the value-0 tie (most customers of a
+    -- team that sets no values) is read from the due index afterwards.
     local last
     while scanned < SCAN do
       local ids, vals = {}, {}
       if owner == '' then
-        local r = redis.call('ZREVRANGE', KEYS[3], scanned, scanned + CH - 1, 'WITHSCORES')
+        local r = redis.call('ZREVRANGEBYSCORE', KEYS[3], '+inf', '(0', 'WITHSCORES', 'LIMIT', scanned, CH)
         for i = 1, #r, 2 do ids[#ids + 1], vals[#vals + 1] = r[i], tonumber(r[i + 1]) end
       else
-        local r = redis.call('ZREVRANGEBYLEX', KEYS[4], '(' .. owner .. '\1', lo, 'LIMIT', scanned, CH)
+        local r = redis.call('ZREVRANGEBYLEX', KEYS[4], '(' .. owner .. '\1',
+          '(' .. owner .. '\0' .. string.rep('0', 16) .. '\255', 'LIMIT', scanned, CH)
         for _, m in ipairs(r) do
           ids[#ids + 1], vals[#vals + 1] = string.sub(m, -12), tonumber(string.sub(m, #owner + 2, #owner + 17))
         end
       end
-      if #ids == 0 then done = true break end
+      if #ids == 0 then done = 'zero' break end
       scanned = scanned + #ids
       local dues = redis.call('ZMSCORE', KEYS[1], unpack(ids))
       for i = 1, #ids do
@@ -133,6 +139,24 @@ if limit > 0 and overdue > 0 then
       if done then break end
     end
     if done then cands = found end
+    if done == 'zero' then
+      -- Fewer than limit valued customers are overdue: the rest of the
+      -- list is value 0, ranked by how long overdue relative to cadence.
+      -- The TIE oldest-due of them are the candidates.
+      local off, zero = 0, 0
+      while zero < TIE do
+        local ids = due_range('-inf', ARGV[2], CH, off)
+        if #ids == 0 then break end
+        off = off + #ids
+        local vs = values(ids)
+        for i = 1, #ids do
+          if vs[i] == 0 and zero < TIE then
+            cands[#cands + 1] = ids[i]
+            zero = zero + 1
+          end
+        end
+      end
+    end
   end
   if not done then
     local ids = due_range('-inf', ARGV[2])
@@ -172,11 +196,17 @@ return {total, overdue, cands, ups, parts}
 `)
 
 // List's bounds: up to directMax overdue customers are ranked by reading
-// them all; beyond, the value index is scanned from the top, at most
-// scanMax entries (then the overdue are read after all).
+// them all; beyond, the customers with a value are scanned from the top of
+// the value index, at most scanMax entries (then the overdue are read after
+// all). When fewer than the limit of them are overdue, the rest are value 0:
+// the zeroTieMax of those that have been due longest are ranked. That is
+// exact unless more than zeroTieMax value-0 customers are overdue and one
+// due more recently has so much shorter a cadence that it is more overdue
+// relative to it (smed.OverdueRatio) than all of them.
 const (
-	directMax = 512
-	scanMax   = 8192
+	directMax  = 512
+	scanMax    = 8192
+	zeroTieMax = 512
 )
 
 // nowCeil is now in ms rounded up: due < nowCeil ⇔ now > due, for due in
