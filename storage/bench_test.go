@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -399,4 +401,41 @@ func slicesSwap(rs []rune, i int) []rune {
 		out[i], out[i+1] = out[i+1], out[i]
 	}
 	return out
+}
+
+// BenchmarkMemory measures Redis bytes per note where customers have ten
+// notes each (10k customers, 100k notes of about 120 bytes), with the
+// breakdown by kind of key from MEMORY USAGE. BenchmarkScale's 100k store
+// has one note per customer, so there every note also pays for creating its
+// customer's note list. Runs with BENCH_MEMORY=1 or BENCH_FULL=1.
+func BenchmarkMemory(b *testing.B) {
+	if os.Getenv("BENCH_MEMORY") != "1" && os.Getenv("BENCH_FULL") != "1" {
+		b.Skip("BENCH_MEMORY=1 runs it")
+	}
+	srv := redistest.Server(b)
+	s := storeAt(b, srv.URL())
+	st := load(b, s, 10_000, 100_000)
+	ctx := context.Background()
+	k, _ := s.team("bench", team)
+	sum := map[string]int64{}
+	iter := s.rdb.Scan(ctx, 0, k.base+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		kind := strings.TrimPrefix(iter.Val(), k.base)
+		if i := strings.IndexByte(kind, ':'); i > 0 {
+			kind = kind[:i+1]
+		}
+		n, err := s.rdb.MemoryUsage(ctx, iter.Val(), 0).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum[kind] += n
+	}
+	for _, kind := range slices.Sorted(maps.Keys(sum)) {
+		b.Logf("%-8s %6.1f B/note %7.1f B/customer", kind, float64(sum[kind])/float64(st.notes), float64(sum[kind])/float64(st.customers))
+	}
+	for b.Loop() {
+	}
+	b.ReportMetric(st.bytesPerNote, "B/note")
+	b.ReportMetric(float64(st.textBytes)/float64(st.notes), "text-B/note")
+	b.ReportMetric(st.bytesPerCustomer, "B/customer")
 }
