@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -27,25 +28,24 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		return err
 	}
 	var ids []string
-	iter := s.rdb.Scan(ctx, 0, k.base+"c:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		ids = append(ids, strings.TrimPrefix(iter.Val(), k.base+"c:"))
-	}
-	if err := iter.Err(); err != nil {
+	err = s.scan(ctx, k.base+"c:*", func(key string) {
+		ids = append(ids, strings.TrimPrefix(key, k.base+"c:"))
+	})
+	if err != nil {
 		return wrap(op, err)
 	}
 	slices.Sort(ids)
 
 	want := struct {
-		names, nm, vrank, risk, ocount, totals map[string]string
-		nidx, odue, oval                       map[string]bool
-		sig                                    map[string][]string
-		due                                    map[string]float64
-		refs                                   map[int64]string
-		postings                               map[string][]int64 // word → seqs
+		names, nm, vrank, risk, cad, ocount, totals map[string]string
+		nidx, odue, oval                            map[string]bool
+		sig                                         map[string][]string
+		due                                         map[string]float64
+		refs                                        map[int64]string
+		postings                                    map[string][]int64 // word → seqs
 	}{
 		names: map[string]string{}, nm: map[string]string{}, vrank: map[string]string{},
-		risk: map[string]string{}, ocount: map[string]string{}, totals: map[string]string{},
+		risk: map[string]string{}, cad: map[string]string{}, ocount: map[string]string{}, totals: map[string]string{},
 		nidx: map[string]bool{}, odue: map[string]bool{}, oval: map[string]bool{},
 		sig: map[string][]string{}, due: map[string]float64{},
 		refs: map[int64]string{}, postings: map[string][]int64{},
@@ -94,6 +94,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			due := toMS(c.DueAt())
 			want.due[id] = float64(due)
 			want.vrank[id] = strconv.FormatInt(c.Value, 10)
+			want.cad[id] = strconv.Itoa(c.CadenceDays)
 			owners := []string{""}
 			if c.Owner != "" {
 				want.odue[c.Owner+"\x00"+pad15(due)+id] = true
@@ -141,6 +142,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	gotNames := pipe.HGetAll(ctx, k.names())
 	gotNm := pipe.HGetAll(ctx, k.nm())
 	gotRisk := pipe.HGetAll(ctx, k.risk())
+	gotCad := pipe.HGetAll(ctx, k.cad())
 	gotVrank := pipe.ZRangeWithScores(ctx, k.vrank(), 0, -1)
 	gotOval := pipe.ZRange(ctx, k.oval(), 0, -1)
 	gotOcount := pipe.HGetAll(ctx, k.ocount())
@@ -190,6 +192,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	cmpMap("names", want.names, gotNames.Val())
 	cmpMap("nm", want.nm, gotNm.Val())
 	cmpMap("risk", want.risk, gotRisk.Val())
+	cmpMap("cad", want.cad, gotCad.Val())
 	vrank := map[string]string{}
 	for _, z := range gotVrank.Val() {
 		vrank[str(z.Member)] = strconv.FormatFloat(z.Score, 'f', 0, 64)
@@ -276,6 +279,27 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	}
 	slices.Sort(diffs)
 	return fmt.Errorf("storage: %s: %w: %d differences: %s", op, errIndex, len(diffs), strings.Join(diffs[:min(len(diffs), 20)], "; "))
+}
+
+// scan calls f with every key matching pattern. On Redis Cluster a SCAN
+// covers one node only, so it runs on every master.
+func (s *Store) scan(ctx context.Context, pattern string, f func(string)) error {
+	one := func(ctx context.Context, c redis.UniversalClient) error {
+		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			f(iter.Val())
+		}
+		return iter.Err()
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			mu.Lock() // f is not safe for concurrent use
+			defer mu.Unlock()
+			return one(ctx, c)
+		})
+	}
+	return one(ctx, s.rdb)
 }
 
 func isSubset(a, b []string) bool {

@@ -37,6 +37,11 @@ func storeAt(tb testing.TB, url string) *Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if IsMemory(url) {
+		// The embedded Lua is slow on a busy machine, and no test of
+		// memory:// is about timeouts (the outage tests use redis-server).
+		rdb.Options().ReadTimeout = 10 * time.Second
+	}
 	tb.Cleanup(func() { closeFn() })
 	s := New(rdb, WithPrefix(redistest.Prefix(tb)))
 	if os.Getenv(redistest.EnvURL) != "" {

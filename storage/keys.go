@@ -15,7 +15,7 @@
 // typed: customers are keyed by an opaque ID, words by a hash, and names live
 // only in hash fields, values and sorted-set members.
 //
-// Team-wide keys (the first 15 KEYS of every write script, in this order):
+// Team-wide keys (the first 16 KEYS of every write script, in this order):
 //
 //	names   HASH   names.Key(name) → customer ID: exact resolution (one HMGET
 //	               for all the readings of a note)
@@ -53,6 +53,8 @@
 //	               1024 days, bucket = floor(due ms / level). Value at risk
 //	               at now is the sum of the whole buckets before now (about
 //	               90 fields) plus the customers due in the current hour.
+//	cad     HASH   ID → cadence days: List ranks a tie in value by how
+//	               overdue relative to the cadence without reading hashes
 //
 // Per customer, per word, per day:
 //
@@ -76,12 +78,31 @@
 // # Indexes and what they may hold that is stale
 //
 // Every write keeps names, nidx, sig, nm, due, odue, vrank, oval, risk,
-// ocount, totals and refs exact (CheckIndexes recomputes them from the records). Posting lists
-// only grow: a rename, merge, delete or forget leaves the old postings, and
-// Find drops them when it verifies an entry against its current words, as it
-// does hash collisions. The refs string holds at most maxSeq entries (the
-// 512 MB limit of a Redis string); entries past it are stored but not
-// searchable.
+// cad, ocount, totals and refs exact (CheckIndexes recomputes them from the
+// records), except that a signature shared by sigMax names stops growing
+// (see names.go). Posting lists only grow: a rename, merge, delete or forget
+// leaves the old postings, and Find drops them when it verifies an entry
+// against its current words, as it does hash collisions; a deleted
+// customer's refs stay and point at nothing. The refs string holds at most
+// maxSeq (48 million) entries, the 512 MB limit of a Redis string; entries
+// past it are stored but not searchable. Day counters are not records: a
+// deleted customer's notes stay counted.
+//
+// # Customer IDs
+//
+// A customer's ID is firstID(team, Key of its name) when it is created and
+// that ID is free, else random. So the note script, which resolves a typed
+// name, can be told the keys of the customer each reading would be, and
+// checks it: a customer renamed since (or created when its first ID was
+// taken) answers "moved" and costs a second round trip.
+//
+// # Memory (BenchmarkMemory: 10k customers, 100k notes of 119 bytes)
+//
+// About 290 bytes a note, word index and refs included (n: 185, w: 101,
+// refs and words 16 each, by MEMORY USAGE), and about 1.4 KB a customer
+// with all its name, due and value indexes (c: 334, sig 219, oval 145,
+// odue 139, nidx 137, vrank 113, due 107, nm 103, risk 74, names 70). A
+// customer's first note also creates its note list (about 150 bytes).
 //
 // The due score mirrors smed.Customer.DueAt and is recomputed inside every
 // script that changes a customer (see the prelude), so the two cannot drift.
@@ -134,6 +155,7 @@ func (k keys) odue() string   { return k.base + "odue" }
 func (k keys) vrank() string  { return k.base + "vrank" }
 func (k keys) oval() string   { return k.base + "oval" }
 func (k keys) risk() string   { return k.base + "risk" }
+func (k keys) cad() string    { return k.base + "cad" }
 func (k keys) ocount() string { return k.base + "ocount" }
 func (k keys) totals() string { return k.base + "totals" }
 func (k keys) seq() string    { return k.base + "seq" }
@@ -155,12 +177,12 @@ func (k keys) word(w string) string {
 	return k.base + "w:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// teamKeys are KEYS[1..15] of every write script, in the prelude's order.
+// teamKeys are KEYS[1..16] of every write script, in the prelude's order.
 func (k keys) teamKeys(extra int) []string {
-	out := make([]string, 0, 15+extra)
+	out := make([]string, 0, 16+extra)
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
 		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
-		k.oval(), k.risk())
+		k.oval(), k.risk(), k.cad())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

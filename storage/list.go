@@ -16,14 +16,16 @@ import (
 // listScript reads what List needs from the due, value and risk indexes of
 // the team (owner "") or of one owner.
 //
-// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk
+// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk, [7] cad
 // ARGV[1] owner ("" = the team), [2] now in ms rounded up (overdue means
-// due < ARGV[2]), [3] limit
+// due < ARGV[2]), [3] limit, [4] now in ms with its fraction
 //
 // Returns {total, overdue, candidate IDs, upcoming IDs, risk parts}:
-//   - candidates: overdue customers whose value is at least the limit-th
-//     largest among the overdue, so every tie of the last value is there
-//     (Go ranks them with smed.CompareUrgency). When at most directMax are
+//   - candidates: the limit most urgent overdue customers by value and
+//     then by how overdue relative to the cadence, and any that tie with
+//     the last of them (Go ranks them with smed.CompareUrgency, which
+//     breaks such ties by name). Before that selection they are the
+//     overdue whose value is at least the limit-th largest. When at most directMax are
 //     overdue they are read from the due index; otherwise the customers
 //     with a value are scanned from the top of the value index, checking
 //     due scores, until limit overdue ones are found and the tie of the
@@ -41,7 +43,7 @@ import (
 // most valuable) for the ranking (plus the size of a tie in value, at most
 // zeroTieMax for the tie at 0).
 var listScript = redis.NewScript(`
-local owner, nowc, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local owner, nowc, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local DIRECT, SCAN, TIE, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, ` + strconv.Itoa(zeroTieMax) + `, 256
 -- gopher-lua (memory://) does not coerce a string for %f: always a number
 local pad = function(n) return string.format('%015.0f', tonumber(n)) end
@@ -164,6 +166,41 @@ if limit > 0 and overdue > 0 then
   end
 end
 
+-- Rank the candidates as smed.CompareUrgency does, as far as the indexes
+-- know: value, then how overdue relative to the cadence. Go gets the first
+-- limit and whatever ties with the last of them (it breaks those by name).
+if #cands > limit then
+  local vals = values(cands)
+  local ratios = {}
+  for s = 1, #cands, 1000 do
+    local part = {unpack(cands, s, math.min(s + 999, #cands))}
+    local ds = redis.call('ZMSCORE', KEYS[1], unpack(part))
+    local cs = redis.call('HMGET', KEYS[7], unpack(part))
+    for i = 1, #part do
+      local c = tonumber(cs[i] or '') or 1
+      if c < 1 then c = 1 end
+      ratios[s + i - 1] = (now - (tonumber(ds[i] or '') or 0)) / (c * 86400000)
+    end
+  end
+  local order = {}
+  for i = 1, #cands do order[i] = i end
+  table.sort(order, function(a, b)
+    if vals[a] ~= vals[b] then return vals[a] > vals[b] end
+    return ratios[a] > ratios[b]
+  end)
+  local k = order[limit]
+  local out = {}
+  for n, i in ipairs(order) do
+    -- a relative margin: Go computes the ratio from ns, Lua from ms
+    if n <= limit or vals[i] == vals[k] and math.abs(ratios[i] - ratios[k]) <= 1e-9 * math.max(1, math.abs(ratios[k])) then
+      out[#out + 1] = cands[i]
+    else
+      break
+    end
+  end
+  cands = out
+end
+
 local ups, need = {}, limit - math.min(limit, overdue)
 if need > 0 then ups = due_range(ARGV[2], '+inf', need) end
 
@@ -199,14 +236,15 @@ return {total, overdue, cands, ups, parts}
 // them all; beyond, the customers with a value are scanned from the top of
 // the value index, at most scanMax entries (then the overdue are read after
 // all). When fewer than the limit of them are overdue, the rest are value 0:
-// the zeroTieMax of those that have been due longest are ranked. That is
+// the zeroTieMax of those that have been due longest are ranked (in Lua,
+// with their cadences from cad: only the customers shown are read). That is
 // exact unless more than zeroTieMax value-0 customers are overdue and one
 // due more recently has so much shorter a cadence that it is more overdue
 // relative to it (smed.OverdueRatio) than all of them.
 const (
 	directMax  = 512
 	scanMax    = 8192
-	zeroTieMax = 512
+	zeroTieMax = 1024
 )
 
 // nowCeil is now in ms rounded up: due < nowCeil ⇔ now > due, for due in
@@ -231,8 +269,8 @@ func (s *Store) List(ctx context.Context, team, owner string, now time.Time, lim
 		return smed.Ranked{}, wrapf(op, "%w", err)
 	}
 	limit = max(limit, 0)
-	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk()},
-		owner, nowCeil(now), limit).Slice()
+	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk(), k.cad()},
+		owner, nowCeil(now), limit, strconv.FormatFloat(float64(now.UnixNano())/1e6, 'f', 6, 64)).Slice()
 	if err != nil {
 		return smed.Ranked{}, wrap(op, err)
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Every write script gets the 13 team keys of keys.teamKeys as KEYS[1..15]
+// Every write script gets the 16 team keys of keys.teamKeys as KEYS[1..16]
 // and its own keys after them. No script builds a key name: what it touches
 // is declared, so it runs on Redis Cluster. A script that can only know a key
 // after a read (the keys of a name it resolves) is told the keys Go expects
@@ -29,7 +29,7 @@ var prelude = `
 local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   due = KEYS[5], odue = KEYS[6], vrank = KEYS[7], ocount = KEYS[8],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
-  days = KEYS[13], oval = KEYS[14], risk = KEYS[15]}
+  days = KEYS[13], oval = KEYS[14], risk = KEYS[15], cad = KEYS[16]}
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 local SIGMAX = ` + strconv.Itoa(sigMax) + `
@@ -57,7 +57,7 @@ end
 
 -- state is what the indexes know of a customer.
 local function state(c)
-  return {owner = c.owner or '', value = num(c.value), due = due(c)}
+  return {owner = c.owner or '', value = num(c.value), due = due(c), cad = num(c.cadence_days)}
 end
 
 local function odue_member(owner, d, id)
@@ -82,8 +82,8 @@ local function risk(acc, owner, d, v)
 end
 
 -- index moves a customer from state old to state new (either may be nil: a
--- customer created or removed) in due, odue, vrank, oval, risk, ocount and
--- totals.
+-- customer created or removed) in due, odue, vrank, oval, cad, risk, ocount
+-- and totals.
 local function index(id, old, new)
   local dc, dv = 0, 0
   local acc = {}
@@ -103,6 +103,7 @@ local function index(id, old, new)
     if not new then
       redis.call('ZREM', K.due, id)
       redis.call('ZREM', K.vrank, id)
+      redis.call('HDEL', K.cad, id)
       dc = -1
     end
     risk(acc, old.owner, old.due, -old.value)
@@ -119,6 +120,7 @@ local function index(id, old, new)
     end
     if new.owner ~= '' and moved then redis.call('HINCRBY', K.ocount, new.owner, 1) end
     if not old or old.value ~= new.value then redis.call('ZADD', K.vrank, fmt(new.value), id) end
+    if not old or old.cad ~= new.cad then redis.call('HSET', K.cad, id, fmt(new.cad)) end
     if not old then dc = 1 end
     risk(acc, new.owner, new.due, new.value)
     dv = dv + new.value
@@ -248,9 +250,9 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // customer it expects (firstID of the reading's key) and the script checks
 // the expectation.
 //
-// KEYS[1..15] team keys; KEYS[16] d:<day of at>; for reading j
-// KEYS[13+2j] c:<id_j> and KEYS[14+2j] n:<id_j> (note) or f:<id_j> (fact);
-// from KEYS[WK+1], WK = 14+2R: posting keys of the words.
+// KEYS[1..16] team keys; KEYS[17] d:<day of at>; for reading j
+// KEYS[16+2j] c:<id_j> and KEYS[17+2j] n:<id_j> (note) or f:<id_j> (fact);
+// from KEYS[WK+1], WK = 17+2R: posting keys of the words.
 // ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] "1": create
 // reading 1 when none is known, [5] cadence days for a new customer, [6] R
 // readings, [7] W words, [8] saved by, [9] link, [10] day number of at,
@@ -269,10 +271,10 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
-WK, WA = 16 + 2 * R, 14 + 4 * R
+WK, WA = 17 + 2 * R, 14 + 4 * R
 local j, id
 if ARGV[15] == '' then
-  if redis.call('EXISTS', KEYS[17]) == 0 then return {'none'} end
+  if redis.call('EXISTS', KEYS[18]) == 0 then return {'none'} end
   j, id = 1, ARGV[16]
 else
   local ks = {}
@@ -287,12 +289,12 @@ local created = 0
 if not j then
   if ARGV[4] ~= '1' or kind ~= 'n' then return {'none'} end
   j, id = 1, ARGV[16]
-  if redis.call('EXISTS', KEYS[17]) == 1 then return {'taken'} end
-  create(id, KEYS[17], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+  if redis.call('EXISTS', KEYS[18]) == 1 then return {'taken'} end
+  create(id, KEYS[18], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
     at = at, last = '0', last_by = ''}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
   created = 1
 end
-local ckey, lkey = KEYS[15 + 2 * j], KEYS[16 + 2 * j]
+local ckey, lkey = KEYS[16 + 2 * j], KEYS[17 + 2 * j]
 local c = redis.call('HMGET', ckey, unpack(REPLY))
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
@@ -310,7 +312,7 @@ if kind == 'n' then
   local new = {owner = old.owner, value = old.value, cadence_days = c[5],
     created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
   index(id, state(old), state(new))
-  redis.call('HINCRBY', KEYS[16], author, 1)
+  redis.call('HINCRBY', KEYS[17], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
 else
@@ -326,7 +328,7 @@ return {'ok', j, created, unpack(c)}
 // in one step, so a concurrent handover cannot slip in between. Changes of
 // owner, value and cadence are recorded as revisions.
 //
-// KEYS[1..15] team keys, KEYS[16] c:<id>, KEYS[17] r:<id>
+// KEYS[1..16] team keys, KEYS[17] c:<id>, KEYS[18] r:<id>
 // ARGV[1] "1": apply only if the current owner is ARGV[2]; [3] by, [4] at
 // (ms), [5…] field/value pairs: owner, value, cadence_days, snoozed_until
 //
@@ -334,7 +336,7 @@ return {'ok', j, created, unpack(c)}
 // the owner is not the expected one (nothing written in either case), else
 // {"ok", #before, HGETALL before…, HGETALL after…}.
 var updateScript = redis.NewScript(prelude + `
-local c, before = hgetall(KEYS[16])
+local c, before = hgetall(KEYS[17])
 if not c.id then return {'none'} end
 local old = c.owner or ''
 if ARGV[1] == '1' and old ~= ARGV[2] then return {'conflict', old} end
@@ -344,17 +346,17 @@ for i = 5, #ARGV, 2 do
   local f, v = ARGV[i], ARGV[i + 1]
   local was = c[f] or ''
   if f == 'value' or f == 'cadence_days' then
-    if num(was) ~= num(v) then revision(KEYS[17], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
+    if num(was) ~= num(v) then revision(KEYS[18], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
   elseif f == 'owner' and was ~= v then
-    revision(KEYS[17], ARGV[4], ARGV[3], 'owner', was, v)
+    revision(KEYS[18], ARGV[4], ARGV[3], 'owner', was, v)
   end
   if f == 'cadence_days' then set[#set + 1], set[#set + 2] = 'cadence_set', '1' end
   set[#set + 1], set[#set + 2] = f, v
   c[f] = v
 end
-if #set > 0 then redis.call('HSET', KEYS[16], unpack(set)) end
+if #set > 0 then redis.call('HSET', KEYS[17], unpack(set)) end
 index(c.id, oldstate, state(c))
-local _, after = hgetall(KEYS[16])
+local _, after = hgetall(KEYS[17])
 local out = {'ok', #before}
 for _, v in ipairs(before) do out[#out + 1] = v end
 for _, v in ipairs(after) do out[#out + 1] = v end
@@ -365,9 +367,9 @@ return out
 // the same record twice changes nothing the second time, and says which
 // happened so a re-import is not reported as updates.
 //
-// KEYS[1..15] team keys, KEYS[16] c:<id>, [17] f:<id>, [18] r:<id> of the
+// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] f:<id>, [19] r:<id> of the
 // ID expected (the existing customer's, or the one a new customer gets);
-// from KEYS[WK+1], WK = 18: posting keys.
+// from KEYS[WK+1], WK = 19: posting keys.
 // ARGV[1..4] the name (key, fold, display, sigs), [5] its word list, [6]
 // expected ID, [7] owner, [8] value, [9] cadence days, as a new customer gets
 // them, [10] which of [7..9] the record gives: three characters "1" given or
@@ -382,32 +384,32 @@ return out
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', K.names, ARGV[1])
 local F = tonumber(ARGV[13])
-WK, WA = 18, 13 + 2 * F
+WK, WA = 19, 13 + 2 * F
 local at = ARGV[12]
 local outcome = 0
 if id and id ~= ARGV[6] then return {'moved', id} end
 if not id then
   id = ARGV[6]
-  if redis.call('EXISTS', KEYS[16]) == 1 then return {'taken'} end
-  create(id, KEYS[16], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
+  if redis.call('EXISTS', KEYS[17]) == 1 then return {'taken'} end
+  create(id, KEYS[17], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
     cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = ''},
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   outcome = 1
 else
-  local c = hgetall(KEYS[16])
+  local c = hgetall(KEYS[17])
   local oldstate = state(c)
   local given = function(i) return string.sub(ARGV[10], i, i) == '1' end
   local set = {}
   if given(1) and (c.owner or '') ~= ARGV[7] then
-    revision(KEYS[18], at, '', 'owner', c.owner or '', ARGV[7])
+    revision(KEYS[19], at, '', 'owner', c.owner or '', ARGV[7])
     set[#set + 1], set[#set + 2] = 'owner', ARGV[7]
   end
   if given(2) and num(c.value) ~= num(ARGV[8]) then
-    revision(KEYS[18], at, '', 'value', fmt(num(c.value)), ARGV[8])
+    revision(KEYS[19], at, '', 'value', fmt(num(c.value)), ARGV[8])
     set[#set + 1], set[#set + 2] = 'value', ARGV[8]
   end
   if given(3) and num(c.cadence_days) ~= num(ARGV[9]) then
-    revision(KEYS[18], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
+    revision(KEYS[19], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
     set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[9]
     set[#set + 1], set[#set + 2] = 'cadence_set', '1'
   end
@@ -418,18 +420,18 @@ else
   end
   if #set > 0 then
     outcome = 2
-    redis.call('HSET', KEYS[16], unpack(set))
-    index(id, oldstate, state(hgetall(KEYS[16])))
+    redis.call('HSET', KEYS[17], unpack(set))
+    index(id, oldstate, state(hgetall(KEYS[17])))
   end
 end
 local have = {}
-for _, raw in ipairs(redis.call('LRANGE', KEYS[17], 0, -1)) do have[record_text(raw)] = true end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[18], 0, -1)) do have[record_text(raw)] = true end
 for i = 1, F do
   local text = ARGV[12 + 2 * i]
   if not have[text] then
     have[text] = true
     local seq = redis.call('INCR', K.seq)
-    redis.call('RPUSH', KEYS[17], record('', at, text, seq, '', ''))
+    redis.call('RPUSH', KEYS[18], record('', at, text, seq, '', ''))
     index_entry(seq, id, 'f', 0, ARGV[13 + 2 * i])
     if outcome == 0 then outcome = 2 end
   end
@@ -440,8 +442,8 @@ return {'ok', outcome}
 // renameScript gives a customer a new display name, keeping every index
 // consistent; the old name is free at once and kept in formerly.
 //
-// KEYS[1..15] team keys, KEYS[16] c:<id>, [17] r:<id>; from KEYS[WK+1],
-// WK = 17: posting keys of the new name's words.
+// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] r:<id>; from KEYS[WK+1],
+// WK = 18: posting keys of the new name's words.
 // ARGV[1] the display name Go read (precondition), [2..4] its key, fold and
 // sigs, [5..8] the new name (key, fold, display, sigs), [9] its word list,
 // [10] by, [11] at (ms); from ARGV[WA+1], WA = 11: the words.
@@ -450,8 +452,8 @@ return {'ok', outcome}
 // id} when another customer has the new name (nothing written), else {"ok",
 // HGETALL after…}.
 var renameScript = redis.NewScript(prelude + `
-WK, WA = 17, 11
-local ckey = KEYS[16]
+WK, WA = 18, 11
+local ckey = KEYS[17]
 local c = hgetall(ckey)
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
@@ -461,7 +463,7 @@ if ARGV[5] == ARGV[2] then
   if ARGV[7] ~= c.name then
     redis.call('HSET', ckey, 'name', ARGV[7])
     redis.call('HSET', K.nm, c.id, ARGV[5] .. '\0' .. ARGV[6] .. '\0' .. ARGV[7])
-    revision(KEYS[17], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+    revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
   end
 else
   name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
@@ -469,7 +471,7 @@ else
   local seq = redis.call('INCR', K.seq)
   redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq)
   index_entry(seq, c.id, 'c', 0, ARGV[9])
-  revision(KEYS[17], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+  revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
 end
 local _, flat = hgetall(ckey)
 return {'ok', unpack(flat)}
@@ -480,7 +482,7 @@ return {'ok', unpack(flat)}
 // plus a "merge" revision, into's owner, value and cadence kept, its clock the
 // later of the two; from and its name are gone.
 //
-// KEYS[1..15] team keys, KEYS[16..19] c:, n:, f:, r: of from, KEYS[20..23]
+// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of from, KEYS[21..24]
 // the same of into.
 // ARGV[1] from's display name as Go read it (precondition), [2..4] its key,
 // fold and sigs, [5] by, [6] at (ms).
@@ -488,7 +490,7 @@ return {'ok', unpack(flat)}
 // Returns {"none", "from"|"into"}, {"moved"} (nothing written), else {"ok",
 // notes moved, facts moved, HGETALL of into after…}.
 var mergeScript = redis.NewScript(prelude + `
-local from, into = hgetall(KEYS[16]), hgetall(KEYS[20])
+local from, into = hgetall(KEYS[17]), hgetall(KEYS[21])
 if not from.id then return {'none', 'from'} end
 if not into.id then return {'none', 'into'} end
 if from.name ~= ARGV[1] then return {'moved'} end
@@ -529,30 +531,30 @@ local function rewrite(key, list)
     end
   end
 end
-local fnotes = entries(KEYS[17])
-local notes = merged(entries(KEYS[21]), fnotes)
-rewrite(KEYS[21], notes)
+local fnotes = entries(KEYS[18])
+local notes = merged(entries(KEYS[22]), fnotes)
+rewrite(KEYS[22], notes)
 for pos, e in ipairs(notes) do ref(e.q, iid, 'n', pos - 1) end
 
 -- facts: those into does not have yet (same text) move
 local have = {}
-for _, e in ipairs(entries(KEYS[22])) do
+for _, e in ipairs(entries(KEYS[23])) do
   have[record_text(e.raw)] = true
 end
 local moved = 0
-for _, e in ipairs(entries(KEYS[18])) do
+for _, e in ipairs(entries(KEYS[19])) do
   local x = record_text(e.raw)
   if not have[x] then
     have[x] = true
     moved = moved + 1
-    redis.call('RPUSH', KEYS[22], e.raw)
+    redis.call('RPUSH', KEYS[23], e.raw)
     ref(e.q, iid, 'f', 0)
   end
 end
 
 -- revisions, then the merge itself
-rewrite(KEYS[23], merged(revisions(KEYS[23]), revisions(KEYS[19])))
-revision(KEYS[23], ARGV[6], ARGV[5], 'merge', from.name, into.name)
+rewrite(KEYS[24], merged(revisions(KEYS[24]), revisions(KEYS[20])))
+revision(KEYS[24], ARGV[6], ARGV[5], 'merge', from.name, into.name)
 
 -- into's hash: counts and clock
 local oldstate = state(into)
@@ -562,14 +564,14 @@ if num(from.last_contact_at) > num(into.last_contact_at) then
   set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
   into.last_contact_at = from.last_contact_at
 end
-redis.call('HSET', KEYS[20], unpack(set))
+redis.call('HSET', KEYS[21], unpack(set))
 index(iid, oldstate, state(into))
 
 -- from is gone
 name_del(fid, ARGV[2], ARGV[3], ARGV[4])
 index(fid, state(from), nil)
-redis.call('DEL', KEYS[16], KEYS[17], KEYS[18], KEYS[19])
-local _, flat = hgetall(KEYS[20])
+redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
+local _, flat = hgetall(KEYS[21])
 return {'ok', #fnotes, moved, unpack(flat)}
 `)
 
@@ -577,20 +579,20 @@ return {'ok', #fnotes, moved, unpack(flat)}
 // Its postings stay and are dropped by Find's verification (the entries are
 // gone).
 //
-// KEYS[1..15] team keys, KEYS[16..19] c:, n:, f:, r: of the customer.
+// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of the customer.
 // ARGV[1] its display name as Go read it (precondition), [2..4] key, fold,
 // sigs.
 //
 // Returns {"none"}, {"moved"} (nothing written), else {"ok", notes, facts,
 // HGETALL before…}.
 var deleteScript = redis.NewScript(prelude + `
-local c, flat = hgetall(KEYS[16])
+local c, flat = hgetall(KEYS[17])
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
-local notes, facts = redis.call('LLEN', KEYS[17]), redis.call('LLEN', KEYS[18])
+local notes, facts = redis.call('LLEN', KEYS[18]), redis.call('LLEN', KEYS[19])
 name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
 index(c.id, state(c), nil)
-redis.call('DEL', KEYS[16], KEYS[17], KEYS[18], KEYS[19])
+redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
 return {'ok', notes, facts, unpack(flat)}
 `)
 
