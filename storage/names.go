@@ -154,14 +154,16 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 //
 // KEYS[1] names, [2] nidx, [3] sig, [4] nm
 // ARGV[1] R readings, [2] NP prefixes, [3] NF probes, [4] prefix limit, [5]
-// candidate cap, then R name keys, NP prefixes, NF sig fields.
+// candidate cap, [6] enough: skip the probes when the prefix ranges found
+// that many candidates (0: never), then R name keys, NP prefixes, NF sig
+// fields.
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records}.
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local PLIM, CAP = tonumber(ARGV[4]), tonumber(ARGV[5])
+local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local known = {}
 if R > 0 then
-  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 6, 5 + R))
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 7, 6 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
 local all, seen, n = {}, {}, 0
@@ -172,7 +174,7 @@ local function add(id)
     all[n] = id
   end
 end
-for i = 6 + R, 5 + R + NP do
+for i = 7 + R, 6 + R + NP do
   local p = ARGV[i]
   for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
     add(string.sub(m, -12))
@@ -181,7 +183,8 @@ end
 -- Probe lists smallest first: when the cap is reached, the candidates
 -- dropped are those of the least selective signatures (a common suffix
 -- such as " a/s"), and a pair within budget shares some signature.
-local first, last = 6 + R + NP, 5 + R + NP + NF
+local first, last = 7 + R + NP, 6 + R + NP + NF
+if ENOUGH > 0 and n >= ENOUGH then last = first - 1 end
 local lists = {}
 for s = first, last, 500 do
   local vs = redis.call('HMGET', KEYS[3], unpack(ARGV, s, math.min(s + 499, last)))
@@ -220,7 +223,7 @@ func mayBeNear(t typedName, m meta) bool {
 // candidates runs nearScript for readings (checked for being known) and the
 // prefixes and probes of lookups, and returns which readings are known and
 // the candidates found.
-func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit int) ([]bool, map[string]meta, error) {
+func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit, enough int) ([]bool, map[string]meta, error) {
 	var prefixes, probes []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
@@ -238,12 +241,12 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 			}
 		}
 	}
-	args := make([]any, 0, 5+len(readings)+len(prefixes)+len(probes))
+	args := make([]any, 0, 6+len(readings)+len(prefixes)+len(probes))
 	// The first limit prefix hits by key are among the first members of a
 	// range (a key range holds keys in key order, and a fold member only
 	// when its fold starts with the typed key): a few times limit suffice.
 	plim := min(prefixLimit, max(4*limit, 16))
-	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap)
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough)
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
@@ -299,7 +302,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 	if len(ts) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	known, cands, err := s.candidates(ctx, k, ts, ts, limit)
+	known, cands, err := s.candidates(ctx, k, ts, ts, limit, 0)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -351,7 +354,11 @@ func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]s
 	if t.key == "" || limit <= 0 {
 		return nil, nil
 	}
-	_, cands, err := s.candidates(ctx, k, nil, []typedName{t}, limit)
+	// Prefix hits come first: when the ranges alone fill the list, the
+	// edit probes (unselective for the few letters typed so far) are not
+	// looked up. A fold member can count as a hit there without being
+	// one; the list is then short of the edits, never wrong.
+	_, cands, err := s.candidates(ctx, k, nil, []typedName{t}, limit, 2*limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
