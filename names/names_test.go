@@ -178,3 +178,62 @@ func TestKeyASCII(t *testing.T) {
 		t.Error("asciiKey took non-ASCII")
 	}
 }
+
+func BenchmarkDistance(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Distance("nordlys møbler a/s", "nordlys mbøler a/s", 2)
+	}
+}
+
+// Distance is the same with and without the stack buffers (long strings).
+func TestDistanceLong(t *testing.T) {
+	a := strings.Repeat("ab", 40)
+	if d := Distance(a, a[1:]+"x", 3); d != 2 {
+		t.Errorf("long distance = %d, want 2", d)
+	}
+}
+
+// The banded Distance agrees with a plain full-table OSA distance.
+func TestDistanceBanded(t *testing.T) {
+	osa := func(a, b []rune) int {
+		d := make([][]int, len(a)+1)
+		for i := range d {
+			d[i] = make([]int, len(b)+1)
+			d[i][0] = i
+		}
+		for j := range d[0] {
+			d[0][j] = j
+		}
+		for i := 1; i <= len(a); i++ {
+			for j := 1; j <= len(b); j++ {
+				cost := 1
+				if a[i-1] == b[j-1] {
+					cost = 0
+				}
+				d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+				if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+					d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				}
+			}
+		}
+		return d[len(a)][len(b)]
+	}
+	alpha := []rune("abcæø")
+	seed := uint64(1)
+	rnd := func(n int) int { seed = seed*6364136223846793005 + 1442695040888963407; return int(seed>>33) % n }
+	for range 20000 {
+		a, b := make([]rune, rnd(9)), make([]rune, rnd(9))
+		for i := range a {
+			a[i] = alpha[rnd(len(alpha))]
+		}
+		for i := range b {
+			b[i] = alpha[rnd(len(alpha))]
+		}
+		limit := rnd(4)
+		want := min(osa(a, b), limit+1)
+		if got := Distance(string(a), string(b), limit); got != want {
+			t.Fatalf("Distance(%q, %q, %d) = %d, want %d", string(a), string(b), limit, got, want)
+		}
+	}
+}
