@@ -384,3 +384,44 @@ func TestListMostlyZeroValues(t *testing.T) {
 		}
 	}
 }
+
+// An import where many customers share value, last contact and cadence
+// makes a tie only names break: List reads the names of the tie, not every
+// customer, and orders as CompareUrgency does.
+func TestListBigTie(t *testing.T) {
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			now := t0.Add(100 * smed.Day)
+			var mine []smed.Customer
+			for i := range 700 {
+				n := fmt.Sprintf("Tie %03d", (i*37)%700)
+				if i%9 == 0 {
+					n = fmt.Sprintf("Tié %03d", i) // not ASCII
+				}
+				if _, err := s.Import(ctx, team, smed.ImportRecord{Name: n, Value: ptr[int64](0), CadenceDays: ptr(30), LastContactAt: t0}, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range all(t, s, team) {
+				mine = append(mine, c.Customer)
+			}
+			slices.SortFunc(mine, func(a, b smed.Customer) int { return smed.CompareUrgency(a, b, now) })
+			r, err := s.List(ctx, team, "", now, 20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			for _, c := range r.Customers {
+				got = append(got, c.Name)
+			}
+			for _, c := range mine[:20] {
+				want = append(want, c.Name)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("List of a tie (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

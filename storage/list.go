@@ -16,15 +16,16 @@ import (
 // listScript reads what List needs from the due, value and risk indexes of
 // the team (owner "") or of one owner.
 //
-// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk, [7] cad
+// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk, [7] cad,
+// [8] nm
 // ARGV[1] owner ("" = the team), [2] now in ms rounded up (overdue means
 // due < ARGV[2]), [3] limit, [4] now in ms with its fraction
 //
 // Returns {total, overdue, candidate IDs, upcoming IDs, risk parts}:
 //   - candidates: the limit most urgent overdue customers by value and
-//     then by how overdue relative to the cadence, and any that tie with
-//     the last of them (Go ranks them with smed.CompareUrgency, which
-//     breaks such ties by name). Before that selection they are the
+//     then by how overdue relative to the cadence; of a tie the limit cuts
+//     through, the first by name when names are ASCII, and all with other
+//     letters (Go ranks them with smed.CompareUrgency). Before that selection they are the
 //     overdue whose value is at least the limit-th largest. When at most directMax are
 //     overdue they are read from the due index; otherwise the customers
 //     with a value are scanned from the top of the value index, checking
@@ -188,16 +189,44 @@ if #cands > limit then
     if vals[a] ~= vals[b] then return vals[a] > vals[b] end
     return ratios[a] > ratios[b]
   end)
+  -- The first limit, and the tie (same value and ratio) that the limit
+  -- cuts through: CompareUrgency breaks it by lower-cased name, then ID.
+  -- Lua lower-cases ASCII as Go does, so of the ASCII names only the first
+  -- ones are kept; names with other letters all go to Go to be ordered.
   local k = order[limit]
-  local out = {}
+  local out, tie = {}, {}
   for n, i in ipairs(order) do
-    -- a relative margin: Go computes the ratio from ns, Lua from ms
-    if n <= limit or vals[i] == vals[k] and math.abs(ratios[i] - ratios[k]) <= 1e-9 * math.max(1, math.abs(ratios[k])) then
+    if vals[i] == vals[k] and math.abs(ratios[i] - ratios[k]) <= 1e-9 * math.max(1, math.abs(ratios[k])) then
+      tie[#tie + 1] = cands[i]
+    elseif n <= limit then
       out[#out + 1] = cands[i]
     else
       break
     end
   end
+  local room = limit - #out
+  if #tie > room then
+    local ascii, other = {}, {}
+    for s = 1, #tie, 1000 do
+      local part = {unpack(tie, s, math.min(s + 999, #tie))}
+      local ms = redis.call('HMGET', KEYS[8], unpack(part))
+      for i = 1, #part do
+        local display = string.match(ms[i] or '', '^[^%z]*%z[^%z]*%z(.*)$') or ''
+        if string.find(display, '[\128-\255]') then
+          other[#other + 1] = part[i]
+        else
+          ascii[#ascii + 1] = {id = part[i], name = string.lower(display)}
+        end
+      end
+    end
+    table.sort(ascii, function(a, b)
+      if a.name ~= b.name then return a.name < b.name end
+      return a.id < b.id
+    end)
+    tie = other
+    for i = 1, math.min(room, #ascii) do tie[#tie + 1] = ascii[i].id end
+  end
+  for _, id in ipairs(tie) do out[#out + 1] = id end
   cands = out
 end
 
@@ -269,7 +298,7 @@ func (s *Store) List(ctx context.Context, team, owner string, now time.Time, lim
 		return smed.Ranked{}, wrapf(op, "%w", err)
 	}
 	limit = max(limit, 0)
-	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk(), k.cad()},
+	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk(), k.cad(), k.nm()},
 		owner, nowCeil(now), limit, strconv.FormatFloat(float64(now.UnixNano())/1e6, 'f', 6, 64)).Slice()
 	if err != nil {
 		return smed.Ranked{}, wrap(op, err)
