@@ -121,7 +121,7 @@ func BenchmarkScale(b *testing.B) {
 			// near-miss lookup, then the create on the first word.
 			first := fmt.Sprintf("%s%dx", st.word(i*7919), i)
 			cands := words(first + " met at the fair about " + st.text(i))
-			req := smed.NoteRequest{Candidates: cands, Author: "U0001", At: t0}
+			req := smed.NoteRequest{Candidates: cands, Author: "U0001", At: t0.Add(time.Duration(i) * time.Second)}
 			if _, err := s.AddNote(ctx, team, req); !errorsIs(err, smed.ErrNotFound) {
 				return fmt.Errorf("first try: %v", err)
 			}

@@ -88,8 +88,8 @@ else
   if first[1] then mindue = tonumber(string.sub(first[1], #owner + 2, #owner + 16)) end
 end
 
--- the ranking candidates
-local cands = {}
+-- the ranking candidates, and the values already read of them
+local cands, vmap = {}, {}
 local function top(ids, vals)
   -- every id whose value is at least the limit-th largest
   local t = {}
@@ -107,7 +107,10 @@ local function top(ids, vals)
   end
   local threshold = #ids > limit and t[1] or -1
   for i = 1, #ids do
-    if vals[i] >= threshold then cands[#cands + 1] = ids[i] end
+    if vals[i] >= threshold then
+      cands[#cands + 1] = ids[i]
+      vmap[ids[i]] = vals[i]
+    end
   end
 end
 if limit > 0 and overdue > 0 then
@@ -136,6 +139,7 @@ if limit > 0 and overdue > 0 then
         local d = tonumber(dues[i] or '')
         if d and d < nowc then
           found[#found + 1] = ids[i]
+          vmap[ids[i]] = vals[i]
           last = vals[i]
         end
       end
@@ -155,6 +159,7 @@ if limit > 0 and overdue > 0 then
         for i = 1, #ids do
           if vs[i] == 0 and zero < TIE then
             cands[#cands + 1] = ids[i]
+            vmap[ids[i]] = 0
             zero = zero + 1
           end
         end
@@ -171,7 +176,8 @@ end
 -- know: value, then how overdue relative to the cadence. Go gets the first
 -- limit and whatever ties with the last of them (it breaks those by name).
 if #cands > limit then
-  local vals = values(cands)
+  local vals = {}
+  for i, id in ipairs(cands) do vals[i] = vmap[id] end
   local ratios = {}
   for s = 1, #cands, 1000 do
     local part = {unpack(cands, s, math.min(s + 999, #cands))}
