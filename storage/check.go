@@ -38,7 +38,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 
 	want := struct {
 		names, nm, vrank, risk, cad, ocount, totals map[string]string
-		nidx, odue, oval                            map[string]bool
+		nidx, odue, vcd                             map[string]bool
 		sig                                         map[string][]string
 		due                                         map[string]float64
 		refs                                        map[int64]string
@@ -46,7 +46,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	}{
 		names: map[string]string{}, nm: map[string]string{}, vrank: map[string]string{},
 		risk: map[string]string{}, cad: map[string]string{}, ocount: map[string]string{}, totals: map[string]string{},
-		nidx: map[string]bool{}, odue: map[string]bool{}, oval: map[string]bool{},
+		nidx: map[string]bool{}, odue: map[string]bool{}, vcd: map[string]bool{},
 		sig: map[string][]string{}, due: map[string]float64{},
 		refs: map[int64]string{}, postings: map[string][]int64{},
 	}
@@ -98,11 +98,11 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			owners := []string{""}
 			if c.Owner != "" {
 				want.odue[c.Owner+"\x00"+pad15(due)+id] = true
-				want.oval[c.Owner+"\x00"+fmt.Sprintf("%016d", c.Value)+id] = true
 				ocount[c.Owner]++
 				owners = append(owners, c.Owner)
 			}
 			for _, o := range owners {
+				want.vcd[o+"\x00"+fmt.Sprintf("%016d%05d%015d", c.Value, c.CadenceDays, due)+lnameOf(c.Name)+"\x00"+id] = true
 				for _, l := range riskLevels {
 					if c.Value != 0 {
 						risk[o+"\x00"+l.name+strconv.FormatInt(floorDiv(due, l.ms), 10)] += c.Value
@@ -144,7 +144,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	gotRisk := pipe.HGetAll(ctx, k.risk())
 	gotCad := pipe.HGetAll(ctx, k.cad())
 	gotVrank := pipe.ZRangeWithScores(ctx, k.vrank(), 0, -1)
-	gotOval := pipe.ZRange(ctx, k.oval(), 0, -1)
+	gotVcd := pipe.ZRange(ctx, k.vcd(), 0, -1)
 	gotOcount := pipe.HGetAll(ctx, k.ocount())
 	gotTotals := pipe.HGetAll(ctx, k.totals())
 	gotNidx := pipe.ZRange(ctx, k.nidx(), 0, -1)
@@ -198,7 +198,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		vrank[str(z.Member)] = strconv.FormatFloat(z.Score, 'f', 0, 64)
 	}
 	cmpMap("vrank", want.vrank, vrank)
-	cmpSet("oval", want.oval, gotOval.Val())
+	cmpSet("vcd", want.vcd, gotVcd.Val())
 	cmpMap("ocount", want.ocount, gotOcount.Val())
 	totals := gotTotals.Val()
 	for _, f := range []string{"customers", "value"} {

@@ -63,7 +63,7 @@ func decodeCustomer(m map[string]string) (smed.Customer, error) {
 
 // replyFields are the fields writeScript returns (its REPLY), in order.
 var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
-	"last_contact_at", "snoozed_until", "notes"}
+	"last_contact_at", "snoozed_until", "notes", "lname"}
 
 // pairs turns a flat [field, value, …] script reply into a map.
 func pairs(flat []any) map[string]string {

@@ -355,6 +355,7 @@ func (c importCmd) build(k keys, id string) ([]string, []any) {
 	for i, f := range c.facts {
 		args = append(args, f, factLists[i])
 	}
+	args = append(args, c.info.lname)
 	return keyList, append(args, p.words...)
 }
 

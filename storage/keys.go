@@ -45,8 +45,13 @@
 //	               expansion of query words (ZRANGEBYLEX)
 //	days    ZSET   day number (unix days, UTC) → itself, for each day with a
 //	               note counter
-//	oval    ZSET   score 0, members "<owner>\x00<value, 16 digits><id>": each
-//	               owner's customers by value (one key, as odue)
+//	vcd     ZSET   score 0, members "<owner>\x00<value, 16 digits><cadence,
+//	               5><due, 15><lower-cased name>\x00<id>", owner "" for the
+//	               team: List's order. Values are walked from the top; within
+//	               one value each cadence's customers are in due order, which
+//	               is smed.OverdueRatio's order, then name and ID as
+//	               smed.CompareUrgency breaks ties; merging the cadences of a
+//	               value gives its customers most urgent first.
 //	risk    HASH   "<owner>\x00<level><bucket>" → summed value of the
 //	               customers (of that owner; "" = the team) whose due time
 //	               falls in that bucket: level h hours, d days, m 32 days, y
@@ -62,7 +67,8 @@
 //	                created_at, last_contact_at, last_contact_by,
 //	                snoozed_until (unix ms; 0 = none), notes (count),
 //	                formerly (name before the latest rename), nseq (sequence
-//	                of the name's index entry)
+//	                of the name's index entry), lname (strings.ToLower of the
+//	                name, for vcd)
 //	n:<id>    LIST  notes oldest first, "<seq>\t<at ms>\t<author>\t<saved
 //	                by>\t<link>\t<text>" (only the text may hold a tab, and
 //	                it comes last); never capped or trimmed
@@ -77,7 +83,7 @@
 //
 // # Indexes and what they may hold that is stale
 //
-// Every write keeps names, nidx, sig, nm, due, odue, vrank, oval, risk,
+// Every write keeps names, nidx, sig, nm, due, odue, vrank, vcd, risk,
 // cad, ocount, totals and refs exact (CheckIndexes recomputes them from the
 // records), except that a signature shared by sigMax names stops growing
 // (see names.go). Posting lists only grow: a rename, merge, delete or forget
@@ -153,7 +159,7 @@ func (k keys) nm() string     { return k.base + "nm" }
 func (k keys) due() string    { return k.base + "due" }
 func (k keys) odue() string   { return k.base + "odue" }
 func (k keys) vrank() string  { return k.base + "vrank" }
-func (k keys) oval() string   { return k.base + "oval" }
+func (k keys) vcd() string    { return k.base + "vcd" }
 func (k keys) risk() string   { return k.base + "risk" }
 func (k keys) cad() string    { return k.base + "cad" }
 func (k keys) ocount() string { return k.base + "ocount" }
@@ -182,7 +188,7 @@ func (k keys) teamKeys(extra int) []string {
 	out := make([]string, 0, 16+extra)
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
 		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
-		k.oval(), k.risk(), k.cad())
+		k.vcd(), k.risk(), k.cad())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

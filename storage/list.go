@@ -16,22 +16,20 @@ import (
 // listScript reads what List needs from the due, value and risk indexes of
 // the team (owner "") or of one owner.
 //
-// KEYS[1] due, [2] odue, [3] vrank, [4] oval, [5] ocount, [6] risk, [7] cad,
+// KEYS[1] due, [2] odue, [3] vrank, [4] vcd, [5] ocount, [6] risk, [7] cad,
 // [8] nm
 // ARGV[1] owner ("" = the team), [2] now in ms rounded up (overdue means
 // due < ARGV[2]), [3] limit, [4] now in ms with its fraction
 //
 // Returns {total, overdue, candidate IDs, upcoming IDs, risk parts}:
-//   - candidates: the limit most urgent overdue customers by value and
-//     then by how overdue relative to the cadence; of a tie the limit cuts
-//     through, the first by name when names are ASCII, and all with other
-//     letters (Go ranks them with smed.CompareUrgency). Before that selection they are the
-//     overdue whose value is at least the limit-th largest. When at most directMax are
-//     overdue they are read from the due index; otherwise the customers
-//     with a value are scanned from the top of the value index, checking
-//     due scores, until limit overdue ones are found and the tie of the
-//     last value is complete, and when too few of them are overdue the
-//     value-0 ones due longest are added (see the constants below).
+//   - candidates: the limit most urgent overdue customers, in
+//     smed.CompareUrgency's order (Go sorts them again with it). Beyond
+//     directMax overdue, vcd is walked from the top value: for each value
+//     the overdue of each cadence are read in due order (which is their
+//     order by overdue ratio, then name and ID) and merged, until limit are
+//     found. Up to directMax (or when valueMax values give too few) they
+//     are read from the due index and selected by value, then ratio (cad),
+//     then name.
 //   - upcoming: the first not yet due, soonest first, as many as the
 //     overdue do not fill.
 //   - risk parts: values (as strings, summed in Go) whose sum is the value
@@ -39,13 +37,14 @@ import (
 //     earliest due time, and the values of the customers due in the current
 //     hour before now.
 //
-// Cost: O(log n) for the counts, about 90 bucket fields and the customers
-// due this hour for the value at risk, O(limit / share of overdue among the
-// most valuable) for the ranking (plus the size of a tie in value, at most
-// zeroTieMax for the tie at 0).
+// Cost: O(log n) for the counts; about 90 bucket fields and the customers
+// due this hour for the value at risk; for the ranking, per value visited
+// one lookup per cadence it has and at most limit members of each, values
+// visited until limit overdue are found (those with nobody overdue are
+// skipped at that cost).
 var listScript = redis.NewScript(`
 local owner, nowc, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local DIRECT, SCAN, TIE, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, ` + strconv.Itoa(zeroTieMax) + `, 256
+local DIRECT, VMAX = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(valueMax) + `
 -- gopher-lua (memory://) does not coerce a string for %f: always a number
 local pad = function(n) return string.format('%015.0f', tonumber(n)) end
 local function ids_of(ms)
@@ -113,60 +112,50 @@ local function top(ids, vals)
     end
   end
 end
-if limit > 0 and overdue > 0 then
-  local scanned, found, done = 0, {}, false
-  if overdue > DIRECT then
-    -- Valued customers from the top; the value-0 tie (most customers of a
-    -- team that sets no values) is read from the due index afterwards.
-    local last
-    while scanned < SCAN do
-      local ids, vals = {}, {}
-      if owner == '' then
-        local r = redis.call('ZREVRANGEBYSCORE', KEYS[3], '+inf', '(0', 'WITHSCORES', 'LIMIT', scanned, CH)
-        for i = 1, #r, 2 do ids[#ids + 1], vals[#vals + 1] = r[i], tonumber(r[i + 1]) end
-      else
-        local r = redis.call('ZREVRANGEBYLEX', KEYS[4], '(' .. owner .. '\1',
-          '(' .. owner .. '\0' .. string.rep('0', 16) .. '\255', 'LIMIT', scanned, CH)
-        for _, m in ipairs(r) do
-          ids[#ids + 1], vals[#vals + 1] = string.sub(m, -12), tonumber(string.sub(m, #owner + 2, #owner + 17))
-        end
+-- vcd_rank walks vcd from the top value down: for each value, the overdue
+-- customers of each cadence in due order (at most room of each), merged by
+-- ratio, then name and ID. It gives up (nil) after VMAX values.
+local function vcd_rank()
+  local out, room = {}, limit
+  local p = owner .. '\0'
+  local hi, visited = '(' .. owner .. '\1', 0
+  while room > 0 do
+    local top = redis.call('ZREVRANGEBYLEX', KEYS[4], hi, '[' .. p, 'LIMIT', 0, 1)
+    if not top[1] then return out end
+    visited = visited + 1
+    if visited > VMAX then return nil end
+    local vp = p .. string.sub(top[1], #p + 1, #p + 16)
+    local found, cmin = {}, '[' .. vp
+    while true do
+      local g = redis.call('ZRANGEBYLEX', KEYS[4], cmin, '(' .. vp .. '\255', 'LIMIT', 0, 1)
+      if not g[1] then break end
+      local gp = vp .. string.sub(g[1], #vp + 1, #vp + 5)
+      local cad = math.max(tonumber(string.sub(gp, -5)) or 1, 1) * 86400000
+      local ms = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. gp, '(' .. gp .. pad(nowc), 'LIMIT', 0, room)
+      for _, m in ipairs(ms) do
+        local d = tonumber(string.sub(m, #gp + 1, #gp + 15))
+        found[#found + 1] = {id = string.sub(m, -12), r = (now - d) / cad, name = string.sub(m, #gp + 16, -14)}
       end
-      if #ids == 0 then done = 'zero' break end
-      scanned = scanned + #ids
-      local dues = redis.call('ZMSCORE', KEYS[1], unpack(ids))
-      for i = 1, #ids do
-        if #found >= limit and vals[i] < last then done = true break end
-        local d = tonumber(dues[i] or '')
-        if d and d < nowc then
-          found[#found + 1] = ids[i]
-          vmap[ids[i]] = vals[i]
-          last = vals[i]
-        end
-      end
-      if done then break end
+      cmin = '(' .. gp .. '\255'
     end
-    if done then cands = found end
-    if done == 'zero' then
-      -- Fewer than limit valued customers are overdue: the rest of the
-      -- list is value 0, ranked by how long overdue relative to cadence.
-      -- The TIE oldest-due of them are the candidates.
-      local off, zero = 0, 0
-      while zero < TIE do
-        local ids = due_range('-inf', ARGV[2], CH, off)
-        if #ids == 0 then break end
-        off = off + #ids
-        local vs = values(ids)
-        for i = 1, #ids do
-          if vs[i] == 0 and zero < TIE then
-            cands[#cands + 1] = ids[i]
-            vmap[ids[i]] = 0
-            zero = zero + 1
-          end
-        end
-      end
-    end
+    table.sort(found, function(a, b)
+      if a.r ~= b.r then return a.r > b.r end
+      if a.name ~= b.name then return a.name < b.name end
+      return a.id < b.id
+    end)
+    for i = 1, math.min(room, #found) do out[#out + 1] = found[i].id end
+    room = limit - #out
+    hi = '(' .. vp
   end
-  if not done then
+  return out
+end
+
+if limit > 0 and overdue > 0 then
+  local ranked = nil
+  if overdue > DIRECT then ranked = vcd_rank() end
+  if ranked then
+    cands = ranked
+  else
     local ids = due_range('-inf', ARGV[2])
     top(ids, values(ids))
   end
@@ -268,18 +257,12 @@ return {total, overdue, cands, ups, parts}
 `)
 
 // List's bounds: up to directMax overdue customers are ranked by reading
-// them all; beyond, the customers with a value are scanned from the top of
-// the value index, at most scanMax entries (then the overdue are read after
-// all). When fewer than the limit of them are overdue, the rest are value 0:
-// the zeroTieMax of those that have been due longest are ranked (in Lua,
-// with their cadences from cad: only the customers shown are read). That is
-// exact unless more than zeroTieMax value-0 customers are overdue and one
-// due more recently has so much shorter a cadence that it is more overdue
-// relative to it (smed.OverdueRatio) than all of them.
+// them all; beyond, vcd is walked from the top value, at most valueMax
+// distinct values (past that the overdue are read after all: a team whose
+// valueMax highest values have nobody overdue).
 const (
-	directMax  = 512
-	scanMax    = 8192
-	zeroTieMax = 1024
+	directMax = 128
+	valueMax  = 1024
 )
 
 // nowCeil is now in ms rounded up: due < nowCeil ⇔ now > due, for due in
@@ -304,7 +287,7 @@ func (s *Store) List(ctx context.Context, team, owner string, now time.Time, lim
 		return smed.Ranked{}, wrapf(op, "%w", err)
 	}
 	limit = max(limit, 0)
-	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.oval(), k.ocount(), k.risk(), k.cad(), k.nm()},
+	res, err := listScript.Run(ctx, s.rdb, []string{k.due(), k.odue(), k.vrank(), k.vcd(), k.ocount(), k.risk(), k.cad(), k.nm()},
 		owner, nowCeil(now), limit, strconv.FormatFloat(float64(now.UnixNano())/1e6, 'f', 6, 64)).Slice()
 	if err != nil {
 		return smed.Ranked{}, wrap(op, err)

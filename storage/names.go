@@ -34,6 +34,7 @@ const (
 // nameInfo is a name prepared for the name indexes.
 type nameInfo struct {
 	key, fold, display string
+	lname              string   // lnameOf(display): the name tie-break of List
 	sigs               string   // the sig fields of Key's and Fold's signatures, 8 bytes each
 	words              []string // names.Words: the name as a search entry
 }
@@ -48,9 +49,16 @@ func nameOf(name string) (nameInfo, bool) {
 		return nameInfo{}, false
 	}
 	n.fold = names.Fold(name)
+	n.lname = lnameOf(n.display)
 	n.sigs = sigsOf(n.key, n.fold)
 	n.words = names.Words(n.key)
 	return n, true
+}
+
+// lnameOf is how smed.CompareUrgency compares names (strings.ToLower), as
+// vcd orders a tie; without NUL, which separates it from the ID there.
+func lnameOf(display string) string {
+	return strings.ReplaceAll(strings.ToLower(display), "\x00", "")
 }
 
 // nameKey is the name's Key and whether it can name a customer (as nameOf

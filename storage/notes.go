@@ -201,6 +201,7 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 	for i, r := range rs {
 		args = append(args, r.key, r.id, r.text, lists[i])
 	}
+	args = append(args, first.lname)
 	return keyList, append(args, p.words...)
 }
 

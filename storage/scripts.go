@@ -29,7 +29,7 @@ var prelude = `
 local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   due = KEYS[5], odue = KEYS[6], vrank = KEYS[7], ocount = KEYS[8],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
-  days = KEYS[13], oval = KEYS[14], risk = KEYS[15], cad = KEYS[16]}
+  days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16]}
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 local SIGMAX = ` + strconv.Itoa(sigMax) + `
@@ -57,15 +57,22 @@ end
 
 -- state is what the indexes know of a customer.
 local function state(c)
-  return {owner = c.owner or '', value = num(c.value), due = due(c), cad = num(c.cadence_days)}
+  return {owner = c.owner or '', value = num(c.value), due = due(c), cad = num(c.cadence_days),
+    lname = c.lname or ''}
 end
 
 local function odue_member(owner, d, id)
   return owner .. '\0' .. string.format('%015.0f', d) .. id
 end
 
-local function oval_member(owner, v, id)
-  return owner .. '\0' .. string.format('%016.0f', v) .. id
+-- vcd_members are a customer's members of vcd: the team's ("" owner) and
+-- its owner's, "<owner>\0<value 16><cadence 5><due 15><lower-cased name>\0<id>".
+local function vcd_members(s, id)
+  local tail = string.format('%016.0f', s.value) .. string.format('%05.0f', s.cad) ..
+    string.format('%015.0f', s.due) .. s.lname .. '\0' .. id
+  local out = {['\0' .. tail] = true}
+  if s.owner ~= '' then out[s.owner .. '\0' .. tail] = true end
+  return out
 end
 
 -- risk adds v to the value-at-risk buckets of a due time, for the team and
@@ -82,7 +89,7 @@ local function risk(acc, owner, d, v)
 end
 
 -- index moves a customer from state old to state new (either may be nil: a
--- customer created or removed) in due, odue, vrank, oval, cad, risk, ocount
+-- customer created or removed) in due, odue, vrank, vcd, cad, risk, ocount
 -- and totals.
 local function index(id, old, new)
   local dc, dv = 0, 0
@@ -91,9 +98,6 @@ local function index(id, old, new)
     local moved = not new or old.owner ~= new.owner
     if old.owner ~= '' and (moved or old.due ~= new.due) then
       redis.call('ZREM', K.odue, odue_member(old.owner, old.due, id))
-    end
-    if old.owner ~= '' and (moved or old.value ~= new.value) then
-      redis.call('ZREM', K.oval, oval_member(old.owner, old.value, id))
     end
     if old.owner ~= '' and moved then
       if redis.call('HINCRBY', K.ocount, old.owner, -1) <= 0 then
@@ -115,9 +119,6 @@ local function index(id, old, new)
     if new.owner ~= '' and (moved or old.due ~= new.due) then
       redis.call('ZADD', K.odue, 0, odue_member(new.owner, new.due, id))
     end
-    if new.owner ~= '' and (moved or old.value ~= new.value) then
-      redis.call('ZADD', K.oval, 0, oval_member(new.owner, new.value, id))
-    end
     if new.owner ~= '' and moved then redis.call('HINCRBY', K.ocount, new.owner, 1) end
     if not old or old.value ~= new.value then redis.call('ZADD', K.vrank, fmt(new.value), id) end
     if not old or old.cad ~= new.cad then redis.call('HSET', K.cad, id, fmt(new.cad)) end
@@ -128,6 +129,10 @@ local function index(id, old, new)
   for f, v in pairs(acc) do
     if v ~= 0 and redis.call('HINCRBY', K.risk, f, fmt(v)) == 0 then redis.call('HDEL', K.risk, f) end
   end
+  local om = old and vcd_members(old, id) or {}
+  local nw = new and vcd_members(new, id) or {}
+  for m in pairs(om) do if not nw[m] then redis.call('ZREM', K.vcd, m) end end
+  for m in pairs(nw) do if not om[m] then redis.call('ZADD', K.vcd, 0, m) end end
   if dc ~= 0 then redis.call('HINCRBY', K.totals, 'customers', dc) end
   if dv ~= 0 then redis.call('HINCRBY', K.totals, 'value', fmt(dv)) end
 end
@@ -230,10 +235,10 @@ local function create(id, ckey, f, key, fold, display, sigs, words)
   redis.call('HSET', ckey, 'id', id, 'name', display, 'owner', f.owner, 'value', f.value,
     'cadence_days', f.cadence, 'cadence_set', f.cadence_set, 'created_at', f.at,
     'last_contact_at', f.last, 'last_contact_by', f.last_by, 'snoozed_until', '0',
-    'notes', '0', 'formerly', '')
+    'notes', '0', 'formerly', '', 'lname', f.lname)
   name_add(id, key, fold, display, sigs)
   index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
-    created_at = f.at, last_contact_at = f.last}))
+    created_at = f.at, last_contact_at = f.last, lname = f.lname}))
   local seq = redis.call('INCR', K.seq)
   redis.call('HSET', ckey, 'nseq', seq)
   index_entry(seq, id, 'c', 0, words)
@@ -241,7 +246,7 @@ end
 
 -- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
-  'last_contact_at', 'snoozed_until', 'notes'}
+  'last_contact_at', 'snoozed_until', 'notes', 'lname'}
 `
 
 // writeScript logs a note or remembers a fact on the customer named by the
@@ -259,7 +264,8 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // [11..14] reading 1's name as a new customer would get it: display, fold,
 // sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
 // ARGV[12+4j] as an ID, no name), [12+4j] expected ID, [13+4j] the text,
-// [14+4j] its word list; from ARGV[WA+1], WA = 14+4R: the words.
+// [14+4j] its word list; [15+4R] reading 1's lower-cased name (lname) as
+// a new customer gets it; from ARGV[WA+1], WA = 15+4R: the words.
 //
 // Returns {"none"} when no reading is known and none was created, {"moved",
 // j, id} when reading j is known under another ID than declared, {"taken"}
@@ -271,7 +277,7 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
-WK, WA = 17 + 2 * R, 14 + 4 * R
+WK, WA = 17 + 2 * R, 15 + 4 * R
 local j, id
 if ARGV[15] == '' then
   if redis.call('EXISTS', KEYS[18]) == 0 then return {'none'} end
@@ -291,7 +297,7 @@ if not j then
   j, id = 1, ARGV[16]
   if redis.call('EXISTS', KEYS[18]) == 1 then return {'taken'} end
   create(id, KEYS[18], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
-    at = at, last = '0', last_by = ''}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
+    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
   created = 1
 end
 local ckey, lkey = KEYS[16 + 2 * j], KEYS[17 + 2 * j]
@@ -300,7 +306,7 @@ local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
   local old = {owner = c[3] or '', value = num(c[4]), cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
   local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
   c[9] = fmt(num(c[9]) + 1)
   local set = {'notes', c[9]}
@@ -310,7 +316,7 @@ if kind == 'n' then
   end
   redis.call('HSET', ckey, unpack(set))
   local new = {owner = old.owner, value = old.value, cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
   index(id, state(old), state(new))
   redis.call('HINCRBY', KEYS[17], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
@@ -374,7 +380,8 @@ return out
 // expected ID, [7] owner, [8] value, [9] cadence days, as a new customer gets
 // them, [10] which of [7..9] the record gives: three characters "1" given or
 // "0" absent; [11] last contact (ms, 0 keeps), [12] at (ms), [13] F facts,
-// then per fact text and word list; from ARGV[WA+1], WA = 13+2F: the words.
+// then per fact text and word list, [14+2F] the lower-cased name; from
+// ARGV[WA+1], WA = 14+2F: the words.
 //
 // Returns {"moved", id} when the name belongs to another ID, {"taken"} when
 // the expected ID of a new customer is in use (nothing written), else {"ok",
@@ -384,7 +391,7 @@ return out
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', K.names, ARGV[1])
 local F = tonumber(ARGV[13])
-WK, WA = 19, 13 + 2 * F
+WK, WA = 19, 14 + 2 * F
 local at = ARGV[12]
 local outcome = 0
 if id and id ~= ARGV[6] then return {'moved', id} end
@@ -392,7 +399,8 @@ if not id then
   id = ARGV[6]
   if redis.call('EXISTS', KEYS[17]) == 1 then return {'taken'} end
   create(id, KEYS[17], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
-    cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = ''},
+    cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = '',
+    lname = ARGV[14 + 2 * F]},
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   outcome = 1
 else
@@ -446,22 +454,24 @@ return {'ok', outcome}
 // WK = 18: posting keys of the new name's words.
 // ARGV[1] the display name Go read (precondition), [2..4] its key, fold and
 // sigs, [5..8] the new name (key, fold, display, sigs), [9] its word list,
-// [10] by, [11] at (ms); from ARGV[WA+1], WA = 11: the words.
+// [10] by, [11] at (ms), [12] its lower-cased name; from ARGV[WA+1],
+// WA = 12: the words.
 //
 // Returns {"none"}, {"moved"} when the name is no longer ARGV[1], {"taken",
 // id} when another customer has the new name (nothing written), else {"ok",
 // HGETALL after…}.
 var renameScript = redis.NewScript(prelude + `
-WK, WA = 18, 11
+WK, WA = 18, 12
 local ckey = KEYS[17]
 local c = hgetall(ckey)
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
 local holder = redis.call('HGET', K.names, ARGV[5])
 if holder and holder ~= c.id then return {'taken', holder} end
+local oldstate = state(c)
 if ARGV[5] == ARGV[2] then
   if ARGV[7] ~= c.name then
-    redis.call('HSET', ckey, 'name', ARGV[7])
+    redis.call('HSET', ckey, 'name', ARGV[7], 'lname', ARGV[12])
     redis.call('HSET', K.nm, c.id, ARGV[5] .. '\0' .. ARGV[6] .. '\0' .. ARGV[7])
     revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
   end
@@ -469,11 +479,12 @@ else
   name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
   name_add(c.id, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
   local seq = redis.call('INCR', K.seq)
-  redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq)
+  redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq, 'lname', ARGV[12])
   index_entry(seq, c.id, 'c', 0, ARGV[9])
   revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
 end
-local _, flat = hgetall(ckey)
+local after, flat = hgetall(ckey)
+index(c.id, oldstate, state(after))
 return {'ok', unpack(flat)}
 `)
 
