@@ -24,12 +24,13 @@ import (
 // Returns {total, overdue, candidate IDs, upcoming IDs, risk parts}:
 //   - candidates: the limit most urgent overdue customers, in
 //     smed.CompareUrgency's order (Go sorts them again with it). Beyond
-//     directMax overdue, vcd is walked from the top value: for each value
-//     the overdue of each cadence are read in due order (which is their
-//     order by overdue ratio, then name and ID) and merged, until limit are
-//     found. Up to directMax (or when valueMax values give too few) they
-//     are read from the due index and selected by value, then ratio (cad),
-//     then name.
+//     directMax overdue, vcd is scanned from the top value down for values
+//     with someone overdue, and of each such value the overdue of each
+//     cadence are read in due order (which is their order by overdue
+//     ratio, then name and ID) and merged, until limit are found. Up to
+//     directMax (or past scanMax members with nobody overdue) they are read
+//     from the due index and selected by value, then ratio (cad), then
+//     name.
 //   - upcoming: the first not yet due, soonest first, as many as the
 //     overdue do not fill.
 //   - risk parts: values (as strings, summed in Go) whose sum is the value
@@ -38,13 +39,13 @@ import (
 //     hour before now.
 //
 // Cost: O(log n) for the counts; about 90 bucket fields and the customers
-// due this hour for the value at risk; for the ranking, per value visited
-// one lookup per cadence it has and at most limit members of each, values
-// visited until limit overdue are found (those with nobody overdue are
-// skipped at that cost).
+// due this hour for the value at risk; for the ranking, one call per 256
+// customers not overdue that rank above the ones shown, and per value that
+// has someone shown, one lookup per cadence it has and at most limit
+// members of each.
 var listScript = redis.NewScript(`
 local owner, nowc, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local DIRECT, VMAX = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(valueMax) + `
+local DIRECT, SCAN, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, 256
 -- gopher-lua (memory://) does not coerce a string for %f: always a number
 local pad = function(n) return string.format('%015.0f', tonumber(n)) end
 local function ids_of(ms)
@@ -112,40 +113,58 @@ local function top(ids, vals)
     end
   end
 end
--- vcd_rank walks vcd from the top value down: for each value, the overdue
--- customers of each cadence in due order (at most room of each), merged by
--- ratio, then name and ID. It gives up (nil) after VMAX values.
-local function vcd_rank()
-  local out, room = {}, limit
-  local p = owner .. '\0'
-  local hi, visited = '(' .. owner .. '\1', 0
-  while room > 0 do
-    local top = redis.call('ZREVRANGEBYLEX', KEYS[4], hi, '[' .. p, 'LIMIT', 0, 1)
-    if not top[1] then return out end
-    visited = visited + 1
-    if visited > VMAX then return nil end
-    local vp = p .. string.sub(top[1], #p + 1, #p + 16)
-    local found, cmin = {}, '[' .. vp
-    while true do
-      local g = redis.call('ZRANGEBYLEX', KEYS[4], cmin, '(' .. vp .. '\255', 'LIMIT', 0, 1)
-      if not g[1] then break end
-      local gp = vp .. string.sub(g[1], #vp + 1, #vp + 5)
-      local cad = math.max(tonumber(string.sub(gp, -5)) or 1, 1) * 86400000
-      local ms = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. gp, '(' .. gp .. pad(nowc), 'LIMIT', 0, room)
-      for _, m in ipairs(ms) do
-        local d = tonumber(string.sub(m, #gp + 1, #gp + 15))
-        found[#found + 1] = {id = string.sub(m, -12), r = (now - d) / cad, name = string.sub(m, #gp + 16, -14)}
-      end
-      cmin = '(' .. gp .. '\255'
+-- vcd_value returns the room most urgent overdue customers of value v16
+-- (16 digits), in order: the overdue of each cadence are read in due order
+-- (at most room of each) and merged by ratio, then name and ID.
+local P = owner .. '\0'
+local function vcd_value(v16, room)
+  local vp = P .. v16
+  local found, cmin = {}, '[' .. vp
+  while true do
+    local g = redis.call('ZRANGEBYLEX', KEYS[4], cmin, '(' .. vp .. '\255', 'LIMIT', 0, 1)
+    if not g[1] then break end
+    local gp = vp .. string.sub(g[1], #vp + 1, #vp + 5)
+    local cad = math.max(tonumber(string.sub(gp, -5)) or 1, 1) * 86400000
+    local ms = redis.call('ZRANGEBYLEX', KEYS[4], '[' .. gp, '(' .. gp .. pad(nowc), 'LIMIT', 0, room)
+    for _, m in ipairs(ms) do
+      local d = tonumber(string.sub(m, #gp + 1, #gp + 15))
+      found[#found + 1] = {id = string.sub(m, -12), r = (now - d) / cad, name = string.sub(m, #gp + 16, -14)}
     end
-    table.sort(found, function(a, b)
-      if a.r ~= b.r then return a.r > b.r end
-      if a.name ~= b.name then return a.name < b.name end
-      return a.id < b.id
-    end)
-    for i = 1, math.min(room, #found) do out[#out + 1] = found[i].id end
-    room = limit - #out
-    hi = '(' .. vp
+    cmin = '(' .. gp .. '\255'
+  end
+  table.sort(found, function(a, b)
+    if a.r ~= b.r then return a.r > b.r end
+    if a.name ~= b.name then return a.name < b.name end
+    return a.id < b.id
+  end)
+  local out = {}
+  for i = 1, math.min(room, #found) do out[i] = found[i].id end
+  return out
+end
+
+-- vcd_rank scans vcd from the top value down, CH members a call, for a
+-- value with someone overdue (the members carry their due time), takes
+-- that value's most urgent with vcd_value, and goes on below it. It gives
+-- up (nil) after SCAN members with nobody overdue.
+local function vcd_rank()
+  local out, hi, off, skipped = {}, '(' .. owner .. '\1', 0, 0
+  while #out < limit do
+    local ms = redis.call('ZREVRANGEBYLEX', KEYS[4], hi, '[' .. P, 'LIMIT', off, CH)
+    if #ms == 0 then break end
+    local hit
+    for _, m in ipairs(ms) do
+      if tonumber(string.sub(m, #P + 22, #P + 36)) < nowc then
+        hit = string.sub(m, #P + 1, #P + 16)
+        break
+      end
+    end
+    if hit then
+      for _, id in ipairs(vcd_value(hit, limit - #out)) do out[#out + 1] = id end
+      hi, off = '(' .. P .. hit, 0
+    else
+      off, skipped = off + #ms, skipped + #ms
+      if skipped > SCAN then return nil end
+    end
   end
   return out
 end
@@ -257,12 +276,11 @@ return {total, overdue, cands, ups, parts}
 `)
 
 // List's bounds: up to directMax overdue customers are ranked by reading
-// them all; beyond, vcd is walked from the top value, at most valueMax
-// distinct values (past that the overdue are read after all: a team whose
-// valueMax highest values have nobody overdue).
+// them all; beyond, vcd is scanned from the top (skipping at most scanMax
+// members with nobody overdue; past that the overdue are read after all).
 const (
 	directMax = 128
-	valueMax  = 1024
+	scanMax   = 16384
 )
 
 // nowCeil is now in ms rounded up: due < nowCeil ⇔ now > due, for due in
