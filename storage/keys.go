@@ -104,14 +104,12 @@
 //
 // # Memory (BenchmarkMemory: 10k customers, 100k notes of 119 bytes)
 //
-// About 290 bytes a note, word index and refs included (n: 185, w: 101,
-// refs and words 16 each, by MEMORY USAGE), and about 1.4 KB a customer
-// with all its name, due and value indexes (c: 334, sig 219, oval 145,
-// odue 139, nidx 137, vrank 113, due 107, nm 103, risk 74, names 70). A
-// customer's first note also creates its note list (about 150 bytes).
-//
-// The due score mirrors smed.Customer.DueAt and is recomputed inside every
-// script that changes a customer (see the prelude), so the two cannot drift.
+// About 290 bytes a note, word index and refs included (by MEMORY USAGE:
+// n: 185, w: 101, refs 16, words 16, d: 1), and about 1.7 KB a customer with
+// all its name, due and value indexes (c: 362, vcd 330, sig 219, odue 139,
+// nidx 137, vrank 113, due 106, nm 103, risk 74, names 70, cad 68). A
+// customer's first note also creates its note list, about 150 bytes: with
+// one note a customer (BenchmarkScale) a note costs about 480 bytes.
 package storage
 
 import (
