@@ -142,29 +142,29 @@ local function vcd_value(v16, room)
   return out
 end
 
--- vcd_rank scans vcd from the top value down, CH members a call, for a
--- value with someone overdue (the members carry their due time), takes
--- that value's most urgent with vcd_value, and goes on below it. It gives
--- up (nil) after SCAN members with nobody overdue.
+-- vcd_rank scans vcd from the top value down, CH members a call (the last
+-- member read is the cursor); the first overdue member of a value (the
+-- members carry their due time) has vcd_value take that value's most
+-- urgent. It gives up (nil) after SCAN members with nobody overdue.
 local function vcd_rank()
-  local out, hi, off, skipped = {}, '(' .. owner .. '\1', 0, 0
+  local out, hi, skipped, done = {}, '(' .. owner .. '\1', 0, {}
   while #out < limit do
-    local ms = redis.call('ZREVRANGEBYLEX', KEYS[4], hi, '[' .. P, 'LIMIT', off, CH)
+    local ms = redis.call('ZREVRANGEBYLEX', KEYS[4], hi, '[' .. P, 'LIMIT', 0, CH)
     if #ms == 0 then break end
-    local hit
     for _, m in ipairs(ms) do
-      if tonumber(string.sub(m, #P + 22, #P + 36)) < nowc then
-        hit = string.sub(m, #P + 1, #P + 16)
-        break
+      local v16 = string.sub(m, #P + 1, #P + 16)
+      if not done[v16] then
+        if tonumber(string.sub(m, #P + 22, #P + 36)) < nowc then
+          done[v16] = true
+          for _, id in ipairs(vcd_value(v16, limit - #out)) do out[#out + 1] = id end
+          if #out >= limit then break end
+        else
+          skipped = skipped + 1
+        end
       end
     end
-    if hit then
-      for _, id in ipairs(vcd_value(hit, limit - #out)) do out[#out + 1] = id end
-      hi, off = '(' .. P .. hit, 0
-    else
-      off, skipped = off + #ms, skipped + #ms
-      if skipped > SCAN then return nil end
-    end
+    if skipped > SCAN then return nil end
+    hi = '(' .. ms[#ms]
   end
   return out
 end
