@@ -20,10 +20,41 @@ import (
 // folded to one space, trimmed. Two names are the same customer iff their keys are
 // equal ("ACME  corp" = "Acme Corp"; "Café" with a combining accent = "Café").
 func Key(name string) string {
+	if k, ok := asciiKey(name); ok {
+		return k
+	}
 	// Fold case on the NFC form and normalise again: folding can produce
 	// sequences that compose differently.
 	s := norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
 	return strings.Join(strings.FieldsFunc(s, IsSpace), " ")
+}
+
+// asciiKey is Key for pure ASCII, where NFC changes nothing and case folding
+// is lower-casing: the common case, without x/text's allocations.
+func asciiKey(name string) (string, bool) {
+	b := make([]byte, 0, len(name))
+	space := true // at the start: drop leading spaces
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return "", false
+		case c == ' ' || c >= '\t' && c <= '\r':
+			if !space {
+				b = append(b, ' ')
+				space = true
+			}
+			continue
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+		space = false
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b), true
 }
 
 // Display tidies a name for showing and storing as typed: NFC, spaces folded,
@@ -161,7 +192,9 @@ func Near(tk, tf, sk, sf string) (int, bool) {
 		if d := Distance(tk, sk, b); d <= b {
 			best = d
 		}
-		if bf := min(b, editBudget(tf)); bf > 0 {
+		// Where folding changes nothing (most names), the fold distance is
+		// the key distance again.
+		if bf := min(b, editBudget(tf)); bf > 0 && (tf != tk || sf != sk) {
 			if d := Distance(tf, sf, bf); d <= bf && (best < 0 || d < best) {
 				best = d
 			}
@@ -175,6 +208,13 @@ func Near(tk, tf, sk, sf string) (int, bool) {
 func Budgets(tk, tf string) (b, bf int) {
 	b = editBudget(tk)
 	return b, min(b, editBudget(tf))
+}
+
+func appendRunes(buf []rune, s string) []rune {
+	for _, r := range s {
+		buf = append(buf, r)
+	}
+	return buf
 }
 
 // editBudget is how many edits still count as a typo: none for very short names
@@ -195,20 +235,38 @@ func editBudget(key string) int {
 // swap of two neighbours counts as one edit, so "Crop" is one from "Corp"). It
 // stops early and returns limit+1 once the distance must exceed limit.
 func Distance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
+	// Lengths first: most pairs a near-miss lookup checks differ by more
+	// than the budget, and counting runes allocates nothing.
+	if d := utf8.RuneCountInString(a) - utf8.RuneCountInString(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	// On the stack for names of up to 64 runes: a near-miss lookup checks
+	// hundreds of candidates.
+	var bufA, bufB [64]rune
+	var rows [3][65]int
+	ra, rb := appendRunes(bufA[:0], a), appendRunes(bufB[:0], b)
+	var prev2, prev, cur []int
+	if n := len(rb) + 1; n <= len(rows[0]) {
+		prev2, prev, cur = rows[0][:n], rows[1][:n], rows[2][:n]
+	} else {
+		prev2, prev, cur = make([]int, n), make([]int, n), make([]int, n)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
+	// Only cells within limit of the diagonal can stay within limit: the
+	// band is computed, the cell just outside it on each side holds
+	// limit+1.
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		lo, hi := max(1, i-limit), min(len(rb), i+limit)
+		rowMin := limit + 1
+		if lo == 1 {
+			cur[0] = i
+			rowMin = i
+		} else {
+			cur[lo-1] = limit + 1
+		}
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
@@ -220,10 +278,13 @@ func Distance(a, b string, limit int) int {
 			cur[j] = v
 			rowMin = min(rowMin, v)
 		}
+		if hi < len(rb) {
+			cur[hi+1] = limit + 1
+		}
 		if rowMin > limit {
 			return limit + 1
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	return min(prev[len(rb)], limit+1)
 }

@@ -1,9 +1,12 @@
 package names
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestKey(t *testing.T) {
@@ -155,6 +158,82 @@ func TestSegments(t *testing.T) {
 		}
 		if next != l {
 			t.Fatalf("L=%d: segments cover %d runes", l, next)
+		}
+	}
+}
+
+// The ASCII fast path of Key agrees with the general one.
+func TestKeyASCII(t *testing.T) {
+	for _, s := range []string{"", "  ", "Acme  Corp", "\tA\nb\r\vc\fd ", "x\x1cy\x1fz", "ABC xyz 123 !?", "a\x00b", "K"} {
+		fast, ok := asciiKey(s)
+		if !ok {
+			t.Fatalf("asciiKey(%q) refused ASCII", s)
+		}
+		s2 := norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
+		if slow := strings.Join(strings.FieldsFunc(s2, IsSpace), " "); fast != slow {
+			t.Errorf("asciiKey(%q) = %q, general Key %q", s, fast, slow)
+		}
+	}
+	if _, ok := asciiKey("café"); ok {
+		t.Error("asciiKey took non-ASCII")
+	}
+}
+
+func BenchmarkDistance(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Distance("nordlys møbler a/s", "nordlys mbøler a/s", 2)
+	}
+}
+
+// Distance is the same with and without the stack buffers (long strings).
+func TestDistanceLong(t *testing.T) {
+	a := strings.Repeat("ab", 40)
+	if d := Distance(a, a[1:]+"x", 3); d != 2 {
+		t.Errorf("long distance = %d, want 2", d)
+	}
+}
+
+// The banded Distance agrees with a plain full-table OSA distance.
+func TestDistanceBanded(t *testing.T) {
+	osa := func(a, b []rune) int {
+		d := make([][]int, len(a)+1)
+		for i := range d {
+			d[i] = make([]int, len(b)+1)
+			d[i][0] = i
+		}
+		for j := range d[0] {
+			d[0][j] = j
+		}
+		for i := 1; i <= len(a); i++ {
+			for j := 1; j <= len(b); j++ {
+				cost := 1
+				if a[i-1] == b[j-1] {
+					cost = 0
+				}
+				d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+				if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+					d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+				}
+			}
+		}
+		return d[len(a)][len(b)]
+	}
+	alpha := []rune("abcæø")
+	seed := uint64(1)
+	rnd := func(n int) int { seed = seed*6364136223846793005 + 1442695040888963407; return int(seed>>33) % n }
+	for range 20000 {
+		a, b := make([]rune, rnd(9)), make([]rune, rnd(9))
+		for i := range a {
+			a[i] = alpha[rnd(len(alpha))]
+		}
+		for i := range b {
+			b[i] = alpha[rnd(len(alpha))]
+		}
+		limit := rnd(4)
+		want := min(osa(a, b), limit+1)
+		if got := Distance(string(a), string(b), limit); got != want {
+			t.Fatalf("Distance(%q, %q, %d) = %d, want %d", string(a), string(b), limit, got, want)
 		}
 	}
 }

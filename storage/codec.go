@@ -63,7 +63,7 @@ func decodeCustomer(m map[string]string) (smed.Customer, error) {
 
 // replyFields are the fields writeScript returns (its REPLY), in order.
 var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
-	"last_contact_at", "snoozed_until", "notes"}
+	"last_contact_at", "snoozed_until", "notes", "lname"}
 
 // pairs turns a flat [field, value, …] script reply into a map.
 func pairs(flat []any) map[string]string {
@@ -76,22 +76,40 @@ func pairs(flat []any) map[string]string {
 	return m
 }
 
-// entry is a note or fact as stored in its list (see keys.go).
+// entry is a note or fact as stored in its list: six fields separated by
+// tabs, "<seq>\t<at ms>\t<author>\t<saved by>\t<link>\t<text>", the text
+// last since only it may hold a tab (see keys.go). Not JSON: the field names
+// and quotes would cost about 20 bytes a note.
 type entry struct {
-	Author  string `json:"a"`
-	At      int64  `json:"t"`
-	Text    string `json:"x"`
-	SavedBy string `json:"s,omitempty"`
-	Link    string `json:"l,omitempty"`
-	Seq     int64  `json:"q"`
+	Seq     int64
+	At      int64
+	Author  string
+	SavedBy string
+	Link    string
+	Text    string
 }
 
 func decodeEntry(raw string) (entry, error) {
-	var e entry
-	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return entry{}, fmt.Errorf("decode entry: %w", err)
+	p := strings.SplitN(raw, "\t", 6)
+	if len(p) != 6 {
+		return entry{}, fmt.Errorf("decode entry: %d fields, want 6", len(p))
 	}
-	return e, nil
+	seq, err1 := strconv.ParseInt(p[0], 10, 64)
+	at, err2 := strconv.ParseInt(p[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return entry{}, fmt.Errorf("decode entry: bad number in %q %q", p[0], p[1])
+	}
+	return entry{Seq: seq, At: at, Author: p[2], SavedBy: p[3], Link: p[4], Text: p[5]}, nil
+}
+
+// noTabs keeps a field other than the text free of the separator.
+func noTabs(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, clean(s))
 }
 
 func decodeEntries(raw []string) ([]entry, error) {

@@ -295,22 +295,11 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 			facts = append(facts, clean(f))
 		}
 	}
+	cmd := importCmd{info: info, owner: owner, value: value, cadence: cadence, given: string(given),
+		last: toMS(rec.LastContactAt), at: toMS(at), facts: facts}
 	id := firstID(team, info.key)
 	for attempt := 0; ; attempt++ {
-		p := postings{k: k}
-		nameWords := p.list(info.words)
-		factLists := make([]string, len(facts))
-		for i, f := range facts {
-			factLists[i] = p.list(names.Words(f))
-		}
-		keyList := append(k.teamKeys(3+len(p.keys)), k.customer(id), k.facts(id), k.revisions(id))
-		keyList = append(keyList, p.keys...)
-		args := append(info.args(), nameWords, id, owner, value, cadence, string(given),
-			toMS(rec.LastContactAt), toMS(at), len(facts))
-		for i, f := range facts {
-			args = append(args, f, factLists[i])
-		}
-		args = append(args, p.words...)
+		keyList, args := cmd.build(k, id)
 		res, err := importScript.Run(ctx, s.rdb, keyList, args...).Slice()
 		if err != nil {
 			return 0, wrap(op, err)
@@ -338,6 +327,36 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 			return 0, fmt.Errorf("storage: %s: %w: the customer changed while importing it", op, smed.ErrConflict)
 		}
 	}
+}
+
+// importCmd is a checked import record, ready to become importScript's
+// KEYS and ARGV for an expected ID.
+type importCmd struct {
+	info     nameInfo
+	owner    string
+	value    int64
+	cadence  int
+	given    string
+	last, at int64
+	facts    []string
+}
+
+func (c importCmd) build(k keys, id string) ([]string, []any) {
+	p := postings{k: k}
+	nameWords := p.list(c.info.words)
+	factLists := make([]string, len(c.facts))
+	for i, f := range c.facts {
+		factLists[i] = p.list(names.Words(f))
+	}
+	keyList := append(k.teamKeys(3+len(p.keys)), k.customer(id), k.facts(id), k.revisions(id))
+	keyList = append(keyList, p.keys...)
+	args := append(c.info.args(), nameWords, id, c.owner, c.value, c.cadence, c.given,
+		c.last, c.at, len(c.facts))
+	for i, f := range c.facts {
+		args = append(args, f, factLists[i])
+	}
+	args = append(args, c.info.lname)
+	return keyList, append(args, p.words...)
 }
 
 // Export walks the name index in name order, a batch at a time: memory stays

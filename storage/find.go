@@ -164,8 +164,11 @@ func (s *Store) Find(ctx context.Context, team, query, cursor string, limit int)
 	}
 
 	var page smed.FindPage
-	for read := 0; read < readBudget; {
-		res, err := findScript.Run(ctx, s.rdb, keyList, bound, findBatch).Slice()
+	// The first batch is about a page (most postings of the driving word
+	// verify when the query has one word); later ones grow.
+	n := limit + 1
+	for read := 0; read < readBudget; n = min(2*n, findBatch) {
+		res, err := findScript.Run(ctx, s.rdb, keyList, bound, n).Slice()
 		if err != nil {
 			return smed.FindPage{}, wrap(op, err)
 		}

@@ -54,7 +54,7 @@ func (s *Store) Rename(ctx context.Context, team, id, name, by string, at time.T
 		keyList := append(k.teamKeys(2+len(p.keys)), k.customer(id), k.revisions(id))
 		keyList = append(keyList, p.keys...)
 		args := append([]any{old.display, oi.key, oi.fold, oi.sigs}, info.args()...)
-		args = append(args, words, by, toMS(at))
+		args = append(args, words, by, toMS(at), info.lname)
 		args = append(args, p.words...)
 		res, err := renameScript.Run(ctx, s.rdb, keyList, args...).Slice()
 		if err != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -35,6 +36,11 @@ func storeAt(tb testing.TB, url string) *Store {
 	rdb, closeFn, err := dial(url)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if IsMemory(url) {
+		// The embedded Lua is slow on a busy machine, and no test of
+		// memory:// is about timeouts (the outage tests use redis-server).
+		rdb.Options().ReadTimeout = 10 * time.Second
 	}
 	tb.Cleanup(func() { closeFn() })
 	s := New(rdb, WithPrefix(redistest.Prefix(tb)))
@@ -177,3 +183,5 @@ func fact(tb testing.TB, s *Store, team string, cands []smed.Candidate, author s
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -15,18 +15,26 @@ import (
 
 // Bounds of a near-miss lookup, so that a short or common typed name cannot
 // make one request read a large part of the team's names: each prefix range
-// reads at most prefixLimit members, and at most candidateCap distinct
+// reads at most 4×limit (at least 16, at most prefixLimit) members, and at
+// most candidateCap distinct
 // candidates are verified (their nm records fetched and checked with
 // names.Near). With realistic names a lookup finds a handful; a typed "a"
 // in a team of a million finds the first prefixLimit names in index order.
+//
+// A signature holds at most sigMax IDs: past that it stops growing (see
+// name_add in the prelude). Such a signature is one that thousands of names
+// of one length share, like a legal-form suffix; a near-miss whose only
+// intact segments are that common may then not be found.
 const (
 	prefixLimit  = 200
-	candidateCap = 2000
+	candidateCap = 1000
+	sigMax       = 2048
 )
 
 // nameInfo is a name prepared for the name indexes.
 type nameInfo struct {
 	key, fold, display string
+	lname              string   // lnameOf(display): the name tie-break of List
 	sigs               string   // the sig fields of Key's and Fold's signatures, 8 bytes each
 	words              []string // names.Words: the name as a search entry
 }
@@ -41,9 +49,29 @@ func nameOf(name string) (nameInfo, bool) {
 		return nameInfo{}, false
 	}
 	n.fold = names.Fold(name)
+	n.lname = lnameOf(n.display)
 	n.sigs = sigsOf(n.key, n.fold)
 	n.words = names.Words(n.key)
 	return n, true
+}
+
+// lnameOf is how smed.CompareUrgency compares names (strings.ToLower), as
+// vcd orders a tie; without NUL, which separates it from the ID there.
+func lnameOf(display string) string {
+	return strings.ReplaceAll(strings.ToLower(display), "\x00", "")
+}
+
+// nameKey is the name's Key and whether it can name a customer (as nameOf
+// says), without preparing its index entries.
+func nameKey(name string) (string, bool) {
+	name = clean(name)
+	key := names.Key(name)
+	// Display only folds spaces: a name short enough as typed is short
+	// enough displayed, and only a long one needs the display form counted.
+	if key == "" || utf8.RuneCountInString(name) > smed.MaxNameRunes && utf8.RuneCountInString(names.Display(name)) > smed.MaxNameRunes {
+		return "", false
+	}
+	return key, true
 }
 
 // indexed is the nameInfo of a name as the indexes hold it (its nm record),
@@ -134,14 +162,16 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 //
 // KEYS[1] names, [2] nidx, [3] sig, [4] nm
 // ARGV[1] R readings, [2] NP prefixes, [3] NF probes, [4] prefix limit, [5]
-// candidate cap, then R name keys, NP prefixes, NF sig fields.
+// candidate cap, [6] enough: skip the probes when the prefix ranges found
+// that many candidates (0: never), then R name keys, NP prefixes, NF sig
+// fields.
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records}.
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local PLIM, CAP = tonumber(ARGV[4]), tonumber(ARGV[5])
+local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local known = {}
 if R > 0 then
-  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 6, 5 + R))
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 7, 6 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
 local all, seen, n = {}, {}, 0
@@ -152,20 +182,28 @@ local function add(id)
     all[n] = id
   end
 end
-for i = 6 + R, 5 + R + NP do
+for i = 7 + R, 6 + R + NP do
   local p = ARGV[i]
   for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
     add(string.sub(m, -12))
   end
 end
-local first, last = 6 + R + NP, 5 + R + NP + NF
+-- Probe lists smallest first: when the cap is reached, the candidates
+-- dropped are those of the least selective signatures (a common suffix
+-- such as " a/s"), and a pair within budget shares some signature.
+local first, last = 7 + R + NP, 6 + R + NP + NF
+if ENOUGH > 0 and n >= ENOUGH then last = first - 1 end
+local lists = {}
 for s = first, last, 500 do
   local vs = redis.call('HMGET', KEYS[3], unpack(ARGV, s, math.min(s + 499, last)))
   for _, v in ipairs(vs) do
-    if v then
-      for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
-    end
+    if v then lists[#lists + 1] = v end
   end
+end
+table.sort(lists, function(a, b) return #a < #b end)
+for _, v in ipairs(lists) do
+  if n >= CAP then break end
+  for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
 end
 local metas = {}
 for s = 1, n, 500 do
@@ -180,10 +218,20 @@ type typedName struct {
 	key, fold string
 }
 
+// mayBeNear rules out, by byte length alone, candidates that names.Near
+// would refuse: a typed key longer than the known one cannot be its prefix,
+// and two edits change a length by at most 8 bytes (2 runes of at most 4).
+func mayBeNear(t typedName, m meta) bool {
+	if len(m.key) >= len(t.key) || len(m.fold) >= len(t.fold) {
+		return true // a prefix hit is possible
+	}
+	return len(t.key)-len(m.key) <= 8 || len(t.fold)-len(m.fold) <= 8
+}
+
 // candidates runs nearScript for readings (checked for being known) and the
 // prefixes and probes of lookups, and returns which readings are known and
 // the candidates found.
-func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName) ([]bool, map[string]meta, error) {
+func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit, enough int) ([]bool, map[string]meta, error) {
 	var prefixes, probes []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
@@ -201,8 +249,12 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 			}
 		}
 	}
-	args := make([]any, 0, 5+len(readings)+len(prefixes)+len(probes))
-	args = append(args, len(readings), len(prefixes), len(probes), prefixLimit, candidateCap)
+	args := make([]any, 0, 6+len(readings)+len(prefixes)+len(probes))
+	// The first limit prefix hits by key are among the first members of a
+	// range (a key range holds keys in key order, and a fold member only
+	// when its fold starts with the typed key): a few times limit suffice.
+	plim := min(prefixLimit, max(4*limit, 16))
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough)
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
@@ -258,7 +310,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 	if len(ts) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	known, cands, err := s.candidates(ctx, k, ts, ts)
+	known, cands, err := s.candidates(ctx, k, ts, ts, limit, 0)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -275,6 +327,9 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 		}
 		var hits []hit
 		for id, m := range cands {
+			if !mayBeNear(t, m) {
+				continue
+			}
 			if d, ok := names.Near(t.key, t.fold, m.key, m.fold); ok {
 				hits = append(hits, hit{smed.NameRef{ID: id, Name: m.display}, m.key, d})
 			}
@@ -307,7 +362,11 @@ func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]s
 	if t.key == "" || limit <= 0 {
 		return nil, nil
 	}
-	_, cands, err := s.candidates(ctx, k, nil, []typedName{t})
+	// Prefix hits come first: when the ranges alone fill the list, the
+	// edit probes (unselective for the few letters typed so far) are not
+	// looked up. A fold member can count as a hit there without being
+	// one; the list is then short of the edits, never wrong.
+	_, cands, err := s.candidates(ctx, k, nil, []typedName{t}, limit, 2*limit)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

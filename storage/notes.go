@@ -100,17 +100,17 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		rs = []reading{{id: req.CustomerID, text: clean(req.Text)}}
 	default:
 		for i, c := range req.Candidates {
-			info, ok := nameOf(c.Name)
+			key, ok := nameKey(c.Name)
 			if !ok {
 				if i == 0 && create {
 					return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
 				}
 				continue // cannot name a customer
 			}
-			if i == 0 {
-				first = info
+			if i == 0 && create {
+				first, _ = nameOf(c.Name) // the index entries of a new customer
 			}
-			rs = append(rs, reading{key: info.key, id: firstID(team, info.key), text: clean(c.Rest), at: i})
+			rs = append(rs, reading{key: key, id: firstID(team, key), text: clean(c.Rest), at: i})
 		}
 		if len(rs) == 0 {
 			if create {
@@ -160,6 +160,16 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 // runWrite runs writeScript once with the keys of the expected IDs.
 func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
 	rs []reading, first nameInfo, create bool) ([]any, error) {
+	keyList, args := writeArgs(k, kind, req, rs, first, create)
+	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
+	if err == nil && len(res) == 0 {
+		err = errors.New("empty script reply")
+	}
+	return res, err
+}
+
+// writeArgs builds writeScript's KEYS and ARGV.
+func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool) ([]string, []any) {
 	at := toMS(req.At)
 	day := floorDiv(at, 86400000)
 	p := postings{k: k}
@@ -187,16 +197,12 @@ func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.Note
 	}
 	args := make([]any, 0, 14+4*len(rs)+len(p.words))
 	args = append(args, kind, req.Author, at, flag, req.CadenceDays, len(rs), len(p.keys),
-		req.SavedBy, clean(req.Link), day, first.display, first.fold, first.sigs, nameWords)
+		req.SavedBy, noTabs(req.Link), day, first.display, first.fold, first.sigs, nameWords)
 	for i, r := range rs {
 		args = append(args, r.key, r.id, r.text, lists[i])
 	}
-	args = append(args, p.words...)
-	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
-	if err == nil && len(res) == 0 {
-		err = errors.New("empty script reply")
-	}
-	return res, err
+	args = append(args, first.lname)
+	return keyList, append(args, p.words...)
 }
 
 // receipt reads an "ok" reply of writeScript.

@@ -6,7 +6,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Every write script gets the 13 team keys of keys.teamKeys as KEYS[1..13]
+// Every write script gets the 16 team keys of keys.teamKeys as KEYS[1..16]
 // and its own keys after them. No script builds a key name: what it touches
 // is declared, so it runs on Redis Cluster. A script that can only know a key
 // after a read (the keys of a name it resolves) is told the keys Go expects
@@ -27,14 +27,15 @@ import (
 // the encodings live in one place.
 var prelude = `
 local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
-  due = KEYS[5], odue = KEYS[6], vals = KEYS[7], ocount = KEYS[8],
+  due = KEYS[5], odue = KEYS[6], vrank = KEYS[7], ocount = KEYS[8],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
-  days = KEYS[13]}
+  days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16]}
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
+local SIGMAX = ` + strconv.Itoa(sigMax) + `
 
-local function num(v) return tonumber(v) or 0 end
-local function fmt(n) return string.format('%.0f', n) end
+local function num(v) return tonumber(v or '') or 0 end
+local function fmt(n) return string.format('%.0f', tonumber(n)) end
 
 local function hgetall(key)
   local flat = redis.call('HGETALL', key)
@@ -56,17 +57,43 @@ end
 
 -- state is what the indexes know of a customer.
 local function state(c)
-  return {owner = c.owner or '', value = num(c.value), due = due(c)}
+  return {owner = c.owner or '', value = num(c.value), due = due(c), cad = num(c.cadence_days),
+    lname = c.lname or ''}
 end
 
 local function odue_member(owner, d, id)
   return owner .. '\0' .. string.format('%015.0f', d) .. id
 end
 
+-- vcd_members are a customer's members of vcd: the team's ("" owner) and
+-- its owner's, "<owner>\0<value 16><cadence 5><due 15><lower-cased name>\0<id>".
+local function vcd_members(s, id)
+  local tail = string.format('%016.0f', s.value) .. string.format('%05.0f', s.cad) ..
+    string.format('%015.0f', s.due) .. s.lname .. '\0' .. id
+  local out = {['\0' .. tail] = true}
+  if s.owner ~= '' then out[s.owner .. '\0' .. tail] = true end
+  return out
+end
+
+-- risk adds v to the value-at-risk buckets of a due time, for the team and
+-- the owner: sums per hour, day, 32 days and 1024 days (see listScript).
+local RISK = {{'h', 3600000}, {'d', 86400000}, {'m', 2764800000}, {'y', 88473600000}}
+local function risk(acc, owner, d, v)
+  if v == 0 then return end
+  for _, o in ipairs(owner ~= '' and {'', owner} or {''}) do
+    for _, l in ipairs(RISK) do
+      local f = o .. '\0' .. l[1] .. fmt(math.floor(d / l[2]))
+      acc[f] = (acc[f] or 0) + v
+    end
+  end
+end
+
 -- index moves a customer from state old to state new (either may be nil: a
--- customer created or removed) in due, odue, vals, ocount and totals.
+-- customer created or removed) in due, odue, vrank, vcd, cad, risk, ocount
+-- and totals.
 local function index(id, old, new)
   local dc, dv = 0, 0
+  local acc = {}
   if old then
     local moved = not new or old.owner ~= new.owner
     if old.owner ~= '' and (moved or old.due ~= new.due) then
@@ -79,9 +106,11 @@ local function index(id, old, new)
     end
     if not new then
       redis.call('ZREM', K.due, id)
-      redis.call('HDEL', K.vals, id)
+      redis.call('ZREM', K.vrank, id)
+      redis.call('HDEL', K.cad, id)
       dc = -1
     end
+    risk(acc, old.owner, old.due, -old.value)
     dv = dv - old.value
   end
   if new then
@@ -91,13 +120,19 @@ local function index(id, old, new)
       redis.call('ZADD', K.odue, 0, odue_member(new.owner, new.due, id))
     end
     if new.owner ~= '' and moved then redis.call('HINCRBY', K.ocount, new.owner, 1) end
-    if not old or old.value ~= new.value then
-      if new.value ~= 0 then redis.call('HSET', K.vals, id, fmt(new.value))
-      elseif old then redis.call('HDEL', K.vals, id) end
-    end
+    if not old or old.value ~= new.value then redis.call('ZADD', K.vrank, fmt(new.value), id) end
+    if not old or old.cad ~= new.cad then redis.call('HSET', K.cad, id, fmt(new.cad)) end
     if not old then dc = 1 end
+    risk(acc, new.owner, new.due, new.value)
     dv = dv + new.value
   end
+  for f, v in pairs(acc) do
+    if v ~= 0 and redis.call('HINCRBY', K.risk, f, fmt(v)) == 0 then redis.call('HDEL', K.risk, f) end
+  end
+  local om = old and vcd_members(old, id) or {}
+  local nw = new and vcd_members(new, id) or {}
+  for m in pairs(om) do if not nw[m] then redis.call('ZREM', K.vcd, m) end end
+  for m in pairs(nw) do if not om[m] then redis.call('ZADD', K.vcd, 0, m) end end
   if dc ~= 0 then redis.call('HINCRBY', K.totals, 'customers', dc) end
   if dv ~= 0 then redis.call('HINCRBY', K.totals, 'value', fmt(dv)) end
 end
@@ -128,7 +163,10 @@ local function name_add(id, key, fold, display, sigs)
   for i = 1, #sigs, 8 do
     local f = string.sub(sigs, i, i + 7)
     local v = redis.call('HGET', K.sig, f) or ''
-    if not has(v, id) then redis.call('HSET', K.sig, f, v .. id) end
+    -- A signature shared by sigMax names (a common suffix at one length)
+    -- selects nothing and would make every write copy a long value: it
+    -- stops growing, and the name is found by its other signatures.
+    if #v < SIGMAX * 12 and not has(v, id) then redis.call('HSET', K.sig, f, v .. id) end
   end
 end
 
@@ -176,11 +214,14 @@ local function index_entry(seq, id, kind, pos, list)
   end
 end
 
-local function note_json(author, at, text, seq, saved, link)
-  local s = '{"a":' .. cjson.encode(author) .. ',"t":' .. at .. ',"x":' .. cjson.encode(text)
-  if saved ~= '' then s = s .. ',"s":' .. cjson.encode(saved) end
-  if link ~= '' then s = s .. ',"l":' .. cjson.encode(link) end
-  return s .. ',"q":' .. fmt(seq) .. '}'
+-- A note or fact is stored as "<seq>\t<at>\t<author>\t<saved by>\t<link>\t<text>":
+-- only the text may hold a tab, and it comes last.
+local function record(author, at, text, seq, saved, link)
+  return fmt(seq) .. '\t' .. at .. '\t' .. author .. '\t' .. saved .. '\t' .. link .. '\t' .. text
+end
+
+local function record_text(raw)
+  return string.match(raw, '^[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t(.*)$') or ''
 end
 
 local function revision(rkey, at, by, field, from, to)
@@ -194,10 +235,10 @@ local function create(id, ckey, f, key, fold, display, sigs, words)
   redis.call('HSET', ckey, 'id', id, 'name', display, 'owner', f.owner, 'value', f.value,
     'cadence_days', f.cadence, 'cadence_set', f.cadence_set, 'created_at', f.at,
     'last_contact_at', f.last, 'last_contact_by', f.last_by, 'snoozed_until', '0',
-    'notes', '0', 'formerly', '')
+    'notes', '0', 'formerly', '', 'lname', f.lname)
   name_add(id, key, fold, display, sigs)
   index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
-    created_at = f.at, last_contact_at = f.last}))
+    created_at = f.at, last_contact_at = f.last, lname = f.lname}))
   local seq = redis.call('INCR', K.seq)
   redis.call('HSET', ckey, 'nseq', seq)
   index_entry(seq, id, 'c', 0, words)
@@ -205,7 +246,7 @@ end
 
 -- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
-  'last_contact_at', 'snoozed_until', 'notes'}
+  'last_contact_at', 'snoozed_until', 'notes', 'lname'}
 `
 
 // writeScript logs a note or remembers a fact on the customer named by the
@@ -214,16 +255,17 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // customer it expects (firstID of the reading's key) and the script checks
 // the expectation.
 //
-// KEYS[1..13] team keys; KEYS[14] d:<day of at>; for reading j
-// KEYS[13+2j] c:<id_j> and KEYS[14+2j] n:<id_j> (note) or f:<id_j> (fact);
-// from KEYS[WK+1], WK = 14+2R: posting keys of the words.
+// KEYS[1..16] team keys; KEYS[17] d:<day of at>; for reading j
+// KEYS[16+2j] c:<id_j> and KEYS[17+2j] n:<id_j> (note) or f:<id_j> (fact);
+// from KEYS[WK+1], WK = 17+2R: posting keys of the words.
 // ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] "1": create
 // reading 1 when none is known, [5] cadence days for a new customer, [6] R
 // readings, [7] W words, [8] saved by, [9] link, [10] day number of at,
 // [11..14] reading 1's name as a new customer would get it: display, fold,
 // sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
 // ARGV[12+4j] as an ID, no name), [12+4j] expected ID, [13+4j] the text,
-// [14+4j] its word list; from ARGV[WA+1], WA = 14+4R: the words.
+// [14+4j] its word list; [15+4R] reading 1's lower-cased name (lname) as
+// a new customer gets it; from ARGV[WA+1], WA = 15+4R: the words.
 //
 // Returns {"none"} when no reading is known and none was created, {"moved",
 // j, id} when reading j is known under another ID than declared, {"taken"}
@@ -235,10 +277,10 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
-WK, WA = 14 + 2 * R, 14 + 4 * R
+WK, WA = 17 + 2 * R, 15 + 4 * R
 local j, id
 if ARGV[15] == '' then
-  if redis.call('EXISTS', KEYS[15]) == 0 then return {'none'} end
+  if redis.call('EXISTS', KEYS[18]) == 0 then return {'none'} end
   j, id = 1, ARGV[16]
 else
   local ks = {}
@@ -253,19 +295,19 @@ local created = 0
 if not j then
   if ARGV[4] ~= '1' or kind ~= 'n' then return {'none'} end
   j, id = 1, ARGV[16]
-  if redis.call('EXISTS', KEYS[15]) == 1 then return {'taken'} end
-  create(id, KEYS[15], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
-    at = at, last = '0', last_by = ''}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
+  if redis.call('EXISTS', KEYS[18]) == 1 then return {'taken'} end
+  create(id, KEYS[18], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
   created = 1
 end
-local ckey, lkey = KEYS[13 + 2 * j], KEYS[14 + 2 * j]
+local ckey, lkey = KEYS[16 + 2 * j], KEYS[17 + 2 * j]
 local c = redis.call('HMGET', ckey, unpack(REPLY))
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
   local old = {owner = c[3] or '', value = num(c[4]), cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
-  local pos = redis.call('RPUSH', lkey, note_json(author, at, text, seq, ARGV[8], ARGV[9])) - 1
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
+  local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
   c[9] = fmt(num(c[9]) + 1)
   local set = {'notes', c[9]}
   if num(at) > num(c[7]) then
@@ -274,13 +316,13 @@ if kind == 'n' then
   end
   redis.call('HSET', ckey, unpack(set))
   local new = {owner = old.owner, value = old.value, cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8]}
+    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
   index(id, state(old), state(new))
-  redis.call('HINCRBY', KEYS[14], author, 1)
+  redis.call('HINCRBY', KEYS[17], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
 else
-  redis.call('RPUSH', lkey, note_json(author, at, text, seq, '', ''))
+  redis.call('RPUSH', lkey, record(author, at, text, seq, '', ''))
   index_entry(seq, id, 'f', 0, list)
 end
 for i = 1, #REPLY do c[i] = c[i] or '' end
@@ -292,7 +334,7 @@ return {'ok', j, created, unpack(c)}
 // in one step, so a concurrent handover cannot slip in between. Changes of
 // owner, value and cadence are recorded as revisions.
 //
-// KEYS[1..13] team keys, KEYS[14] c:<id>, KEYS[15] r:<id>
+// KEYS[1..16] team keys, KEYS[17] c:<id>, KEYS[18] r:<id>
 // ARGV[1] "1": apply only if the current owner is ARGV[2]; [3] by, [4] at
 // (ms), [5…] field/value pairs: owner, value, cadence_days, snoozed_until
 //
@@ -300,7 +342,7 @@ return {'ok', j, created, unpack(c)}
 // the owner is not the expected one (nothing written in either case), else
 // {"ok", #before, HGETALL before…, HGETALL after…}.
 var updateScript = redis.NewScript(prelude + `
-local c, before = hgetall(KEYS[14])
+local c, before = hgetall(KEYS[17])
 if not c.id then return {'none'} end
 local old = c.owner or ''
 if ARGV[1] == '1' and old ~= ARGV[2] then return {'conflict', old} end
@@ -310,17 +352,17 @@ for i = 5, #ARGV, 2 do
   local f, v = ARGV[i], ARGV[i + 1]
   local was = c[f] or ''
   if f == 'value' or f == 'cadence_days' then
-    if num(was) ~= num(v) then revision(KEYS[15], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
+    if num(was) ~= num(v) then revision(KEYS[18], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
   elseif f == 'owner' and was ~= v then
-    revision(KEYS[15], ARGV[4], ARGV[3], 'owner', was, v)
+    revision(KEYS[18], ARGV[4], ARGV[3], 'owner', was, v)
   end
   if f == 'cadence_days' then set[#set + 1], set[#set + 2] = 'cadence_set', '1' end
   set[#set + 1], set[#set + 2] = f, v
   c[f] = v
 end
-if #set > 0 then redis.call('HSET', KEYS[14], unpack(set)) end
+if #set > 0 then redis.call('HSET', KEYS[17], unpack(set)) end
 index(c.id, oldstate, state(c))
-local _, after = hgetall(KEYS[14])
+local _, after = hgetall(KEYS[17])
 local out = {'ok', #before}
 for _, v in ipairs(before) do out[#out + 1] = v end
 for _, v in ipairs(after) do out[#out + 1] = v end
@@ -331,14 +373,15 @@ return out
 // the same record twice changes nothing the second time, and says which
 // happened so a re-import is not reported as updates.
 //
-// KEYS[1..13] team keys, KEYS[14] c:<id>, [15] f:<id>, [16] r:<id> of the
+// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] f:<id>, [19] r:<id> of the
 // ID expected (the existing customer's, or the one a new customer gets);
-// from KEYS[WK+1], WK = 16: posting keys.
+// from KEYS[WK+1], WK = 19: posting keys.
 // ARGV[1..4] the name (key, fold, display, sigs), [5] its word list, [6]
 // expected ID, [7] owner, [8] value, [9] cadence days, as a new customer gets
 // them, [10] which of [7..9] the record gives: three characters "1" given or
 // "0" absent; [11] last contact (ms, 0 keeps), [12] at (ms), [13] F facts,
-// then per fact text and word list; from ARGV[WA+1], WA = 13+2F: the words.
+// then per fact text and word list, [14+2F] the lower-cased name; from
+// ARGV[WA+1], WA = 14+2F: the words.
 //
 // Returns {"moved", id} when the name belongs to another ID, {"taken"} when
 // the expected ID of a new customer is in use (nothing written), else {"ok",
@@ -348,35 +391,34 @@ return out
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', K.names, ARGV[1])
 local F = tonumber(ARGV[13])
-WK, WA = 16, 13 + 2 * F
+WK, WA = 19, 14 + 2 * F
 local at = ARGV[12]
 local outcome = 0
 if id and id ~= ARGV[6] then return {'moved', id} end
 if not id then
   id = ARGV[6]
-  if redis.call('EXISTS', KEYS[14]) == 1 then return {'taken'} end
-  create(id, KEYS[14], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
-    cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = ''},
+  if redis.call('EXISTS', KEYS[17]) == 1 then return {'taken'} end
+  create(id, KEYS[17], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
+    cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = '',
+    lname = ARGV[14 + 2 * F]},
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   outcome = 1
 else
-  local c = hgetall(KEYS[14])
+  local c = hgetall(KEYS[17])
   local oldstate = state(c)
   local given = function(i) return string.sub(ARGV[10], i, i) == '1' end
   local set = {}
   if given(1) and (c.owner or '') ~= ARGV[7] then
-    revision(KEYS[16], at, '', 'owner', c.owner or '', ARGV[7])
+    revision(KEYS[19], at, '', 'owner', c.owner or '', ARGV[7])
     set[#set + 1], set[#set + 2] = 'owner', ARGV[7]
   end
   if given(2) and num(c.value) ~= num(ARGV[8]) then
-    revision(KEYS[16], at, '', 'value', fmt(num(c.value)), ARGV[8])
+    revision(KEYS[19], at, '', 'value', fmt(num(c.value)), ARGV[8])
     set[#set + 1], set[#set + 2] = 'value', ARGV[8]
   end
   if given(3) and num(c.cadence_days) ~= num(ARGV[9]) then
-    revision(KEYS[16], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
+    revision(KEYS[19], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
     set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[9]
-  end
-  if given(3) and c.cadence_set ~= '1' then
     set[#set + 1], set[#set + 2] = 'cadence_set', '1'
   end
   local last, contact = num(c.last_contact_at), num(ARGV[11])
@@ -386,21 +428,18 @@ else
   end
   if #set > 0 then
     outcome = 2
-    redis.call('HSET', KEYS[14], unpack(set))
-    index(id, oldstate, state(hgetall(KEYS[14])))
+    redis.call('HSET', KEYS[17], unpack(set))
+    index(id, oldstate, state(hgetall(KEYS[17])))
   end
 end
 local have = {}
-for _, raw in ipairs(redis.call('LRANGE', KEYS[15], 0, -1)) do
-  local ok, f = pcall(cjson.decode, raw)
-  if ok and type(f) == 'table' and f.x then have[f.x] = true end
-end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[18], 0, -1)) do have[record_text(raw)] = true end
 for i = 1, F do
   local text = ARGV[12 + 2 * i]
   if not have[text] then
     have[text] = true
     local seq = redis.call('INCR', K.seq)
-    redis.call('RPUSH', KEYS[15], note_json('', at, text, seq, '', ''))
+    redis.call('RPUSH', KEYS[18], record('', at, text, seq, '', ''))
     index_entry(seq, id, 'f', 0, ARGV[13 + 2 * i])
     if outcome == 0 then outcome = 2 end
   end
@@ -411,38 +450,41 @@ return {'ok', outcome}
 // renameScript gives a customer a new display name, keeping every index
 // consistent; the old name is free at once and kept in formerly.
 //
-// KEYS[1..13] team keys, KEYS[14] c:<id>, [15] r:<id>; from KEYS[WK+1],
-// WK = 15: posting keys of the new name's words.
+// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] r:<id>; from KEYS[WK+1],
+// WK = 18: posting keys of the new name's words.
 // ARGV[1] the display name Go read (precondition), [2..4] its key, fold and
 // sigs, [5..8] the new name (key, fold, display, sigs), [9] its word list,
-// [10] by, [11] at (ms); from ARGV[WA+1], WA = 11: the words.
+// [10] by, [11] at (ms), [12] its lower-cased name; from ARGV[WA+1],
+// WA = 12: the words.
 //
 // Returns {"none"}, {"moved"} when the name is no longer ARGV[1], {"taken",
 // id} when another customer has the new name (nothing written), else {"ok",
 // HGETALL after…}.
 var renameScript = redis.NewScript(prelude + `
-WK, WA = 15, 11
-local ckey = KEYS[14]
+WK, WA = 18, 12
+local ckey = KEYS[17]
 local c = hgetall(ckey)
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
 local holder = redis.call('HGET', K.names, ARGV[5])
 if holder and holder ~= c.id then return {'taken', holder} end
+local oldstate = state(c)
 if ARGV[5] == ARGV[2] then
   if ARGV[7] ~= c.name then
-    redis.call('HSET', ckey, 'name', ARGV[7])
+    redis.call('HSET', ckey, 'name', ARGV[7], 'lname', ARGV[12])
     redis.call('HSET', K.nm, c.id, ARGV[5] .. '\0' .. ARGV[6] .. '\0' .. ARGV[7])
-    revision(KEYS[15], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+    revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
   end
 else
   name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
   name_add(c.id, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
   local seq = redis.call('INCR', K.seq)
-  redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq)
+  redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq, 'lname', ARGV[12])
   index_entry(seq, c.id, 'c', 0, ARGV[9])
-  revision(KEYS[15], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+  revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
 end
-local _, flat = hgetall(ckey)
+local after, flat = hgetall(ckey)
+index(c.id, oldstate, state(after))
 return {'ok', unpack(flat)}
 `)
 
@@ -451,7 +493,7 @@ return {'ok', unpack(flat)}
 // plus a "merge" revision, into's owner, value and cadence kept, its clock the
 // later of the two; from and its name are gone.
 //
-// KEYS[1..13] team keys, KEYS[14..17] c:, n:, f:, r: of from, KEYS[18..21]
+// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of from, KEYS[21..24]
 // the same of into.
 // ARGV[1] from's display name as Go read it (precondition), [2..4] its key,
 // fold and sigs, [5] by, [6] at (ms).
@@ -459,7 +501,7 @@ return {'ok', unpack(flat)}
 // Returns {"none", "from"|"into"}, {"moved"} (nothing written), else {"ok",
 // notes moved, facts moved, HGETALL of into after…}.
 var mergeScript = redis.NewScript(prelude + `
-local from, into = hgetall(KEYS[14]), hgetall(KEYS[18])
+local from, into = hgetall(KEYS[17]), hgetall(KEYS[21])
 if not from.id then return {'none', 'from'} end
 if not into.id then return {'none', 'into'} end
 if from.name ~= ARGV[1] then return {'moved'} end
@@ -469,8 +511,15 @@ local fid, iid = from.id, into.id
 local function entries(key)
   local out = {}
   for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
-    out[#out + 1] = {raw = raw, t = tonumber(string.match(raw, '"t":(%-?%d+)')) or 0,
-      q = tonumber(string.match(raw, '"q":(%d+)')) or 0}
+    local q, t = string.match(raw, '^(%d+)\t(%-?%d+)\t')
+    out[#out + 1] = {raw = raw, t = num(t), q = num(q)}
+  end
+  return out
+end
+local function revisions(key)
+  local out = {}
+  for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    out[#out + 1] = {raw = raw, t = num(string.match(raw, '^{"t":(%-?%d+)'))}
   end
   return out
 end
@@ -493,30 +542,30 @@ local function rewrite(key, list)
     end
   end
 end
-local fnotes = entries(KEYS[15])
-local notes = merged(entries(KEYS[19]), fnotes)
-rewrite(KEYS[19], notes)
+local fnotes = entries(KEYS[18])
+local notes = merged(entries(KEYS[22]), fnotes)
+rewrite(KEYS[22], notes)
 for pos, e in ipairs(notes) do ref(e.q, iid, 'n', pos - 1) end
 
 -- facts: those into does not have yet (same text) move
 local have = {}
-for _, e in ipairs(entries(KEYS[20])) do
-  have[cjson.decode(e.raw).x] = true
+for _, e in ipairs(entries(KEYS[23])) do
+  have[record_text(e.raw)] = true
 end
 local moved = 0
-for _, e in ipairs(entries(KEYS[16])) do
-  local x = cjson.decode(e.raw).x
+for _, e in ipairs(entries(KEYS[19])) do
+  local x = record_text(e.raw)
   if not have[x] then
     have[x] = true
     moved = moved + 1
-    redis.call('RPUSH', KEYS[20], e.raw)
+    redis.call('RPUSH', KEYS[23], e.raw)
     ref(e.q, iid, 'f', 0)
   end
 end
 
 -- revisions, then the merge itself
-rewrite(KEYS[21], merged(entries(KEYS[21]), entries(KEYS[17])))
-revision(KEYS[21], ARGV[6], ARGV[5], 'merge', from.name, into.name)
+rewrite(KEYS[24], merged(revisions(KEYS[24]), revisions(KEYS[20])))
+revision(KEYS[24], ARGV[6], ARGV[5], 'merge', from.name, into.name)
 
 -- into's hash: counts and clock
 local oldstate = state(into)
@@ -526,14 +575,14 @@ if num(from.last_contact_at) > num(into.last_contact_at) then
   set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
   into.last_contact_at = from.last_contact_at
 end
-redis.call('HSET', KEYS[18], unpack(set))
+redis.call('HSET', KEYS[21], unpack(set))
 index(iid, oldstate, state(into))
 
 -- from is gone
 name_del(fid, ARGV[2], ARGV[3], ARGV[4])
 index(fid, state(from), nil)
-redis.call('DEL', KEYS[14], KEYS[15], KEYS[16], KEYS[17])
-local _, flat = hgetall(KEYS[18])
+redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
+local _, flat = hgetall(KEYS[21])
 return {'ok', #fnotes, moved, unpack(flat)}
 `)
 
@@ -541,20 +590,20 @@ return {'ok', #fnotes, moved, unpack(flat)}
 // Its postings stay and are dropped by Find's verification (the entries are
 // gone).
 //
-// KEYS[1..13] team keys, KEYS[14..17] c:, n:, f:, r: of the customer.
+// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of the customer.
 // ARGV[1] its display name as Go read it (precondition), [2..4] key, fold,
 // sigs.
 //
 // Returns {"none"}, {"moved"} (nothing written), else {"ok", notes, facts,
 // HGETALL before…}.
 var deleteScript = redis.NewScript(prelude + `
-local c, flat = hgetall(KEYS[14])
+local c, flat = hgetall(KEYS[17])
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
-local notes, facts = redis.call('LLEN', KEYS[15]), redis.call('LLEN', KEYS[16])
+local notes, facts = redis.call('LLEN', KEYS[18]), redis.call('LLEN', KEYS[19])
 name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
 index(c.id, state(c), nil)
-redis.call('DEL', KEYS[14], KEYS[15], KEYS[16], KEYS[17])
+redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
 return {'ok', notes, facts, unpack(flat)}
 `)
 
@@ -564,9 +613,9 @@ return {'ok', notes, facts, unpack(flat)}
 // Returns {"none"} (no customer), {"nofact"}, else {"ok", HGETALL…}.
 var forgetScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'none'} end
-local tail = ',"q":' .. ARGV[1] .. '}'
+local head = ARGV[1] .. '\t'
 for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if string.sub(raw, -#tail) == tail then
+  if string.sub(raw, 1, #head) == head then
     redis.call('LREM', KEYS[2], 1, raw)
     return {'ok', unpack(redis.call('HGETALL', KEYS[1]))}
   end
