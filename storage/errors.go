@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redisdial"
 )
 
 // wrap translates a go-redis error into the domain's vocabulary and names the
@@ -32,17 +33,12 @@ func wrap(op string, err error) error {
 	}
 }
 
-// unconfirmed reports whether err is a timeout after the command may have been
-// sent: Redis may still run it (a frozen server resumes and executes what it
-// received). A dial that timed out sent nothing.
-func unconfirmed(err error) bool {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return false
-	}
-	var netErr net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
-}
+// unconfirmed reports whether the command may have run although no answer
+// came: a timeout after it was sent (a frozen server resumes and executes what
+// it received), or a connection that dropped after it was sent (Redis killed
+// after writing its append-only file). A dial that failed sent nothing
+// (redisdial.MayHaveRun tells the two apart).
+func unconfirmed(err error) bool { return redisdial.MayHaveRun(err) }
 
 // unavailable reports whether err means the store could not be reached or did
 // not answer in time, as opposed to a bug or a refused command.
@@ -60,9 +56,10 @@ func unavailable(err error) bool {
 	}
 	// Redis is up but cannot serve yet (or any more): loading its data set,
 	// replica lost its master, cluster reconfiguring.
+	// A demoted master answers READONLY until Sentinel's switch reaches us.
 	return redis.IsLoadingError(err) || redis.IsMasterDownError(err) ||
 		redis.IsClusterDownError(err) || redis.IsTryAgainError(err) ||
-		redis.IsMaxClientsError(err)
+		redis.IsMaxClientsError(err) || redis.IsReadOnlyError(err)
 }
 
 // errorf is an internal failure (a reply the code does not understand).

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"github.com/redis/go-redis/v9"
 	"os"
 	"strings"
 	"testing"
@@ -33,14 +34,14 @@ func memoryStore(tb testing.TB) *Store {
 
 func storeAt(tb testing.TB, url string) *Store {
 	tb.Helper()
-	rdb, closeFn, err := dial(url)
+	rdb, _, closeFn, err := dial(Conn{URL: url})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if IsMemory(url) {
 		// The embedded Lua is slow on a busy machine, and no test of
 		// memory:// is about timeouts (the outage tests use redis-server).
-		rdb.Options().ReadTimeout = 10 * time.Second
+		rdb.(*redis.Client).Options().ReadTimeout = 10 * time.Second
 	}
 	tb.Cleanup(func() { closeFn() })
 	s := New(rdb, WithPrefix(redistest.Prefix(tb)))

@@ -9,7 +9,7 @@ import (
 
 func TestOpenMemory(t *testing.T) {
 	t.Parallel()
-	s, closeFn, err := Open(t.Context(), "memory://", nil)
+	s, closeFn, err := Open(t.Context(), Conn{URL: "memory://"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestOpenMemory(t *testing.T) {
 
 func TestOpenRedisURL(t *testing.T) {
 	t.Parallel()
-	s, closeFn, err := Open(t.Context(), redistest.URL(t), nil)
+	s, closeFn, err := Open(t.Context(), Conn{URL: redistest.URL(t)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestOpenRedisURL(t *testing.T) {
 
 func TestOpenBadURL(t *testing.T) {
 	t.Parallel()
-	_, _, err := Open(t.Context(), "postgres://user:s3cret@db/0", nil)
+	_, _, err := Open(t.Context(), Conn{URL: "postgres://user:s3cret@db/0"}, nil)
 	if err == nil {
 		t.Fatal("no error for a non-Redis URL")
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redisdial"
 )
 
 // Store keeps Smed's customers, notes and facts in Redis. It is safe for
@@ -60,70 +62,66 @@ const (
 	ioTimeout   = time.Second
 )
 
-// Open connects to the Redis at url: redis://, rediss:// or unix:// (as
-// redis.ParseURL reads them), or memory:// for an embedded Redis (miniredis)
-// that lives as long as the process. It does not wait for Redis to answer: a
-// Redis that is down now is reported by Ping and by every call until it is back,
-// and the client reconnects by itself. close releases the client (and stops the
-// embedded server).
-func Open(ctx context.Context, url string, log *slog.Logger) (*Store, func() error, error) {
+// Conn says which Redis to use: redis.url, redis.mode and
+// redis.sentinel_master (internal/redisdial documents the URL forms).
+type Conn struct {
+	URL            string
+	Mode           string // "" or "single", "cluster", "sentinel"
+	SentinelMaster string
+}
+
+// Open connects to the Redis c names: one node (redis://, rediss://,
+// unix://), a Redis Cluster, or a master behind Sentinel, or memory:// for an
+// embedded Redis (miniredis) that lives as long as the process. Every client
+// reports a dead or hung Redis within about a second and never sends a
+// command twice (internal/redisdial). Open does not wait for Redis to answer:
+// a Redis that is down now is reported by Ping and by every call until it is
+// back, and the client reconnects by itself. close releases the client (and
+// stops the embedded server).
+func Open(ctx context.Context, c Conn, log *slog.Logger) (*Store, func() error, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rdb, closeFn, err := dial(url)
+	rdb, addrs, closeFn, err := dial(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	opt := rdb.Options()
-	log.DebugContext(ctx, "storage: opened", "network", opt.Network, "addr", opt.Addr, "embedded", IsMemory(url))
+	// go-redis logs to a logger of its own (dial failures, pool trouble);
+	// send it to ours at debug, so a terminal shows Smed's words only.
+	redis.SetLogger(driverLog{log})
+	log.DebugContext(ctx, "storage: opened", "mode", cmp.Or(c.Mode, "single"), "addrs", addrs, "embedded", IsMemory(c.URL))
 	return New(rdb, WithLogger(log)), closeFn, nil
 }
 
-// dial makes the client for url (starting the embedded server for memory://)
-// and the function that releases both.
-func dial(url string) (*redis.Client, func() error, error) {
-	var (
-		opt  *redis.Options
-		mini *miniredis.Miniredis
-	)
-	if IsMemory(url) {
+// driverLog is go-redis's logger, as slog at debug.
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Printf(ctx context.Context, format string, v ...any) {
+	d.log.DebugContext(ctx, "redis driver: "+fmt.Sprintf(format, v...))
+}
+
+// dial makes the client for c (starting the embedded server for memory://),
+// the addresses it starts from (for logs), and the function that releases
+// both.
+func dial(c Conn) (redis.UniversalClient, []string, func() error, error) {
+	cfg := redisdial.Config{Mode: redisdial.Mode(c.Mode), URL: c.URL, SentinelMaster: c.SentinelMaster}
+	var mini *miniredis.Miniredis
+	if IsMemory(c.URL) {
 		mini = miniredis.NewMiniRedis()
 		mini.ClockTTL(true) // expire keys by the wall clock, as Redis does (Guard leases)
 		if err := mini.Start(); err != nil {
-			return nil, nil, fmt.Errorf("storage: start embedded redis: %w", err)
+			return nil, nil, nil, fmt.Errorf("storage: start embedded redis: %w", err)
 		}
-		opt = &redis.Options{Addr: mini.Addr()}
-	} else {
-		var err error
-		if opt, err = redis.ParseURL(url); err != nil {
-			// The URL may hold a password: name the problem, not the URL.
-			return nil, nil, fmt.Errorf("storage: redis url: %w", err)
+		cfg = redisdial.Config{Mode: redisdial.Single, URL: "redis://" + mini.Addr()}
+	}
+	o, err := redisdial.Parse(cfg)
+	if err != nil {
+		if mini != nil {
+			mini.Close()
 		}
+		return nil, nil, nil, fmt.Errorf("storage: %w", err) // names the problem, never the password
 	}
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = dialTimeout
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = ioTimeout
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = ioTimeout
-	}
-	if opt.DialerRetries == 0 {
-		// One dial attempt: go-redis's default of 5 with backoff turns a
-		// dead Redis into a half-second wait, a black-holed one into 5 s.
-		opt.DialerRetries = 1
-	}
-	if opt.MaxRetries == 0 {
-		// No automatic retries: the scripts are not idempotent, and a retry
-		// after a read timeout or a dropped connection can apply a note twice
-		// (the first attempt may have run). The user retries instead, after a
-		// clear error. Connections a Redis restart closed are still replaced
-		// without an error: the pool checks an idle connection before reuse.
-		opt.MaxRetries = -1
-	}
-	opt.ContextTimeoutEnabled = true
-	rdb := redis.NewClient(opt)
+	rdb := o.NewClient()
 	closeFn := func() error {
 		err := rdb.Close()
 		if mini != nil {
@@ -131,7 +129,7 @@ func dial(url string) (*redis.Client, func() error, error) {
 		}
 		return err
 	}
-	return rdb, closeFn, nil
+	return rdb, o.Addrs(), closeFn, nil
 }
 
 // Ping checks that Redis answers.

@@ -81,7 +81,7 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	if a.team == "" {
 		a.team = localTeam
 	}
-	a.store, a.close, err = storage.Open(ctx, cfg.Redis.URL, log)
+	a.store, a.close, err = storage.Open(ctx, storage.Conn{URL: cfg.Redis.URL, Mode: cfg.Redis.Mode, SentinelMaster: cfg.Redis.SentinelMaster}, log)
 	if err != nil {
 		return nil, fmt.Errorf("redis.url: %w", err)
 	}

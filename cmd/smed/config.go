@@ -9,11 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/viper"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redisdial"
 	"github.com/smedhq/smed/reminders"
+	"github.com/smedhq/smed/storage"
 )
 
 // config is every setting of SPEC.md's configuration table.
@@ -215,15 +216,14 @@ func (c *config) validate() []string {
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%q is not host:port (like :3000)", c.HTTP.Addr)
 	}
-	switch c.Redis.Mode {
-	case "single":
-		if err := checkRedisURL(c.Redis.URL); err != nil {
-			bad("redis.url", "%v", err)
+	if err := checkRedis(c.Redis.URL, c.Redis.Mode, c.Redis.SentinelMaster); err != nil {
+		for _, e := range splitJoined(err) {
+			key, msg := "redis.url", e
+			if k, rest, ok := strings.Cut(e, ": "); ok && strings.HasPrefix(k, "redis.") {
+				key, msg = k, rest
+			}
+			bad(key, "%s", msg)
 		}
-	case "cluster", "sentinel":
-		bad("redis.mode", "%q is not supported by this build yet (use single)", c.Redis.Mode)
-	default:
-		bad("redis.mode", "%q is not a mode: single, cluster or sentinel", c.Redis.Mode)
 	}
 	switch c.Log.Format {
 	case "text", "json":
@@ -285,22 +285,35 @@ func (c *config) required(need needs) []string {
 	return p
 }
 
-// checkRedisURL accepts what storage.Open accepts. Messages show the URL with
-// its password hidden.
-func checkRedisURL(s string) error {
-	shown := redactURL(s)
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", shown)
-	}
-	switch u.Scheme {
-	case "memory":
-		return nil
-	case "redis", "rediss", "unix":
-		if _, err := redis.ParseURL(s); err != nil {
-			return fmt.Errorf("%q: %s", shown, strings.ReplaceAll(err.Error(), s, shown))
+// checkRedis accepts what storage.Open accepts: memory:// (one embedded
+// Redis, single mode only) or what internal/redisdial parses for the mode.
+// Messages never show a password.
+func checkRedis(rawURL, mode, master string) error {
+	if storage.IsMemory(rawURL) {
+		if m, err := redisdial.ParseMode(mode); err != nil || m != redisdial.Single {
+			return fmt.Errorf("redis.mode: %q with memory:// (the embedded Redis is one node: use single)", mode)
 		}
 		return nil
 	}
-	return fmt.Errorf("%q: use redis://host:port/db, rediss://…, unix:///path or memory://", shown)
+	if u, err := url.Parse(strings.TrimSpace(rawURL)); err == nil {
+		switch u.Scheme {
+		case "redis", "rediss", "unix":
+		default:
+			return fmt.Errorf("redis.url: %q: use redis://host:port/db, rediss://…, unix:///path or memory://", redactURL(rawURL))
+		}
+	}
+	_, err := redisdial.Parse(redisdial.Config{Mode: redisdial.Mode(mode), URL: rawURL, SentinelMaster: master})
+	return err
+}
+
+// splitJoined lists the messages of an errors.Join (or the one error).
+func splitJoined(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, splitJoined(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
 }

@@ -153,3 +153,27 @@ func TestLocalTimeConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisModes(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string // "" for accepted, else a part of the error
+	}{
+		{map[string]string{"SMED_REDIS_MODE": "cluster", "SMED_REDIS_URL": "redis://n1:7000?addr=n2:7001&addr=n3:7002"}, ""},
+		{map[string]string{"SMED_REDIS_MODE": "sentinel", "SMED_REDIS_URL": "redis://s1:26379?addr=s2:26379", "SMED_REDIS_SENTINEL_MASTER": "smed"}, ""},
+		{map[string]string{"SMED_REDIS_MODE": "sentinel", "SMED_REDIS_URL": "redis://s1:26379"}, "redis.sentinel_master"},
+		{map[string]string{"SMED_REDIS_MODE": "cluster", "SMED_REDIS_URL": "redis://n1:7000/3"}, "database 0 only"},
+		{map[string]string{"SMED_REDIS_MODE": "cluster", "SMED_REDIS_URL": "memory://"}, "redis.mode"},
+		{map[string]string{"SMED_REDIS_MODE": "single", "SMED_REDIS_URL": "redis://a:1?addr=b:2"}, "set redis.mode to cluster or sentinel"},
+		{map[string]string{"SMED_REDIS_MODE": "ring"}, "redis.mode"},
+		{map[string]string{"SMED_REDIS_SENTINEL_MASTER": "smed"}, "redis.sentinel_master"},
+	} {
+		_, err := loadConfig("", envOf(tc.env), needs{})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.env, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: err = %v, want one about %q", tc.env, err, tc.want)
+		}
+	}
+}

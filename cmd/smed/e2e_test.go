@@ -565,7 +565,7 @@ func parallel(t *testing.T) { t.Parallel() }
 // when the test ends.
 func (h *e2e) store() *storage.Store {
 	h.t.Helper()
-	s, closeFn, err := storage.Open(context.Background(), h.env["SMED_REDIS_URL"], nil)
+	s, closeFn, err := storage.Open(context.Background(), storage.Conn{URL: h.env["SMED_REDIS_URL"], Mode: h.env["SMED_REDIS_MODE"], SentinelMaster: h.env["SMED_REDIS_SENTINEL_MASTER"]}, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
