@@ -91,11 +91,7 @@ func mustNote(tb testing.TB, s *Store, team string, cands []smed.Candidate, auth
 func allKeys(tb testing.TB, s *Store) []string {
 	tb.Helper()
 	var out []string
-	iter := s.rdb.Scan(tb.Context(), 0, s.prefix+"*", 1000).Iterator()
-	for iter.Next(tb.Context()) {
-		out = append(out, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
+	if err := s.scan(tb.Context(), s.prefix+"*", func(k string) { out = append(out, k) }); err != nil {
 		tb.Fatal(err)
 	}
 	return out
