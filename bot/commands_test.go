@@ -624,5 +624,5 @@ func TestLoyaltyInStatsAndDigest(t *testing.T) {
 
 type nopNotifier struct{}
 
-func (nopNotifier) SendReminder(context.Context, string, reminders.Reminder) error      { return nil }
+func (nopNotifier) SendReminder(context.Context, string, reminders.Reminder) error     { return nil }
 func (nopNotifier) PostDigest(context.Context, string, string, reminders.Digest) error { return nil }

@@ -17,7 +17,6 @@ func TestContractCluster(t *testing.T) {
 	runContract(t, func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) })
 }
 
-
 // clusterClient is a client of a 3-master cluster that lives as long as t.
 func clusterClient(t *testing.T) redis.UniversalClient {
 	t.Helper()
