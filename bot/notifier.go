@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,7 +127,8 @@ func (n *Notifier) SendReminder(ctx context.Context, team string, r reminders.Re
 // PostDigest posts the digest to channel, in several messages when it does not
 // fit in one. It joins a public channel it is not in yet.
 func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d reminders.Digest) error {
-	for i, msg := range splitReply(digestReply(d)) {
+	msgs := splitReply(digestReply(d))
+	for i, msg := range msgs {
 		err := n.post(ctx, channel, msg)
 		if i == 0 && isSlackError(err, "not_in_channel") {
 			if err := n.pace.wait(ctx); err != nil {
@@ -136,6 +138,10 @@ func (n *Notifier) PostDigest(ctx context.Context, team, channel string, d remin
 				return fmt.Errorf("slack: join %s for the digest: %w", channel, jerr)
 			}
 			err = n.post(ctx, channel, msg)
+		}
+		if err != nil && i > 0 && !errors.Is(err, reminders.ErrMaybeSent) {
+			// Posting it again would repeat the messages that went out.
+			return fmt.Errorf("%d of %d messages posted, then: %w (%w)", i, len(msgs), err, reminders.ErrMaybeSent)
 		}
 		if err != nil {
 			return err
@@ -232,7 +238,12 @@ func (n *Notifier) user(ctx context.Context, userID string) (userState, error) {
 	if err := n.pace.wait(ctx); err != nil {
 		return userState{}, err
 	}
-	u, err := n.api.GetUserInfoContext(ctx, userID)
+	var u *slack.User
+	err := n.retry(ctx, true, func() error {
+		var err error
+		u, err = n.api.GetUserInfoContext(ctx, userID)
+		return err
+	})
 	switch {
 	case isSlackError(err, "user_not_found"):
 		st = userState{deleted: true}
@@ -279,7 +290,12 @@ func (n *Notifier) dm(ctx context.Context, user string) (string, error) {
 	if err := n.pace.wait(ctx); err != nil {
 		return "", err
 	}
-	c, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	var c *slack.Channel
+	err := n.retry(ctx, true, func() error {
+		var err error
+		c, _, _, err = n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("slack: conversations.open %s: %w", user, err)
 	}
@@ -294,17 +310,100 @@ func (n *Notifier) post(ctx context.Context, channel string, r reply) error {
 	return err
 }
 
-// postTS posts and returns the message's ts.
+// postTS posts and returns the message's ts. An error after which Slack may
+// have posted it wraps reminders.ErrMaybeSent; one after which it surely did
+// not, and may soon, is tried again (twice, a second apart at most).
 func (n *Notifier) postTS(ctx context.Context, channel string, r reply) (string, error) {
-	if err := n.pace.wait(ctx); err != nil {
-		return "", err
+	var ts string
+	err := n.retry(ctx, false, func() error {
+		if err := n.pace.wait(ctx); err != nil {
+			return err
+		}
+		var err error
+		_, ts, err = n.api.PostMessageContext(ctx, channel,
+			slack.MsgOptionText(r.fallbackText(), false), slack.MsgOptionBlocks(r.blocks()...))
+		return err
+	})
+	switch {
+	case err == nil:
+		return ts, nil
+	case classify(err) == maybeDone:
+		return "", fmt.Errorf("slack: chat.postMessage to %s: %w (%w)", channel, err, reminders.ErrMaybeSent)
 	}
-	_, ts, err := n.api.PostMessageContext(ctx, channel,
-		slack.MsgOptionText(r.fallbackText(), false), slack.MsgOptionBlocks(r.blocks()...))
-	if err != nil {
-		return "", fmt.Errorf("slack: chat.postMessage to %s: %w", channel, err)
+	return "", fmt.Errorf("slack: chat.postMessage to %s: %w", channel, err)
+}
+
+// fault sorts a Web API error by what Slack did with the call.
+type fault int
+
+const (
+	// refused: Slack answered that it did not do it, for good (a bad
+	// channel, a user who cannot be messaged, a missing scope).
+	refused fault = iota
+	// notYet: it surely did not, and may soon (connection refused, still
+	// rate limited after the client's own retries, service_unavailable).
+	notYet
+	// maybeDone: it may have (a timeout, an HTTP 5xx, a connection lost
+	// mid-call, internal_error and fatal_error, which Slack documents as
+	// "some aspect of the operation may have succeeded").
+	maybeDone
+)
+
+func classify(err error) fault {
+	var (
+		se  slack.SlackErrorResponse
+		rl  *slack.RateLimitedError
+		sc  slack.StatusCodeError
+		op  *net.OpError
+		dns *net.DNSError
+	)
+	switch {
+	case errors.As(err, &rl):
+		return notYet
+	case errors.As(err, &se):
+		switch se.Err {
+		case "service_unavailable", "ratelimited":
+			return notYet
+		case "internal_error", "fatal_error":
+			return maybeDone
+		}
+		return refused
+	case errors.As(err, &sc):
+		if sc.Code >= 500 {
+			return maybeDone
+		}
+		return refused
+	case errors.As(err, &op) && op.Op == "dial", errors.As(err, &dns):
+		return notYet
 	}
-	return ts, nil
+	return maybeDone
+}
+
+// Notifier retries: a send that surely did not happen is tried again this
+// soon, so a blip does not cost a day's reminder.
+var retryWaits = []time.Duration{250 * time.Millisecond, time.Second}
+
+// retry runs f until it succeeds or fails for good, waiting retryWaits
+// between tries. A call that may have been done is tried again only when
+// idempotent (a read, conversations.open).
+func (n *Notifier) retry(ctx context.Context, idempotent bool, f func() error) error {
+	err := f()
+	for _, wait := range retryWaits {
+		if err == nil {
+			return nil
+		}
+		if f := classify(err); f == refused || f == maybeDone && !idempotent {
+			return err
+		}
+		n.log.DebugContext(ctx, "slack call failed; trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+		err = f()
+	}
+	return err
 }
 
 func isSlackError(err error, code string) bool {

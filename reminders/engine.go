@@ -57,11 +57,14 @@ func WithLoyalty(l Loyalty) Option { return func(e *Engine) { e.loyalty = l } }
 type Notifier interface {
 	// SendReminder DMs r to r.Owner. It returns nil only when Slack accepted the
 	// message; on an error the engine releases the period's claim and a later
-	// run (the next scheduled fire, a restart, `smed remind`) tries again.
+	// run (the next scheduled fire, a restart, `smed remind`) tries again,
+	// unless the error wraps ErrMaybeSent: then Slack may have posted it, and
+	// the engine keeps the claim, so that it is never sent twice, and reports it.
 	SendReminder(ctx context.Context, team string, r Reminder) error
 	// PostDigest posts d to channel, splitting it over several messages when it
-	// does not fit in one. Errors as for SendReminder; a digest that failed half
-	// way is posted again in full by the retry.
+	// does not fit in one. Errors as for SendReminder; a digest that failed
+	// after its first message went out wraps ErrMaybeSent (posting it again
+	// would repeat that part).
 	PostDigest(ctx context.Context, team, channel string, d Digest) error
 }
 
@@ -73,6 +76,11 @@ type Directory interface {
 	// lists the owner's accounts under the owner in the digest.
 	Deleted(ctx context.Context, userID string) (bool, error)
 }
+
+// ErrMaybeSent marks a Notifier error after which Slack may have delivered
+// the message (a timeout, a 5xx, a digest that failed part way): the engine
+// does not send it again, and counts it in Summary.Unsure.
+var ErrMaybeSent = errors.New("Slack may have delivered it")
 
 // Guard timings: the lease outlives a slow send by far, keep outlives the period.
 const (
@@ -137,6 +145,7 @@ type Summary struct {
 	Sent     int // delivered by this run
 	Skipped  int // already sent this period, or being sent by another process
 	Failed   int // not delivered; a later run retries
+	Unsure   int // may have been delivered (ErrMaybeSent): not sent again
 	Departed int // owners who left the workspace: no DM
 	// NotDue counts, with WithLocalTime, the owners with overdue customers
 	// whose DM is not due now: their local time has not come today, today is
@@ -147,6 +156,9 @@ type Summary struct {
 
 func (s Summary) String() string {
 	out := fmt.Sprintf("sent %d, skipped %d (already sent), failed %d, owners gone %d", s.Sent, s.Skipped, s.Failed, s.Departed)
+	if s.Unsure > 0 {
+		out += fmt.Sprintf(", unsure %d (may have been delivered; not sent again)", s.Unsure)
+	}
 	if s.NotDue > 0 {
 		out += fmt.Sprintf(", not due yet %d", s.NotDue)
 	}
@@ -319,6 +331,10 @@ func (e *Engine) remind(ctx context.Context, team string, now time.Time, dryRun 
 		case errors.Is(err, errDeparted):
 			sum.Departed++
 			e.log.Info("reminder not sent: owner left the workspace", "team_id", team, "user_id", owner, "overdue", len(own))
+		case errors.Is(err, ErrMaybeSent):
+			sum.Unsure++
+			errs = append(errs, fmt.Errorf("owner %s: %w", owner, err))
+			e.log.Error("reminder may not have been delivered; not sent again, so that it is never sent twice", "team_id", team, "user_id", owner, "err", err)
 		case err != nil:
 			sum.Failed++
 			errs = append(errs, fmt.Errorf("owner %s: %w", owner, err))
@@ -492,6 +508,10 @@ func (e *Engine) Digest(ctx context.Context, team, channel string, now time.Time
 	key := "digest:" + channel + ":" + d.Period
 	sent, err := e.once(ctx, team, key, digestKeep, func() error { return e.notify.PostDigest(ctx, team, channel, d) })
 	switch {
+	case errors.Is(err, ErrMaybeSent):
+		sum.Unsure++
+		e.log.Error("digest may not have been delivered in full; not posted again, so that nothing is posted twice", "team_id", team, "channel_id", channel, "period", d.Period, "err", err)
+		return d, sum, fmt.Errorf("reminders: digest %s to %s: %w", d.Period, channel, err)
 	case err != nil:
 		sum.Failed++
 		return d, sum, fmt.Errorf("reminders: digest %s to %s: %w", d.Period, channel, err)
@@ -575,6 +595,14 @@ func (e *Engine) once(ctx context.Context, team, key string, keep time.Duration,
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupAfter)
 	defer cancel()
 	if err := send(); err != nil {
+		if errors.Is(err, ErrMaybeSent) {
+			// Perhaps delivered: keep the claim for the period, so that
+			// neither this process nor another sends it again.
+			if cerr := e.guard.Confirm(cctx, team, key, keep); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("keep the claim on %s (it may repeat after the lease): %w", key, cerr))
+			}
+			return false, err
+		}
 		if rerr := e.guard.Release(cctx, team, key); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("release %s (retried after the lease ends): %w", key, rerr))
 		}

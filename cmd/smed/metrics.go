@@ -77,7 +77,7 @@ type jobMetrics struct {
 
 func newJobMetrics(reg prometheus.Registerer) *jobMetrics {
 	m := &jobMetrics{sends: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "smed_sends_total", Help: "Reminder DMs and digests, by job (remind, digest) and outcome (sent, skipped, failed).",
+		Name: "smed_sends_total", Help: "Reminder DMs and digests, by job (remind, digest) and outcome (sent, skipped, failed, unsure: may have been delivered, not sent again).",
 	}, []string{"job", "outcome"})}
 	reg.MustRegister(m.sends)
 	return m
@@ -87,6 +87,7 @@ func (m *jobMetrics) observe(job string, sum reminders.Summary, _ error) {
 	m.sends.WithLabelValues(job, "sent").Add(float64(sum.Sent))
 	m.sends.WithLabelValues(job, "skipped").Add(float64(sum.Skipped))
 	m.sends.WithLabelValues(job, "failed").Add(float64(sum.Failed))
+	m.sends.WithLabelValues(job, "unsure").Add(float64(sum.Unsure))
 }
 
 // teamFigures exposes the team's overdue count and value at risk as gauges,

@@ -125,6 +125,7 @@ type Server struct {
 	users     map[string]*user
 	limited   map[string]int           // method → calls left to answer 429
 	failNext  map[string][]string      // method → error codes for the next calls
+	broken    map[string][]serverError // method → HTTP 500s for the next calls
 	failChan  map[string]string        // channel → error code for posts to it
 	delay     map[string]time.Duration // method → how long to wait before answering
 	seq       int
@@ -141,6 +142,7 @@ func New(tb testing.TB) *Server {
 		users:     map[string]*user{},
 		limited:   map[string]int{},
 		failNext:  map[string][]string{},
+		broken:    map[string][]serverError{},
 		failChan:  map[string]string{},
 		delay:     map[string]time.Duration{},
 		msgs:      map[string]message{},
@@ -221,11 +223,38 @@ func (s *Server) Delay(method string, d time.Duration) {
 }
 
 // FailNext makes the next n calls of method answer {"ok":false,"error":code}.
+// Calls queue: code "" lets its call through, so FailNext(m, 1, "") then
+// FailNext(m, 1, "x") fails the second call.
 func (s *Server) FailNext(method string, n int, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
 		s.failNext[method] = append(s.failNext[method], code)
+	}
+}
+
+type serverError struct{ delivered bool }
+
+// Heal ends every failure queued or set for method: 429s, ok:false answers,
+// 500s and delays.
+func (s *Server) Heal(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.limited, method)
+	delete(s.failNext, method)
+	delete(s.broken, method)
+	delete(s.delay, method)
+}
+
+// ServerError makes the next n calls of method answer HTTP 500. With
+// delivered, each call is done first (a message is posted, and counts in
+// Posts and DMs) and only its answer is lost: what a client can never tell
+// apart from a 500 that did nothing.
+func (s *Server) ServerError(method string, n int, delivered bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.broken[method] = append(s.broken[method], serverError{delivered: delivered})
 	}
 }
 
@@ -445,6 +474,26 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, c *Call) {
 		s.fail(w, c, forced)
 		return
 	}
+	s.mu.Lock()
+	var broken *serverError
+	if q := s.broken[c.Method]; len(q) > 0 {
+		broken, s.broken[c.Method] = &q[0], q[1:]
+	}
+	s.mu.Unlock()
+	if broken != nil {
+		if broken.delivered {
+			s.answer(httptest.NewRecorder(), r, c) // done, and the answer lost
+		} else {
+			c.Status, c.Error = http.StatusInternalServerError, "server_error"
+		}
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	s.answer(w, r, c)
+}
+
+// answer does what the method does and answers it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, c *Call) {
 	p := c.Params
 	switch c.Method {
 	case "auth.test":
