@@ -239,7 +239,7 @@ func (n *Notifier) user(ctx context.Context, userID string) (userState, error) {
 		return userState{}, err
 	}
 	var u *slack.User
-	err := n.retry(ctx, true, func() error {
+	err := n.retry(ctx, func() error {
 		var err error
 		u, err = n.api.GetUserInfoContext(ctx, userID)
 		return err
@@ -291,7 +291,7 @@ func (n *Notifier) dm(ctx context.Context, user string) (string, error) {
 		return "", err
 	}
 	var c *slack.Channel
-	err := n.retry(ctx, true, func() error {
+	err := n.retry(ctx, func() error {
 		var err error
 		c, _, _, err = n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 		return err
@@ -315,7 +315,7 @@ func (n *Notifier) post(ctx context.Context, channel string, r reply) error {
 // not, and may soon, is tried again (twice, a second apart at most).
 func (n *Notifier) postTS(ctx context.Context, channel string, r reply) (string, error) {
 	var ts string
-	err := n.retry(ctx, false, func() error {
+	err := n.retry(ctx, func() error {
 		if err := n.pace.wait(ctx); err != nil {
 			return err
 		}
@@ -383,16 +383,14 @@ func classify(err error) fault {
 // soon, so a blip does not cost a day's reminder.
 var retryWaits = []time.Duration{250 * time.Millisecond, time.Second}
 
-// retry runs f until it succeeds or fails for good, waiting retryWaits
-// between tries. A call that may have been done is tried again only when
-// idempotent (a read, conversations.open).
-func (n *Notifier) retry(ctx context.Context, idempotent bool, f func() error) error {
+// retry runs f again, after each of retryWaits, while it fails with notYet:
+// a call that surely was not done. Anything else is the caller's to handle
+// (a timeout is not tried again: each costs the client's whole timeout, and
+// a post may have been done).
+func (n *Notifier) retry(ctx context.Context, f func() error) error {
 	err := f()
 	for _, wait := range retryWaits {
-		if err == nil {
-			return nil
-		}
-		if f := classify(err); f == refused || f == maybeDone && !idempotent {
+		if err == nil || classify(err) != notYet {
 			return err
 		}
 		n.log.DebugContext(ctx, "slack call failed; trying again", "err", err, "in", wait)
