@@ -2,30 +2,41 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed/names"
 )
 
 // A writeSet queues, inside the floor's one MULTI/EXEC, the writes a note
 // makes. The floor must do the same Redis work as Smed's note and nothing
 // more, so these mirror Smed's note write and must follow it when it changes.
 //
-// ADAPT HERE when the new storage layout lands (storage v2, issue 8): make
-// "indexed" (or a new set) issue exactly the commands of v2's note script for a
-// note on a known customer, with the same key shapes and value sizes, and make
-// it the default in bench/run. Today's sets:
+// Today's sets:
 //
+//	v2       (the default) the commands of storage v2's note script
+//	         (storage/scripts.go, writeScript) for a note on a known
+//	         customer: HMGET of the readings' name keys, HMGET of the
+//	         customer's reply fields, INCR seq, RPUSH the note record, HSET
+//	         notes/last contact, ZADD due, ZREM+ZADD the owner's due and the
+//	         two vcd members, HINCRBY the day's counter, ZADD days, SETRANGE
+//	         the entry ref, APPEND a posting to each distinct word of the text.
+//	         Left out: the value-at-risk buckets, which a note on a customer
+//	         noted within the hour leaves alone (the bench's case).
 //	basic    the note path of the storage before v2 (dc81925), reduced to its
 //	         writes: RPUSH the note JSON onto the customer's list, HSET the
 //	         last contact, HINCRBY the note count, ZADD the team's due index.
-//	indexed  basic plus what v2 is expected to add: INCR a note sequence and
-//	         APPEND a posting to the word index key of each distinct word of
-//	         the name and text (at most 15, ~15 for the generator's notes).
+//	indexed  basic plus a sequence and word postings, as v2 was expected to be.
 //	v1       every write of dc81925's note script: basic plus the activity
 //	         entry, the owner's due index and the owners set.
 //
@@ -33,7 +44,7 @@ import (
 // the customer by an ID (a hash of the name), never the typed text.
 type writeSet func(ctx context.Context, p redis.Pipeliner, n note)
 
-var writeSets = map[string]writeSet{"basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
+var writeSets = map[string]writeSet{"v2": v2Writes, "basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
 
 // cadence is Smed's default: a note moves the customer's due time to 30 days on.
 const cadenceMS = 30 * 86400 * 1000
@@ -81,15 +92,20 @@ func indexedWrites(ctx context.Context, p redis.Pipeliner, n note) {
 
 func notWord(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
-// customerID stands in for Smed's random customer ID: the same name (case
-// aside) always gives the same ID, so notes on a known customer land on its
-// existing keys.
-func customerID(name string) string { return hash(strings.ToLower(name)) }
+// customerID stands in for Smed's customer ID (12 hex digits): the same
+// name (case aside) always gives the same ID, so notes on a known customer
+// land on its existing keys.
+func customerID(name string) string {
+	h := fnv.New64a()
+	h.Write([]byte(strings.ToLower(name)))
+	return fmt.Sprintf("%012x", h.Sum64()&(1<<48-1))
+}
 
+// hash names a word's posting key as Smed does: 16 hex digits of FNV-1a 64.
 func hash(s string) string {
 	h := fnv.New64a()
 	h.Write([]byte(s))
-	return strconv.FormatUint(h.Sum64(), 36)
+	return fmt.Sprintf("%016x", h.Sum64())
 }
 
 // entry is a note as Smed stores it: {"author","at","text"}.
@@ -100,4 +116,60 @@ func entry(author string, at int64, text string) string {
 		Text   string `json:"text"`
 	}{author, at, text})
 	return string(b)
+}
+
+// v2 state the script reads from Redis and the floor keeps in memory: the
+// sequence (the script's INCR result) and each customer's last due time
+// (for the members it replaces).
+var (
+	v2Seq atomic.Int64
+	v2Due sync.Map // customer ID → due ms
+)
+
+// replyFields are the customer fields the note script reads (storage REPLY).
+var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
+	"last_contact_at", "snoozed_until", "notes", "lname"}
+
+func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
+	base := "smed:{" + n.team + "}:"
+	id := customerID(n.name)
+	ckey := base + "c:" + id
+	// The readings: every prefix of the words, up to 8, longest first (bot/parse.go).
+	words := strings.Fields(n.name + " " + n.text)
+	var keys []string
+	for k := min(len(words)-1, 8); k >= 1; k-- {
+		keys = append(keys, names.Key(strings.Join(words[:k], " ")))
+	}
+	p.HMGet(ctx, base+"names", keys...)
+	p.HMGet(ctx, ckey, replyFields...)
+	p.Incr(ctx, base+"seq")
+	seq := v2Seq.Add(1)
+	p.RPush(ctx, base+"n:"+id, strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10)+"\t"+n.user+"\t\t\t"+n.text)
+	p.HIncrBy(ctx, ckey, "notes", 1)
+	p.HSet(ctx, ckey, "last_contact_at", n.at, "last_contact_by", n.user)
+	due := n.at + cadenceMS
+	prev, _ := v2Due.Swap(id, due)
+	p.ZAdd(ctx, base+"due", redis.Z{Score: float64(due), Member: id})
+	member := func(owner string, d int64) string { return fmt.Sprintf("%s\x00%015d%s", owner, d, id) }
+	vcd := func(owner string, d int64) string {
+		return fmt.Sprintf("%s\x00%016d%05d%015d%s\x00%s", owner, 0, 30, d, strings.ToLower(n.name), id)
+	}
+	if prev != nil {
+		p.ZRem(ctx, base+"odue", member(n.user, prev.(int64)))
+		p.ZRem(ctx, base+"vcd", vcd("", prev.(int64)), vcd(n.user, prev.(int64)))
+	}
+	p.ZAdd(ctx, base+"odue", redis.Z{Member: member(n.user, due)})
+	p.ZAdd(ctx, base+"vcd", redis.Z{Member: vcd("", due)}, redis.Z{Member: vcd(n.user, due)})
+	day := n.at / 86400000
+	p.HIncrBy(ctx, base+"d:"+strconv.FormatInt(day, 10), n.user, 1)
+	p.ZAdd(ctx, base+"days", redis.Z{Score: float64(day), Member: day})
+	ref := make([]byte, 11)
+	hex.Decode(ref, []byte(id))
+	ref[6] = 'n'
+	p.SetRange(ctx, base+"refs", seq*11, string(ref))
+	var posting [4]byte
+	binary.BigEndian.PutUint32(posting[:], uint32(seq))
+	for _, w := range names.Words(n.text) {
+		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
+	}
 }
