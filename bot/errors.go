@@ -105,7 +105,7 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 		return textReply("The neglected-accounts digest is not set up on this Smed.")
 	case writes && (errors.Is(err, smed.ErrUnconfirmed) || errors.Is(err, context.DeadlineExceeded)):
 		log.WarnContext(ctx, "store did not confirm a write", "verb", verbName, "team_id", req.Team, "user_id", req.User, "err", err)
-		return errorReply(":warning: Smed's database did not answer in time, so I can't tell whether this was saved. " +
+		return errorReply(":warning: Smed's database did not answer in time, so I " + cantTell + ". " +
 			"Please check with `/customer show` in a minute before you try again.")
 	case errors.Is(err, smed.ErrConflict):
 		return errorReply(":warning: Someone changed that customer just now, so nothing was saved. Check with `/customer show` and try again.")
@@ -133,12 +133,15 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 	return errorReply(failureText(writes, ref))
 }
 
+// cantTell is how every answer after a write that may have happened says so.
+const cantTell = "can't tell whether this was saved"
+
 // failureText is the answer to an error nobody foresaw. After a write the
 // honest answer is that it may have happened: "nothing was saved" would make
 // the user save it twice.
 func failureText(writes bool, ref string) string {
 	if writes {
-		return fmt.Sprintf(":warning: Something went wrong on my side, and I can't tell whether this was saved. "+
+		return fmt.Sprintf(":warning: Something went wrong on my side, and I "+cantTell+". "+
 			"Check with `/customer show` before you try again; if it keeps happening, tell your Smed admin (ref `%s`).", ref)
 	}
 	return fmt.Sprintf(":warning: Something went wrong on my side. If it keeps happening, tell your Smed admin (ref `%s`).", ref)

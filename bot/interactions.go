@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -66,7 +67,7 @@ func (b *Bot) interact(ctx context.Context, cb slack.InteractionCallback) any {
 		}
 	case slack.InteractionTypeViewSubmission:
 		if h, ok := b.views[cb.View.CallbackID]; ok {
-			return b.safeView(ctx, cb, h)
+			return b.submitOnce(ctx, cb, h)
 		}
 	case slack.InteractionTypeBlockSuggestion:
 		if cb.ActionID == actionCustomer {
@@ -334,4 +335,58 @@ func (b *Bot) refreshReminder(ctx context.Context, team, owner, channel, ts, don
 		slack.MsgOptionText(rep.fallbackText(), false), slack.MsgOptionBlocks(rep.blocks()...)); err != nil {
 		b.log.WarnContext(ctx, "chat.update of a reminder failed", "team_id", team, "user_id", owner, "err", err)
 	}
+}
+
+// Submissions: a modal's Save pressed again (after Slack gave up waiting on
+// the first, or twice in a hurry) must not save the note twice.
+const (
+	submitLease = 2 * time.Minute // the first submission's work, with room
+	submitKeep  = 24 * time.Hour  // a view is long closed by then
+)
+
+// submitOnce runs a view submission once per view: the view's ID is claimed
+// first; a submission refused with field errors releases it, so a corrected
+// one is taken; a second submission of a view saved (or being saved) keeps
+// the modal open and says so, so nothing typed is lost.
+func (b *Bot) submitOnce(ctx context.Context, cb slack.InteractionCallback, h func(context.Context, slack.InteractionCallback) any) any {
+	if b.guard == nil || cb.View.ID == "" || smed.CheckGuardKey("submit:"+cb.View.ID) != nil {
+		return b.safeView(ctx, cb, h)
+	}
+	team, key := cb.Team.ID, "submit:"+cb.View.ID
+	first, err := b.guard.Claim(ctx, team, key, submitLease)
+	switch {
+	case err != nil:
+		return fieldErrors(blockNote, present(ctx, b.log, verbNote, actorOf(cb), err).plain())
+	case !first:
+		b.log.InfoContext(ctx, "view submitted again", "team_id", team, "view_id", cb.View.ID)
+		return fieldErrors(blockNote, "This was saved already, or is being saved right now: look at the customer's card before you save it again.")
+	}
+	resp := b.safeView(ctx, cb, h)
+	settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if resp != nil && !mayHaveSaved(resp) {
+		err = b.guard.Release(settle, team, key)
+	} else {
+		err = b.guard.Confirm(settle, team, key, submitKeep)
+	}
+	if err != nil {
+		b.log.WarnContext(ctx, "view submission guard not settled", "team_id", team, "view_id", cb.View.ID, "err", err)
+	}
+	return resp
+}
+
+// mayHaveSaved reports whether a submission's field errors say the write may
+// have happened: then the claim stays, and pressing Save again is answered
+// as a repeat.
+func mayHaveSaved(resp any) bool {
+	r, ok := resp.(*slack.ViewSubmissionResponse)
+	if !ok {
+		return false
+	}
+	for _, msg := range r.Errors {
+		if strings.Contains(msg, cantTell) {
+			return true
+		}
+	}
+	return false
 }

@@ -297,3 +297,46 @@ func TestUseLongerButton(t *testing.T) {
 	must(t, h.do("U1", "show Nordlys Møbler"), "Karin confirmed the order")
 	must(t, h.do("U1", "show Nordlys"), "I don't know a customer called Nordlys", "Did you mean Nordlys Møbler?")
 }
+
+// Save pressed again on the same modal saves nothing more; a submission
+// refused for a reason that saved nothing can be corrected and saved; one
+// that may have saved is not taken again.
+func TestModalSubmittedTwiceSavesOnce(t *testing.T) {
+	h := newHarness(t)
+	h.do("U1", "note Acme hi")
+	id := h.id("Acme")
+	b := New(context.Background(), Config{Commands: h.cmds, Service: h.cmds.svc, Guard: h.store})
+	submit := func(view, text string) any {
+		cb := noteSubmission(h.team, id, text)
+		cb.View.ID = view
+		return b.interact(context.Background(), cb)
+	}
+	if resp := submit("V1", "lunch with the CFO"); resp != nil {
+		t.Fatalf("first submission: %+v", resp)
+	}
+	again, ok := submit("V1", "lunch with the CFO").(*slack.ViewSubmissionResponse)
+	if !ok || !strings.Contains(again.Errors[blockNote], "saved already") {
+		t.Errorf("the repeat: %+v, want it answered as a repeat", again)
+	}
+	card := h.do("U1", "show Acme")
+	if n := strings.Count(card, "lunch with the CFO"); n != 1 {
+		t.Errorf("the note is on the card %d times, want once:\n%s", n, card)
+	}
+
+	h.failing("AddNote", errDown)
+	if resp, ok := submit("V2", "call about the renewal").(*slack.ViewSubmissionResponse); !ok || !strings.Contains(resp.Errors[blockNote], "nothing was saved") {
+		t.Fatalf("with the store down: %+v", resp)
+	}
+	h.store.Fail = nil
+	if resp := submit("V2", "call about the renewal"); resp != nil {
+		t.Errorf("Save again after nothing was saved: %+v, want it saved", resp)
+	}
+	must(t, h.do("U1", "show Acme"), "call about the renewal")
+
+	h.failing("AddNote", errHung)
+	submit("V3", "a hung write")
+	h.store.Fail = nil
+	if resp, ok := submit("V3", "a hung write").(*slack.ViewSubmissionResponse); !ok || !strings.Contains(resp.Errors[blockNote], "saved already") {
+		t.Errorf("Save again after a write that may have happened: %+v, want it answered as a repeat", resp)
+	}
+}
