@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/smedhq/smed/internal/slacktest"
 )
+
+var viewSeq atomic.Int64
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -54,7 +57,10 @@ func viewSubmission(team, user string, view map[string]any, text string) string 
 	for k, val := range view {
 		v[k] = val
 	}
-	v["id"], v["team_id"], v["hash"] = "V0E2E", team, "1700000000.abc"
+	if _, ok := v["id"]; !ok { // one view per submission, unless the view says which
+		v["id"] = fmt.Sprintf("V0E2E%d", viewSeq.Add(1))
+	}
+	v["team_id"], v["hash"] = team, "1700000000.abc"
 	v["state"] = map[string]any{"values": map[string]any{
 		"note": map[string]any{"note_text": map[string]any{"type": "plain_text_input", "value": text}},
 	}}

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smedhq/smed"
 )
 
 // The Slack surfaces beyond the command, through the real binary as Slack
@@ -153,4 +156,67 @@ func optionOrNil(id string) any {
 		return nil
 	}
 	return map[string]any{"value": id, "text": map[string]any{"type": "plain_text", "text": "x"}}
+}
+
+// An owner left the workspace: the digest lists their accounts with a Take
+// over button, a colleague clicks it and the account is theirs, with the
+// change in its history; a second click changes nothing more.
+func TestE2ETakeOverFromDigest(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	const dave = "U0DAVE"
+	h.slack.SetDeleted(dave, true)
+	if r := h.importCSV("Orphan Oy," + dave + ",400000,30," + daysAgo(50) + ","); r.code != 0 {
+		t.Fatalf("import: %v", r)
+	}
+	h.start()
+	h.mustRun("digest", "--channel", digest)
+	posts := h.slack.Posts(digest)
+	if len(posts) == 0 {
+		t.Fatal("no digest posted")
+	}
+	id := h.idOf("Orphan Oy")
+	var found bool
+	for _, p := range posts {
+		if regexp.MustCompile(`"action_id":"take_over"[^}]*"value":"` + id + `"|"value":"` + id + `"[^}]*"action_id":"take_over"`).MatchString(p.Params.Get("blocks")) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the digest has no Take over button for Orphan Oy (%s):\n%s", id, posts[0].Params.Get("blocks"))
+	}
+	for i, rid := range []string{"take1", "take2"} {
+		code, body, took := h.interact(h.blockAction(h.team, carol, "take_over", id, digest, posts[0].TS, rid))
+		if code != http.StatusOK || took > 3*time.Second {
+			t.Fatalf("take over click %d: HTTP %d in %v: %s", i+1, code, took, body)
+		}
+		if !h.slack.WaitFor(5*time.Second, func() bool { return h.clickAnswered(rid, digest) }) {
+			t.Fatalf("take over click %d: no answer to the clicker", i+1)
+		}
+		h.checkAnswers(rid, digest)
+	}
+	first := h.slack.Responses("take1")
+	if len(first) == 0 || !strings.Contains(first[0].Text(), "is yours now") {
+		t.Errorf("the clicker's answer: %v", first)
+	}
+	card := h.known("Orphan Oy")
+	contains(t, "card after the take over", card, "<@"+carol+">")
+	hist := h.say(carol, `history "Orphan Oy"`)
+	contains(t, "history after the take over", hist, dave, carol)
+	if n := strings.Count(hist, "<@"+carol+">"); n < 1 {
+		t.Errorf("history does not name the new owner:\n%s", hist)
+	}
+	_, es, _, err := h.store().History(t.Context(), h.team, id, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := 0
+	for _, e := range es {
+		if e.Kind == smed.EntryRevision && e.Revision.Field == "owner" {
+			owners++
+		}
+	}
+	if owners != 1 {
+		t.Errorf("%d owner changes recorded for two clicks, want 1: %+v", owners, es)
+	}
 }
