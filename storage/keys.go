@@ -60,6 +60,14 @@
 //	               90 fields) plus the customers due in the current hour.
 //	cad     HASH   ID → cadence days: List ranks a tie in value by how
 //	               overdue relative to the cadence without reading hashes
+//	undo    HASH   author → "<id>\t<n|f>\t<entry seq>\t<at ms>": the
+//	               author's latest note or fact (Undo.LastWritten)
+//	links   HASH   channel ID → customer ID (a channel links to one customer)
+//	drift   ZSET   loyalty: customers that may drift (see loyalty key docs)
+//	conc    ZSET   loyalty: customers whose knowledge may rest on one person
+//	buy1    ZSET   loyalty: ID → time of the latest deal (ms)
+//	buy2    ZSET   loyalty: ID → time of the second latest deal (ms)
+//	dval    HASH   loyalty: deal value per day
 //
 // Per customer, per word, per day:
 //
@@ -79,6 +87,10 @@
 //	                the word): 4-byte big-endian sequence numbers, appended,
 //	                so ascending; Find reads it from the end
 //	d:<day>   HASH  author → notes logged that UTC day (NoteCounts)
+//	l:<id>    SET   the channels linked to the customer (mirror of links)
+//	t:<id>    LIST  touches oldest first, "<at ms>\t<author>\t<side>\t<channel>\t<ts>"
+//	g:<id>    LIST  deals oldest first, "<deal id>\t<at ms>\t<author>\t<amount>\t<text>"
+//	rm:<owner> STRING JSON of the owner's latest reminder message, 2 days
 //	guard:<key> STRING "pending" while a send is claimed, "sent" after
 //
 // # Indexes and what they may hold that is stale
@@ -166,12 +178,25 @@ func (k keys) seq() string    { return k.base + "seq" }
 func (k keys) refs() string   { return k.base + "refs" }
 func (k keys) words() string  { return k.base + "words" }
 func (k keys) days() string   { return k.base + "days" }
+func (k keys) undo() string   { return k.base + "undo" }
+func (k keys) links() string  { return k.base + "links" }
+func (k keys) drift() string  { return k.base + "drift" }
+func (k keys) conc() string   { return k.base + "conc" }
+func (k keys) buy1() string   { return k.base + "buy1" }
+func (k keys) buy2() string   { return k.base + "buy2" }
+func (k keys) dval() string   { return k.base + "dval" }
 
 func (k keys) customer(id string) string  { return k.base + "c:" + id }
 func (k keys) notes(id string) string     { return k.base + "n:" + id }
 func (k keys) facts(id string) string     { return k.base + "f:" + id }
 func (k keys) revisions(id string) string { return k.base + "r:" + id }
 func (k keys) guard(key string) string    { return k.base + "guard:" + key }
+func (k keys) linked(id string) string    { return k.base + "l:" + id }
+func (k keys) touches(id string) string   { return k.base + "t:" + id }
+func (k keys) deals(id string) string     { return k.base + "g:" + id }
+func (k keys) reminder(owner string) string {
+	return k.base + "rm:" + owner
+}
 func (k keys) day(day int64) string       { return k.base + "d:" + strconv.FormatInt(day, 10) }
 
 // word is the posting list of a normalised word (names.Words).
@@ -181,12 +206,17 @@ func (k keys) word(w string) string {
 	return k.base + "w:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// teamKeys are KEYS[1..16] of every write script, in the prelude's order.
+// teamKeyCount is how many team keys every write script gets (T in Lua).
+const teamKeyCount = 23
+
+// teamKeys are KEYS[1..teamKeyCount] of every write script, in the prelude's
+// order.
 func (k keys) teamKeys(extra int) []string {
-	out := make([]string, 0, 16+extra)
+	out := make([]string, 0, teamKeyCount+extra)
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
 		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
-		k.vcd(), k.risk(), k.cad())
+		k.vcd(), k.risk(), k.cad(),
+		k.undo(), k.links(), k.drift(), k.conc(), k.buy1(), k.buy2(), k.dval())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

@@ -6,8 +6,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Every write script gets the 16 team keys of keys.teamKeys as KEYS[1..16]
-// and its own keys after them. No script builds a key name: what it touches
+// Every write script gets the T team keys of keys.teamKeys as KEYS[1..T]
+// (T = teamKeyCount) and its own keys after them, addressed as KEYS[T + n]. No script builds a key name: what it touches
 // is declared, so it runs on Redis Cluster. A script that can only know a key
 // after a read (the keys of a name it resolves) is told the keys Go expects
 // and checks that precondition first, answering "moved" (or "taken") without
@@ -29,7 +29,10 @@ var prelude = `
 local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   due = KEYS[5], odue = KEYS[6], vrank = KEYS[7], ocount = KEYS[8],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
-  days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16]}
+  days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16],
+  undo = KEYS[17], links = KEYS[18], drift = KEYS[19], conc = KEYS[20],
+  buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23]}
+local T = `+strconv.Itoa(teamKeyCount)+`
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 local SIGMAX = ` + strconv.Itoa(sigMax) + `
@@ -255,9 +258,9 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // customer it expects (firstID of the reading's key) and the script checks
 // the expectation.
 //
-// KEYS[1..16] team keys; KEYS[17] d:<day of at>; for reading j
-// KEYS[16+2j] c:<id_j> and KEYS[17+2j] n:<id_j> (note) or f:<id_j> (fact);
-// from KEYS[WK+1], WK = 17+2R: posting keys of the words.
+// KEYS[1..T] team keys; KEYS[T+1] d:<day of at>; for reading j
+// KEYS[T+2j] c:<id_j> and KEYS[T+1+2j] n:<id_j> (note) or f:<id_j> (fact);
+// from KEYS[WK+1], WK = T+1+2R: posting keys of the words.
 // ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] "1": create
 // reading 1 when none is known, [5] cadence days for a new customer, [6] R
 // readings, [7] W words, [8] saved by, [9] link, [10] day number of at,
@@ -277,10 +280,10 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
-WK, WA = 17 + 2 * R, 15 + 4 * R
+WK, WA = T + 1 + 2 * R, 15 + 4 * R
 local j, id
 if ARGV[15] == '' then
-  if redis.call('EXISTS', KEYS[18]) == 0 then return {'none'} end
+  if redis.call('EXISTS', KEYS[T + 2]) == 0 then return {'none'} end
   j, id = 1, ARGV[16]
 else
   local ks = {}
@@ -295,12 +298,12 @@ local created = 0
 if not j then
   if ARGV[4] ~= '1' or kind ~= 'n' then return {'none'} end
   j, id = 1, ARGV[16]
-  if redis.call('EXISTS', KEYS[18]) == 1 then return {'taken'} end
-  create(id, KEYS[18], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+  if redis.call('EXISTS', KEYS[T + 2]) == 1 then return {'taken'} end
+  create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
     at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
   created = 1
 end
-local ckey, lkey = KEYS[16 + 2 * j], KEYS[17 + 2 * j]
+local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]
 local c = redis.call('HMGET', ckey, unpack(REPLY))
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
@@ -318,7 +321,7 @@ if kind == 'n' then
   local new = {owner = old.owner, value = old.value, cadence_days = c[5],
     created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
   index(id, state(old), state(new))
-  redis.call('HINCRBY', KEYS[17], author, 1)
+  redis.call('HINCRBY', KEYS[T + 1], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
 else
@@ -334,7 +337,7 @@ return {'ok', j, created, unpack(c)}
 // in one step, so a concurrent handover cannot slip in between. Changes of
 // owner, value and cadence are recorded as revisions.
 //
-// KEYS[1..16] team keys, KEYS[17] c:<id>, KEYS[18] r:<id>
+// KEYS[1..T] team keys, KEYS[T+1] c:<id>, KEYS[T+2] r:<id>
 // ARGV[1] "1": apply only if the current owner is ARGV[2]; [3] by, [4] at
 // (ms), [5…] field/value pairs: owner, value, cadence_days, snoozed_until
 //
@@ -342,7 +345,7 @@ return {'ok', j, created, unpack(c)}
 // the owner is not the expected one (nothing written in either case), else
 // {"ok", #before, HGETALL before…, HGETALL after…}.
 var updateScript = redis.NewScript(prelude + `
-local c, before = hgetall(KEYS[17])
+local c, before = hgetall(KEYS[T + 1])
 if not c.id then return {'none'} end
 local old = c.owner or ''
 if ARGV[1] == '1' and old ~= ARGV[2] then return {'conflict', old} end
@@ -352,17 +355,17 @@ for i = 5, #ARGV, 2 do
   local f, v = ARGV[i], ARGV[i + 1]
   local was = c[f] or ''
   if f == 'value' or f == 'cadence_days' then
-    if num(was) ~= num(v) then revision(KEYS[18], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
+    if num(was) ~= num(v) then revision(KEYS[T + 2], ARGV[4], ARGV[3], f == 'value' and 'value' or 'cadence', fmt(num(was)), v) end
   elseif f == 'owner' and was ~= v then
-    revision(KEYS[18], ARGV[4], ARGV[3], 'owner', was, v)
+    revision(KEYS[T + 2], ARGV[4], ARGV[3], 'owner', was, v)
   end
   if f == 'cadence_days' then set[#set + 1], set[#set + 2] = 'cadence_set', '1' end
   set[#set + 1], set[#set + 2] = f, v
   c[f] = v
 end
-if #set > 0 then redis.call('HSET', KEYS[17], unpack(set)) end
+if #set > 0 then redis.call('HSET', KEYS[T + 1], unpack(set)) end
 index(c.id, oldstate, state(c))
-local _, after = hgetall(KEYS[17])
+local _, after = hgetall(KEYS[T + 1])
 local out = {'ok', #before}
 for _, v in ipairs(before) do out[#out + 1] = v end
 for _, v in ipairs(after) do out[#out + 1] = v end
@@ -373,9 +376,9 @@ return out
 // the same record twice changes nothing the second time, and says which
 // happened so a re-import is not reported as updates.
 //
-// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] f:<id>, [19] r:<id> of the
+// KEYS[1..T] team keys, KEYS[T+1] c:<id>, [T+2] f:<id>, [T+3] r:<id> of the
 // ID expected (the existing customer's, or the one a new customer gets);
-// from KEYS[WK+1], WK = 19: posting keys.
+// from KEYS[WK+1], WK = T+3: posting keys.
 // ARGV[1..4] the name (key, fold, display, sigs), [5] its word list, [6]
 // expected ID, [7] owner, [8] value, [9] cadence days, as a new customer gets
 // them, [10] which of [7..9] the record gives: three characters "1" given or
@@ -391,33 +394,33 @@ return out
 var importScript = redis.NewScript(prelude + `
 local id = redis.call('HGET', K.names, ARGV[1])
 local F = tonumber(ARGV[13])
-WK, WA = 19, 14 + 2 * F
+WK, WA = T + 3, 14 + 2 * F
 local at = ARGV[12]
 local outcome = 0
 if id and id ~= ARGV[6] then return {'moved', id} end
 if not id then
   id = ARGV[6]
-  if redis.call('EXISTS', KEYS[17]) == 1 then return {'taken'} end
-  create(id, KEYS[17], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
+  if redis.call('EXISTS', KEYS[T + 1]) == 1 then return {'taken'} end
+  create(id, KEYS[T + 1], {owner = ARGV[7], value = ARGV[8], cadence = ARGV[9],
     cadence_set = string.sub(ARGV[10], 3, 3), at = at, last = ARGV[11], last_by = '',
     lname = ARGV[14 + 2 * F]},
     ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
   outcome = 1
 else
-  local c = hgetall(KEYS[17])
+  local c = hgetall(KEYS[T + 1])
   local oldstate = state(c)
   local given = function(i) return string.sub(ARGV[10], i, i) == '1' end
   local set = {}
   if given(1) and (c.owner or '') ~= ARGV[7] then
-    revision(KEYS[19], at, '', 'owner', c.owner or '', ARGV[7])
+    revision(KEYS[T + 3], at, '', 'owner', c.owner or '', ARGV[7])
     set[#set + 1], set[#set + 2] = 'owner', ARGV[7]
   end
   if given(2) and num(c.value) ~= num(ARGV[8]) then
-    revision(KEYS[19], at, '', 'value', fmt(num(c.value)), ARGV[8])
+    revision(KEYS[T + 3], at, '', 'value', fmt(num(c.value)), ARGV[8])
     set[#set + 1], set[#set + 2] = 'value', ARGV[8]
   end
   if given(3) and num(c.cadence_days) ~= num(ARGV[9]) then
-    revision(KEYS[19], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
+    revision(KEYS[T + 3], at, '', 'cadence', fmt(num(c.cadence_days)), ARGV[9])
     set[#set + 1], set[#set + 2] = 'cadence_days', ARGV[9]
     set[#set + 1], set[#set + 2] = 'cadence_set', '1'
   end
@@ -428,18 +431,18 @@ else
   end
   if #set > 0 then
     outcome = 2
-    redis.call('HSET', KEYS[17], unpack(set))
-    index(id, oldstate, state(hgetall(KEYS[17])))
+    redis.call('HSET', KEYS[T + 1], unpack(set))
+    index(id, oldstate, state(hgetall(KEYS[T + 1])))
   end
 end
 local have = {}
-for _, raw in ipairs(redis.call('LRANGE', KEYS[18], 0, -1)) do have[record_text(raw)] = true end
+for _, raw in ipairs(redis.call('LRANGE', KEYS[T + 2], 0, -1)) do have[record_text(raw)] = true end
 for i = 1, F do
   local text = ARGV[12 + 2 * i]
   if not have[text] then
     have[text] = true
     local seq = redis.call('INCR', K.seq)
-    redis.call('RPUSH', KEYS[18], record('', at, text, seq, '', ''))
+    redis.call('RPUSH', KEYS[T + 2], record('', at, text, seq, '', ''))
     index_entry(seq, id, 'f', 0, ARGV[13 + 2 * i])
     if outcome == 0 then outcome = 2 end
   end
@@ -450,8 +453,8 @@ return {'ok', outcome}
 // renameScript gives a customer a new display name, keeping every index
 // consistent; the old name is free at once and kept in formerly.
 //
-// KEYS[1..16] team keys, KEYS[17] c:<id>, [18] r:<id>; from KEYS[WK+1],
-// WK = 18: posting keys of the new name's words.
+// KEYS[1..T] team keys, KEYS[T+1] c:<id>, [T+2] r:<id>; from KEYS[WK+1],
+// WK = T+2: posting keys of the new name's words.
 // ARGV[1] the display name Go read (precondition), [2..4] its key, fold and
 // sigs, [5..8] the new name (key, fold, display, sigs), [9] its word list,
 // [10] by, [11] at (ms), [12] its lower-cased name; from ARGV[WA+1],
@@ -461,8 +464,8 @@ return {'ok', outcome}
 // id} when another customer has the new name (nothing written), else {"ok",
 // HGETALL after…}.
 var renameScript = redis.NewScript(prelude + `
-WK, WA = 18, 12
-local ckey = KEYS[17]
+WK, WA = T + 2, 12
+local ckey = KEYS[T + 1]
 local c = hgetall(ckey)
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
@@ -473,7 +476,7 @@ if ARGV[5] == ARGV[2] then
   if ARGV[7] ~= c.name then
     redis.call('HSET', ckey, 'name', ARGV[7], 'lname', ARGV[12])
     redis.call('HSET', K.nm, c.id, ARGV[5] .. '\0' .. ARGV[6] .. '\0' .. ARGV[7])
-    revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+    revision(KEYS[T + 2], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
   end
 else
   name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
@@ -481,7 +484,7 @@ else
   local seq = redis.call('INCR', K.seq)
   redis.call('HSET', ckey, 'name', ARGV[7], 'formerly', c.name, 'nseq', seq, 'lname', ARGV[12])
   index_entry(seq, c.id, 'c', 0, ARGV[9])
-  revision(KEYS[18], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
+  revision(KEYS[T + 2], ARGV[11], ARGV[10], 'name', c.name, ARGV[7])
 end
 local after, flat = hgetall(ckey)
 index(c.id, oldstate, state(after))
@@ -493,7 +496,7 @@ return {'ok', unpack(flat)}
 // plus a "merge" revision, into's owner, value and cadence kept, its clock the
 // later of the two; from and its name are gone.
 //
-// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of from, KEYS[21..24]
+// KEYS[1..T] team keys, KEYS[T+1..T+4] c:, n:, f:, r: of from, KEYS[T+5..T+8]
 // the same of into.
 // ARGV[1] from's display name as Go read it (precondition), [2..4] its key,
 // fold and sigs, [5] by, [6] at (ms).
@@ -501,7 +504,7 @@ return {'ok', unpack(flat)}
 // Returns {"none", "from"|"into"}, {"moved"} (nothing written), else {"ok",
 // notes moved, facts moved, HGETALL of into after…}.
 var mergeScript = redis.NewScript(prelude + `
-local from, into = hgetall(KEYS[17]), hgetall(KEYS[21])
+local from, into = hgetall(KEYS[T + 1]), hgetall(KEYS[T + 5])
 if not from.id then return {'none', 'from'} end
 if not into.id then return {'none', 'into'} end
 if from.name ~= ARGV[1] then return {'moved'} end
@@ -542,30 +545,30 @@ local function rewrite(key, list)
     end
   end
 end
-local fnotes = entries(KEYS[18])
-local notes = merged(entries(KEYS[22]), fnotes)
-rewrite(KEYS[22], notes)
+local fnotes = entries(KEYS[T + 2])
+local notes = merged(entries(KEYS[T + 6]), fnotes)
+rewrite(KEYS[T + 6], notes)
 for pos, e in ipairs(notes) do ref(e.q, iid, 'n', pos - 1) end
 
 -- facts: those into does not have yet (same text) move
 local have = {}
-for _, e in ipairs(entries(KEYS[23])) do
+for _, e in ipairs(entries(KEYS[T + 7])) do
   have[record_text(e.raw)] = true
 end
 local moved = 0
-for _, e in ipairs(entries(KEYS[19])) do
+for _, e in ipairs(entries(KEYS[T + 3])) do
   local x = record_text(e.raw)
   if not have[x] then
     have[x] = true
     moved = moved + 1
-    redis.call('RPUSH', KEYS[23], e.raw)
+    redis.call('RPUSH', KEYS[T + 7], e.raw)
     ref(e.q, iid, 'f', 0)
   end
 end
 
 -- revisions, then the merge itself
-rewrite(KEYS[24], merged(revisions(KEYS[24]), revisions(KEYS[20])))
-revision(KEYS[24], ARGV[6], ARGV[5], 'merge', from.name, into.name)
+rewrite(KEYS[T + 8], merged(revisions(KEYS[T + 8]), revisions(KEYS[T + 4])))
+revision(KEYS[T + 8], ARGV[6], ARGV[5], 'merge', from.name, into.name)
 
 -- into's hash: counts and clock
 local oldstate = state(into)
@@ -575,14 +578,14 @@ if num(from.last_contact_at) > num(into.last_contact_at) then
   set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
   into.last_contact_at = from.last_contact_at
 end
-redis.call('HSET', KEYS[21], unpack(set))
+redis.call('HSET', KEYS[T + 5], unpack(set))
 index(iid, oldstate, state(into))
 
 -- from is gone
 name_del(fid, ARGV[2], ARGV[3], ARGV[4])
 index(fid, state(from), nil)
-redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
-local _, flat = hgetall(KEYS[21])
+redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4])
+local _, flat = hgetall(KEYS[T + 5])
 return {'ok', #fnotes, moved, unpack(flat)}
 `)
 
@@ -590,20 +593,20 @@ return {'ok', #fnotes, moved, unpack(flat)}
 // Its postings stay and are dropped by Find's verification (the entries are
 // gone).
 //
-// KEYS[1..16] team keys, KEYS[17..20] c:, n:, f:, r: of the customer.
+// KEYS[1..T] team keys, KEYS[T+1..T+4] c:, n:, f:, r: of the customer.
 // ARGV[1] its display name as Go read it (precondition), [2..4] key, fold,
 // sigs.
 //
 // Returns {"none"}, {"moved"} (nothing written), else {"ok", notes, facts,
 // HGETALL before…}.
 var deleteScript = redis.NewScript(prelude + `
-local c, flat = hgetall(KEYS[17])
+local c, flat = hgetall(KEYS[T + 1])
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
-local notes, facts = redis.call('LLEN', KEYS[18]), redis.call('LLEN', KEYS[19])
+local notes, facts = redis.call('LLEN', KEYS[T + 2]), redis.call('LLEN', KEYS[T + 3])
 name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
 index(c.id, state(c), nil)
-redis.call('DEL', KEYS[17], KEYS[18], KEYS[19], KEYS[20])
+redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4])
 return {'ok', notes, facts, unpack(flat)}
 `)
 
