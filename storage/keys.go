@@ -186,18 +186,16 @@ func (k keys) buy1() string   { return k.base + "buy1" }
 func (k keys) buy2() string   { return k.base + "buy2" }
 func (k keys) dval() string   { return k.base + "dval" }
 
-func (k keys) customer(id string) string  { return k.base + "c:" + id }
-func (k keys) notes(id string) string     { return k.base + "n:" + id }
-func (k keys) facts(id string) string     { return k.base + "f:" + id }
-func (k keys) revisions(id string) string { return k.base + "r:" + id }
-func (k keys) guard(key string) string    { return k.base + "guard:" + key }
-func (k keys) linked(id string) string    { return k.base + "l:" + id }
-func (k keys) touches(id string) string   { return k.base + "t:" + id }
-func (k keys) deals(id string) string     { return k.base + "g:" + id }
-func (k keys) reminder(owner string) string {
-	return k.base + "rm:" + owner
-}
-func (k keys) day(day int64) string       { return k.base + "d:" + strconv.FormatInt(day, 10) }
+func (k keys) customer(id string) string    { return k.base + "c:" + id }
+func (k keys) notes(id string) string       { return k.base + "n:" + id }
+func (k keys) facts(id string) string       { return k.base + "f:" + id }
+func (k keys) revisions(id string) string   { return k.base + "r:" + id }
+func (k keys) guard(key string) string      { return k.base + "guard:" + key }
+func (k keys) linked(id string) string      { return k.base + "l:" + id }
+func (k keys) touches(id string) string     { return k.base + "t:" + id }
+func (k keys) deals(id string) string       { return k.base + "g:" + id }
+func (k keys) reminder(owner string) string { return k.base + "rm:" + owner }
+func (k keys) day(day int64) string         { return k.base + "d:" + strconv.FormatInt(day, 10) }
 
 // word is the posting list of a normalised word (names.Words).
 func (k keys) word(w string) string {

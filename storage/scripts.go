@@ -32,7 +32,7 @@ local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16],
   undo = KEYS[17], links = KEYS[18], drift = KEYS[19], conc = KEYS[20],
   buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23]}
-local T = `+strconv.Itoa(teamKeyCount)+`
+local T = ` + strconv.Itoa(teamKeyCount) + `
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 local SIGMAX = ` + strconv.Itoa(sigMax) + `
