@@ -185,6 +185,9 @@ func (k keys) conc() string   { return k.base + "conc" }
 func (k keys) buy1() string   { return k.base + "buy1" }
 func (k keys) buy2() string   { return k.base + "buy2" }
 func (k keys) dval() string   { return k.base + "dval" }
+func (k keys) ftc() string    { return k.base + "ftc" }
+func (k keys) ign() string    { return k.base + "ign" }
+func (k keys) snap() string   { return k.base + "snap" }
 
 func (k keys) customer(id string) string    { return k.base + "c:" + id }
 func (k keys) notes(id string) string       { return k.base + "n:" + id }
@@ -205,7 +208,7 @@ func (k keys) word(w string) string {
 }
 
 // teamKeyCount is how many team keys every write script gets (T in Lua).
-const teamKeyCount = 23
+const teamKeyCount = 25
 
 // teamKeys are KEYS[1..teamKeyCount] of every write script, in the prelude's
 // order.
@@ -214,7 +217,7 @@ func (k keys) teamKeys(extra int) []string {
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
 		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
 		k.vcd(), k.risk(), k.cad(),
-		k.undo(), k.links(), k.drift(), k.conc(), k.buy1(), k.buy2(), k.dval())
+		k.undo(), k.links(), k.drift(), k.conc(), k.buy1(), k.buy2(), k.dval(), k.ftc(), k.ign())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

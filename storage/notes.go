@@ -80,6 +80,9 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 	if err := smed.CheckUserID(req.Author); err != nil {
 		return smed.NoteReceipt{}, fmt.Errorf("storage: %s: author: %w", op, err)
 	}
+	if err := s.ensureBounds(ctx, k); err != nil {
+		return smed.NoteReceipt{}, wrap(op, err)
+	}
 	if req.SavedBy != "" {
 		if err := smed.CheckUserID(req.SavedBy); err != nil {
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: saved by: %w", op, err)

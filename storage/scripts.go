@@ -31,7 +31,7 @@ local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
   days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16],
   undo = KEYS[17], links = KEYS[18], drift = KEYS[19], conc = KEYS[20],
-  buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23]}
+  buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23], ftc = KEYS[24], ign = KEYS[25]}
 local T = ` + strconv.Itoa(teamKeyCount) + `
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
@@ -46,6 +46,7 @@ local function hgetall(key)
   for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
   return t, flat
 end
+` + loyaltyLua + `
 
 -- due mirrors smed.Customer.DueAt: last contact (or creation when never
 -- contacted) plus the cadence, moved to at least the end of a snooze.
@@ -59,9 +60,11 @@ local function due(c)
 end
 
 -- state is what the indexes know of a customer.
+-- Its value is the customer's worth (smed.Customer.Worth): the larger of
+-- its potential and the sum of its deals.
 local function state(c)
-  return {owner = c.owner or '', value = num(c.value), due = due(c), cad = num(c.cadence_days),
-    lname = c.lname or ''}
+  return {owner = c.owner or '', value = worth_of(c), due = due(c), cad = num(c.cadence_days),
+    lname = c.lname or '', cdays = c.cdays or '', snooze = num(c.snoozed_until)}
 end
 
 local function odue_member(owner, d, id)
@@ -136,6 +139,7 @@ local function index(id, old, new)
   local nw = new and vcd_members(new, id) or {}
   for m in pairs(om) do if not nw[m] then redis.call('ZREM', K.vcd, m) end end
   for m in pairs(nw) do if not om[m] then redis.call('ZADD', K.vcd, 0, m) end end
+  loyalty_index(id, old, new)
   if dc ~= 0 then redis.call('HINCRBY', K.totals, 'customers', dc) end
   if dv ~= 0 then redis.call('HINCRBY', K.totals, 'value', fmt(dv)) end
 end
@@ -247,6 +251,9 @@ local function create(id, ckey, f, key, fold, display, sigs, words)
   index_entry(seq, id, 'c', 0, words)
 end
 
+-- the fields besides REPLY that a contact's state and lessons need
+local LOYALTY = {'deals_sum', 'cadence_set', 'cdays', 'dcad', 'kauth', 'lpend', 'lrun'}
+
 -- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
   'last_contact_at', 'snoozed_until', 'notes', 'lname'}
@@ -308,19 +315,22 @@ local c = redis.call('HMGET', ckey, unpack(REPLY))
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
-  local old = {owner = c[3] or '', value = num(c[4]), cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
+  local h = {}
+  for i, f in ipairs(REPLY) do h[f] = c[i] end
+  local lv = redis.call('HMGET', ckey, unpack(LOYALTY))
+  for i, f in ipairs(LOYALTY) do h[f] = lv[i] end
+  local oldstate = state(h)
   local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
-  c[9] = fmt(num(c[9]) + 1)
-  local set = {'notes', c[9]}
-  if num(at) > num(c[7]) then
-    c[7] = at
+  h.notes = fmt(num(h.notes) + 1)
+  local set = {'notes', h.notes}
+  if num(at) > num(h.last_contact_at) then
+    h.last_contact_at = at
     set[3], set[4], set[5], set[6] = 'last_contact_at', at, 'last_contact_by', author
   end
+  on_contact(id, h, at, author, 'n', true, set)
   redis.call('HSET', ckey, unpack(set))
-  local new = {owner = old.owner, value = old.value, cadence_days = c[5],
-    created_at = c[6], last_contact_at = c[7], snoozed_until = c[8], lname = c[10]}
-  index(id, state(old), state(new))
+  index(id, oldstate, state(h))
+  for i, f in ipairs(REPLY) do c[i] = h[f] end
   redis.call('HINCRBY', KEYS[T + 1], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
@@ -362,6 +372,7 @@ for i = 5, #ARGV, 2 do
   if f == 'cadence_days' then set[#set + 1], set[#set + 2] = 'cadence_set', '1' end
   set[#set + 1], set[#set + 2] = f, v
   c[f] = v
+  if f == 'snoozed_until' and num(v) > num(ARGV[4]) then snoozed_at(c, ARGV[4], set) end
 end
 if #set > 0 then redis.call('HSET', KEYS[T + 1], unpack(set)) end
 index(c.id, oldstate, state(c))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -22,6 +23,9 @@ type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
+
+	floor, ceiling int      // of a learned cadence (WithCadenceBounds)
+	bounded        sync.Map // team key bases whose bounds are written
 }
 
 var (
@@ -41,7 +45,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // New returns a Store over client. The client's timeouts decide how fast a dead
 // Redis is reported; Open sets short ones.
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: client, log: slog.New(slog.DiscardHandler)}
+	s := &Store{rdb: client, log: slog.New(slog.DiscardHandler), floor: defaultFloor, ceiling: defaultCeiling}
 	for _, o := range opts {
 		o(s)
 	}

@@ -1,0 +1,298 @@
+package storage
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/loyalty"
+)
+
+func TestLoyaltyRedis(t *testing.T) {
+	runLoyalty(t, func(t *testing.T) *Store { return redisStore(t) })
+}
+func TestLoyaltyMemory(t *testing.T) {
+	runLoyalty(t, func(t *testing.T) *Store { return memoryStore(t) })
+}
+
+// The package's rules and the scripts' copies of them agree.
+func TestLoyaltyConstants(t *testing.T) {
+	if rhythmDays != loyalty.RhythmDays || minRhythmDays != loyalty.MinRhythmDays ||
+		knowWindowDays*smed.Day != loyalty.KnowledgeWindow || followUpDays*smed.Day != loyalty.FollowUpWindow ||
+		repurchaseDays*smed.Day != loyalty.RepurchaseWindow ||
+		(loyalty.Bounds{Floor: defaultFloor, Ceiling: defaultCeiling}) != loyalty.DefaultConfig().Bounds {
+		t.Error("storage's copies of the loyalty rules differ from package loyalty")
+	}
+}
+
+func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
+	// Random histories, logged in random order: what the indexes answer is
+	// what package loyalty says of the same notes, read back in full.
+	t.Run("AgreesWithLoyaltyRules", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		rng := rand.New(rand.NewPCG(7, 11))
+		authors := []string{"U1", "U1", "U1", "U1", "U2", "U3"}
+		type note struct {
+			name, author string
+			at           time.Time
+		}
+		var notes []note
+		for i := range 60 {
+			name := fmt.Sprintf("C%02d", i)
+			gap := 3 + rng.IntN(40)
+			n := 1 + rng.IntN(9)
+			at := t0.Add(-time.Duration(rng.IntN(30)) * smed.Day)
+			for range n {
+				notes = append(notes, note{name, authors[rng.IntN(len(authors))], at.Add(time.Duration(rng.IntN(3600)) * time.Second)})
+				at = at.Add(-time.Duration(gap+rng.IntN(gap)) * smed.Day)
+			}
+		}
+		rng.Shuffle(len(notes), func(i, j int) { notes[i], notes[j] = notes[j], notes[i] })
+		for _, n := range notes {
+			mustNote(t, s, team, named(n.name, "x"), n.author, n.at)
+		}
+		for i, c := range all(t, s, team) {
+			switch i % 7 {
+			case 0:
+				if _, err := s.Update(ctx, team, c.Customer.ID, smed.Change{CadenceDays: ptr(14)}); err != nil {
+					t.Fatal(err)
+				}
+			case 1:
+				if _, err := s.Update(ctx, team, c.Customer.ID, smed.Change{SnoozedUntil: ptr(t0.Add(9 * smed.Day))}); err != nil {
+					t.Fatal(err)
+				}
+			case 2:
+				if _, err := s.Update(ctx, team, c.Customer.ID, smed.Change{Owner: ptr("U9")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		checked(t, s, team, "random histories")
+
+		after := t0.Add(2 * time.Hour) // every note is at or before
+		contacts := map[string][]loyalty.Contact{}
+		var customers []smed.Customer
+		for _, card := range all(t, s, team) {
+			c, entries, _, err := s.History(ctx, team, card.Customer.ID, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Kind == smed.EntryNote {
+					contacts[c.ID] = append(contacts[c.ID], loyalty.NoteContact(e.Note))
+				}
+			}
+			customers = append(customers, c)
+			r := loyalty.ContactRhythm(contacts[c.ID], after, time.UTC)
+			if want := loyalty.CadenceFor(smed.Customer{CadenceDays: 30, CadenceSet: c.CadenceSet}, r, loyalty.DefaultConfig().Bounds); !c.CadenceSet && c.CadenceDays != want.Days {
+				t.Errorf("%s: cadence %d, want %d (%s from gaps %v)", c.Name, c.CadenceDays, want.Days, want.Source, r.Gaps)
+			}
+		}
+		slices.SortFunc(customers, byWorth)
+		var learned int
+		for _, c := range customers {
+			if !c.CadenceSet && len(contacts[c.ID]) >= 4 {
+				learned++
+			}
+		}
+		if learned < 10 {
+			t.Fatalf("only %d customers learned a cadence: the test data do not test it", learned)
+		}
+
+		for _, days := range []int{0, 5, 12, 30, 70} {
+			now := after.Add(time.Duration(days) * smed.Day)
+			for _, owner := range []string{"", "U1", "U9"} {
+				var want []string
+				for _, c := range customers {
+					if (owner == "" || c.Owner == owner) && loyalty.DriftOf(c, contacts[c.ID], now, time.UTC).State == loyalty.StateDrifting {
+						want = append(want, c.Name)
+					}
+				}
+				got, n, err := s.Drifting(ctx, team, owner, now, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var names []string
+				for _, d := range got {
+					names = append(names, d.Customer.Name)
+					if wantGaps := loyalty.DriftOf(d.Customer, contacts[d.Customer.ID], now, time.UTC).Gaps; !slices.Equal(d.Gaps, wantGaps) {
+						t.Errorf("+%dd %s: gaps %v, want %v", days, d.Customer.Name, d.Gaps, wantGaps)
+					}
+				}
+				if diff := cmp.Diff(want, names); diff != "" || n != len(want) {
+					t.Errorf("drifting at +%dd, owner %q (%d) (-want +got):\n%s", days, owner, n, diff)
+				}
+			}
+			var want []string
+			for _, c := range customers {
+				if loyalty.KnowledgeOf(contacts[c.ID], now).RestsOnOne() {
+					want = append(want, c.Name)
+				}
+			}
+			got, err := s.Concentrated(ctx, team, now, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, c := range got {
+				names = append(names, c.Customer.Name)
+			}
+			if diff := cmp.Diff(want, names); diff != "" {
+				t.Errorf("concentrated at +%dd (-want +got):\n%s", days, diff)
+			}
+			if days == 0 && len(want) == 0 {
+				t.Error("no customer rests on one person: the test data do not test it")
+			}
+		}
+	})
+
+	// Gaps 12 → 19 → 31: drifting before it is overdue, and a note ends it.
+	t.Run("DriftEndsWithContact", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		at := t0.Add(-100 * smed.Day)
+		var id string
+		for _, gap := range []int{0, 20, 20, 12, 19} {
+			at = at.Add(time.Duration(gap) * smed.Day)
+			id = mustNote(t, s, team, named("Kobber & Co", "x"), "U1", at).Customer.ID
+		}
+		if _, err := s.Update(ctx, team, id, smed.Change{CadenceDays: ptr(60)}); err != nil {
+			t.Fatal(err)
+		}
+		now := at.Add(20 * smed.Day) // gaps 12 → 19 → 20: growing
+		got, n, err := s.Drifting(ctx, team, "U1", now, 5)
+		if err != nil || n != 1 || len(got) != 1 || !slices.Equal(got[0].Gaps, []int{12, 19, 20}) {
+			t.Fatalf("Drifting = %+v, %d, %v; want Kobber & Co with gaps 12 → 19 → 20", got, n, err)
+		}
+		mustNote(t, s, team, named("Kobber & Co", "called"), "U2", now)
+		if got, n, err := s.Drifting(ctx, team, "", now.Add(smed.Day), 5); err != nil || n != 0 {
+			t.Errorf("after a note: Drifting = %+v, %d, %v; want none", got, n, err)
+		}
+		// Overdue is not drifting: the neglect rule speaks then.
+		if got, n, _ := s.Drifting(ctx, team, "", now.Add(61*smed.Day), 5); n != 0 {
+			t.Errorf("overdue: Drifting = %+v, want none", got)
+		}
+		checked(t, s, team, "drift")
+	})
+
+	// A learned cadence moves the due time: reminders follow the rhythm.
+	t.Run("LearnedCadenceMovesDue", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		var id string
+		for i := range 5 {
+			id = mustNote(t, s, team, named("Ærø Fisk", "x"), "U1", t0.Add(time.Duration(i*18)*smed.Day)).Customer.ID
+		}
+		c, err := s.Customer(ctx, team, id)
+		if err != nil || c.CadenceDays != 18 || c.CadenceSet {
+			t.Fatalf("cadence = %d (set %v), %v; want 18 learned", c.CadenceDays, c.CadenceSet, err)
+		}
+		if got, want := dueScore(t, s, team, id), toMS(t0.Add(4*18*smed.Day+18*smed.Day)); got != want {
+			t.Errorf("due %d, want %d", got, want)
+		}
+		if _, err := s.Update(ctx, team, id, smed.Change{CadenceDays: ptr(45)}); err != nil {
+			t.Fatal(err)
+		}
+		mustNote(t, s, team, named("Ærø Fisk", "x"), "U1", t0.Add(100*smed.Day))
+		if c, _ := s.Customer(ctx, team, id); c.CadenceDays != 45 {
+			t.Errorf("a set cadence must win: %d", c.CadenceDays)
+		}
+		checked(t, s, team, "learned cadence")
+	})
+
+	t.Run("CadenceBounds", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		s.floor, s.ceiling = 10, 20
+		var id string
+		for i := range 5 {
+			id = mustNote(t, s, team, named("Daily", "x"), "U1", t0.Add(time.Duration(i)*smed.Day)).Customer.ID
+		}
+		if c, _ := s.Customer(t.Context(), team, id); c.CadenceDays != 10 {
+			t.Errorf("a daily customer learns the floor, 10; got %d", c.CadenceDays)
+		}
+	})
+
+	// Listings settle into follow-through and runs of ignored reminders.
+	t.Run("FollowThrough", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		a := mustNote(t, s, team, named("A", "x"), "U1", t0).Customer.ID
+		b := mustNote(t, s, team, named("B", "x"), "U1", t0).Customer.ID
+		c := mustNote(t, s, team, named("C", "x"), "U1", t0).Customer.ID
+		if _, err := s.Update(ctx, team, c, smed.Change{Value: ptr[int64](2_000_000)}); err != nil {
+			t.Fatal(err)
+		}
+		day := t0.Add(40 * smed.Day)
+		for i := range 4 {
+			at := day.Add(time.Duration(i*4) * smed.Day)
+			if err := s.RecordListing(ctx, team, "U1", []string{a, b, c}, at); err != nil {
+				t.Fatal(err)
+			}
+			switch i {
+			case 0:
+				mustNote(t, s, team, named("A", "called"), "U2", at.Add(2*smed.Day)) // within three days
+				if _, err := s.Update(ctx, team, b, smed.Change{SnoozedUntil: ptr(at.Add(30 * smed.Day)), At: at.Add(smed.Day)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		ft, err := s.FollowThroughs(ctx, team)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A: contacted once, then ignored twice (the 4th listing is still
+		// open); B: snoozed, then ignored twice; C: ignored three times.
+		want := map[string]smed.FollowThrough{"U1": {Listed: 9, Contacted: 1, Snoozed: 1, Ignored: 7}}
+		if diff := cmp.Diff(want, ft); diff != "" {
+			t.Errorf("follow-through (-want +got):\n%s", diff)
+		}
+		runs, err := s.IgnoredRuns(ctx, team, 3, 10)
+		if err != nil || len(runs) != 1 || runs[0].Customer.ID != c || runs[0].Times != 3 {
+			t.Errorf("IgnoredRuns = %+v, %v; want C ignored 3 times", runs, err)
+		}
+		mustNote(t, s, team, named("C", "at last"), "U1", day.Add(13*smed.Day))
+		if runs, _ := s.IgnoredRuns(ctx, team, 1, 10); slices.ContainsFunc(runs, func(r smed.Ignored) bool { return r.Customer.ID == c }) {
+			t.Errorf("a contact ends C's run: %+v", runs)
+		}
+	})
+
+	t.Run("Snapshots", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		first := smed.TeamSnapshot{Date: "2026-11-01", Customers: 3, Overdue: 1, Value: 900, AtRisk: 300, Buyers: 2, Returning: 1}
+		for _, snap := range []smed.TeamSnapshot{first, {Date: "2026-11-01", Customers: 99}} {
+			if err := s.SaveSnapshot(ctx, team, snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.Snapshots(ctx, team, []string{"2026-11-01", "2026-10-31"}); err != nil || !slices.Equal(got, []smed.TeamSnapshot{first}) {
+			t.Errorf("the first of a day wins: %+v, %v", got, err)
+		}
+		if err := s.SaveSnapshot(ctx, team, smed.TeamSnapshot{Date: "2027-03-01", Customers: 4}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Snapshots(ctx, team, []string{"2026-11-01", "2027-03-01", "2027-02-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A snapshot 120 days older than the latest is gone.
+		if diff := cmp.Diff([]smed.TeamSnapshot{{Date: "2027-03-01", Customers: 4}}, got); diff != "" {
+			t.Errorf("snapshots (-want +got):\n%s", diff)
+		}
+		if err := s.SaveSnapshot(ctx, team, smed.TeamSnapshot{Date: "1 May"}); !errorsIs(err, smed.ErrInvalid) {
+			t.Errorf("bad date: %v", err)
+		}
+	})
+}

@@ -1,0 +1,373 @@
+package storage
+
+import "strconv"
+
+// loyaltyLua is the part of the prelude that keeps the loyalty figures
+// (smed.Loyalty) as the writes happen, so no request reads every customer.
+// Days are UTC calendar days (unix ms / 86400000), as loyalty computes them
+// with a nil location.
+//
+// Per customer, in its hash c:<id>:
+//
+//	cdays  the latest RHYTHM distinct contact days, ascending, "d1,d2,…":
+//	       the contact rhythm (loyalty.ContactRhythm) and, for a customer
+//	       whose cadence was never set, its learned cadence
+//	dcad   the cadence the customer had before one was learned (the team's
+//	       default), restored when its history shrinks below MINDAYS
+//	kauth  its notes of the 180 days before its latest note, "<at>:<author>;…"
+//	       ascending, at most KNOWMAX: who holds its knowledge
+//	lpend  reminder listings not yet settled, "<at>:<owner>:<p|s>;…" (s: a
+//	       snooze was set within the listing's three days)
+//	lrun   how many of its latest settled listings in a row were ignored
+//
+// Team-wide (declared team keys): drift ZSET, score 0, members
+// "<owner>\0<start 15 digits><id>" (owner "" for the team): the time from
+// which the customer drifts, only while that comes before its due time (a
+// customer found overdue there is taken out by Drifting: it stays overdue
+// until a write, which puts it back); conc ZSET id →
+// −worth, the customers some suffix of whose recent notes rests on one
+// author (candidates: Concentrated checks each at now); buy1/buy2 ZSET id →
+// time of its latest deal / of its latest deal on an earlier day; dval HASH
+// deal value (v) and repeat-deal value (r) per day (d), hour (h) and minute
+// (m), "vd<day>", "rh<hour>", …, and the learned-cadence bounds "floor",
+// "ceil"; ftc HASH "<owner>\0<c|s|i>" → settled listings; ign ZSET id → lrun
+// for customers whose run is at least 1.
+var loyaltyLua = `
+local DAYMS = 86400000
+local RHYTHM, MINDAYS, DRIFT = ` + strconv.Itoa(rhythmDays) + `, ` + strconv.Itoa(minRhythmDays) + `, 1.5
+local KNOWMS, KNOWMAX = ` + strconv.Itoa(knowWindowDays) + ` * DAYMS, ` + strconv.Itoa(knowMax) + `
+local FOLLOWMS = ` + strconv.Itoa(followUpDays) + ` * DAYMS
+local YEARMS = ` + strconv.Itoa(repurchaseDays) + ` * DAYMS
+
+local function dayof(ms) return math.floor(num(ms) / DAYMS) end
+
+local function nums(s)
+  local t = {}
+  for x in string.gmatch(s or '', '[^,]+') do t[#t + 1] = tonumber(x) end
+  return t
+end
+
+local function gaps_of(days)
+  local g = {}
+  for i = 2, #days do g[#g + 1] = days[i] - days[i - 1] end
+  return g
+end
+
+local function median(xs)
+  local s = {}
+  for i, v in ipairs(xs) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  if n % 2 == 1 then return s[(n + 1) / 2] end
+  return (s[n / 2] + s[n / 2 + 1]) / 2
+end
+
+-- days_of turns contact times (ms) into the cdays string.
+local function days_of(times)
+  local seen, ds = {}, {}
+  for _, t in ipairs(times) do
+    local d = dayof(t)
+    if num(t) ~= 0 and not seen[d] then seen[d] = true; ds[#ds + 1] = d end
+  end
+  table.sort(ds)
+  local out = {}
+  for i = math.max(1, #ds - RHYTHM + 1), #ds do out[#out + 1] = fmt(ds[i]) end
+  return table.concat(out, ',')
+end
+
+-- add_day puts the day of at into a cdays string.
+local function add_day(cdays, at)
+  local d = dayof(at)
+  local ds = nums(cdays)
+  for _, x in ipairs(ds) do if x == d then return cdays end end
+  if #ds >= RHYTHM and d < ds[1] then return cdays end
+  ds[#ds + 1] = d
+  table.sort(ds)
+  local out = {}
+  for i = math.max(1, #ds - RHYTHM + 1), #ds do out[#out + 1] = fmt(ds[i]) end
+  return table.concat(out, ',')
+end
+
+local BOUNDS
+local function bounds()
+  if not BOUNDS then
+    local b = redis.call('HMGET', K.dval, 'floor', 'ceil')
+    BOUNDS = {tonumber(b[1] or '') or ` + strconv.Itoa(defaultFloor) + `, tonumber(b[2] or '') or ` + strconv.Itoa(defaultCeiling) + `}
+  end
+  return BOUNDS[1], BOUNDS[2]
+end
+
+-- relearn sets c.cadence_days from c.cdays when the cadence was never set by
+-- hand (loyalty.CadenceFor): the median gap rounded half up, clamped to the
+-- bounds, once there are MINDAYS days; the default again below that. It
+-- appends the changed fields to set.
+local function relearn(c, set)
+  if c.cadence_set == '1' then return end
+  local ds = nums(c.cdays)
+  local want
+  if #ds >= MINDAYS then
+    local floor, ceil = bounds()
+    want = math.floor(median(gaps_of(ds)) + 0.5)
+    if ceil > 0 and want > ceil then want = ceil end
+    if want < floor then want = floor end
+    if not c.dcad or c.dcad == '' then
+      c.dcad = c.cadence_days or ''
+      set[#set + 1], set[#set + 2] = 'dcad', c.dcad
+    end
+  elseif c.dcad and c.dcad ~= '' then
+    want = num(c.dcad)
+  end
+  if want and num(c.cadence_days) ~= want then
+    c.cadence_days = fmt(want)
+    set[#set + 1], set[#set + 2] = 'cadence_days', c.cadence_days
+  end
+end
+
+-- drift_start is when a customer in state s starts drifting (loyalty.DriftOf),
+-- in ms, or nil when it cannot before it is overdue: its open gap passes
+-- DRIFT × its median gap, or its last two gaps grew and the open one grows
+-- past them; not while snoozed.
+local function drift_start(s)
+  local ds = nums(s.cdays)
+  if #ds < MINDAYS then return nil end
+  local g = gaps_of(ds)
+  local k = math.floor(DRIFT * median(g)) + 1
+  if g[#g - 1] < g[#g] and g[#g] + 1 < k then k = g[#g] + 1 end
+  local start = (ds[#ds] + k) * DAYMS
+  if s.snooze > start then start = s.snooze end
+  if start > s.due then return nil end
+  return start
+end
+
+-- knowledge_suffix reports whether some run of a customer's latest notes (at
+-- least 5) has one author with at least 80 % of them: as older notes leave
+-- the 180 days, what remains is such a run, so only these customers can
+-- rest on one person (loyalty.KnowledgeOf) without another write.
+local function knowledge_suffix(kauth)
+  local as = {}
+  for a in string.gmatch(kauth or '', '[^;]+') do as[#as + 1] = string.match(a, '^[^:]*:(.*)$') or '' end
+  local counts, best, n = {}, 0, 0
+  for i = #as, 1, -1 do
+    n = n + 1
+    local a = as[i]
+    if a ~= '' then
+      counts[a] = (counts[a] or 0) + 1
+      if counts[a] > best then best = counts[a] end
+    end
+    if n >= 5 and 5 * best >= 4 * n then return true end
+  end
+  return false
+end
+
+-- kauth_of builds the kauth string from notes {at, author}, ascending.
+local function kauth_of(notes)
+  table.sort(notes, function(a, b) return a[1] < b[1] end)
+  local latest = notes[#notes] and notes[#notes][1] or 0
+  local out = {}
+  for _, e in ipairs(notes) do
+    if e[1] >= latest - KNOWMS then out[#out + 1] = fmt(e[1]) .. ':' .. e[2] end
+  end
+  while #out > KNOWMAX do table.remove(out, 1) end
+  return table.concat(out, ';')
+end
+
+-- add_note_author adds a note to kauth.
+local function add_note_author(kauth, at, author)
+  local notes = {}
+  for at0, a in string.gmatch(kauth or '', '(%-?%d+):([^;]*)') do notes[#notes + 1] = {tonumber(at0), a} end
+  notes[#notes + 1] = {num(at), author or ''}
+  return kauth_of(notes)
+end
+
+-- worth of a customer hash or state table
+local function worth_of(c)
+  local v, d = num(c.value), num(c.deals_sum)
+  if d > v then return d end
+  return v
+end
+
+-- conc_mark puts the customer into conc, or takes it out.
+local function conc_mark(id, c)
+  if knowledge_suffix(c.kauth) then
+    redis.call('ZADD', K.conc, fmt(-worth_of(c)), id)
+  else
+    redis.call('ZREM', K.conc, id)
+  end
+end
+
+-- listings: "<at>:<owner>:<flag>" entries of c.lpend
+local function listings(lpend)
+  local out = {}
+  for at, owner, flag in string.gmatch(lpend or '', '(%-?%d+):([^:;]*):(%a)') do
+    out[#out + 1] = {at = tonumber(at), owner = owner, flag = flag}
+  end
+  return out
+end
+
+local function listings_str(ls)
+  local out = {}
+  for _, l in ipairs(ls) do out[#out + 1] = fmt(l.at) .. ':' .. l.owner .. ':' .. l.flag end
+  return table.concat(out, ';')
+end
+
+local function set_run(id, c, run, set)
+  c.lrun = fmt(run)
+  set[#set + 1], set[#set + 2] = 'lrun', c.lrun
+  if run > 0 then redis.call('ZADD', K.ign, run, id) else redis.call('ZREM', K.ign, id) end
+end
+
+-- followed: a contact by the team at at answers every pending listing whose
+-- three days hold it (loyalty.Classify: contact wins, and is final).
+local function followed(id, c, at, set)
+  if not c.lpend or c.lpend == '' then return end
+  local keep, hit = {}, false
+  for _, l in ipairs(listings(c.lpend)) do
+    if num(at) >= l.at and num(at) <= l.at + FOLLOWMS then
+      redis.call('HINCRBY', K.ftc, l.owner .. '\0c', 1)
+      hit = true
+    else
+      keep[#keep + 1] = l
+    end
+  end
+  if hit then
+    c.lpend = listings_str(keep)
+    set[#set + 1], set[#set + 2] = 'lpend', c.lpend
+    set_run(id, c, 0, set)
+  end
+end
+
+-- snoozed_at: a snooze set at at marks the pending listings whose three days
+-- hold it.
+local function snoozed_at(c, at, set)
+  if not c.lpend or c.lpend == '' then return end
+  local ls, hit = listings(c.lpend), false
+  for _, l in ipairs(ls) do
+    if l.flag == 'p' and num(at) >= l.at and num(at) <= l.at + FOLLOWMS then l.flag = 's'; hit = true end
+  end
+  if hit then
+    c.lpend = listings_str(ls)
+    set[#set + 1], set[#set + 2] = 'lpend', c.lpend
+  end
+end
+
+-- on_contact is what every contact (note 'n', deal 'd', touch 't') teaches
+-- the loyalty figures: the contact day joins the rhythm (and the learned
+-- cadence follows), a note joins who-knows-what, and a contact on the team's
+-- side (team = true) answers pending reminder listings. It updates c and
+-- appends the fields it changed to set; the caller writes set and then
+-- reindexes (index) from the state before to the state after.
+local function on_contact(id, c, at, author, kind, team, set)
+  local cd = add_day(c.cdays, at)
+  if cd ~= (c.cdays or '') then
+    c.cdays = cd
+    set[#set + 1], set[#set + 2] = 'cdays', cd
+    relearn(c, set)
+  end
+  if kind == 'n' then
+    c.kauth = add_note_author(c.kauth, at, author)
+    set[#set + 1], set[#set + 2] = 'kauth', c.kauth
+    conc_mark(id, c)
+  end
+  if team then followed(id, c, at, set) end
+end
+
+-- deal_rows parses a deals list (g:<id>) into {at, amount}, ascending.
+local function deal_rows(raws)
+  local out = {}
+  for _, raw in ipairs(raws) do
+    local at, amount = string.match(raw, '^[^\t]*\t(%-?%d+)\t[^\t]*\t(%-?%d+)')
+    out[#out + 1] = {num(at), math.max(num(amount), 0)}
+  end
+  table.sort(out, function(a, b) return a[1] < b[1] end)
+  return out
+end
+
+-- deal_buckets adds sign × each deal's value to the day, hour and minute
+-- buckets, and to the repeat buckets when the customer had bought on an
+-- earlier day within the year before it (loyalty.RepurchaseRate).
+local function deal_buckets(ds, sign, acc)
+  for i, d in ipairs(ds) do
+    local rep = false
+    local day = dayof(d[1])
+    for j = i - 1, 1, -1 do
+      if ds[j][1] < d[1] - YEARMS then break end
+      if dayof(ds[j][1]) < day then rep = true break end
+    end
+    if d[2] > 0 then
+      local ks = {'d' .. fmt(day), 'h' .. fmt(math.floor(d[1] / 3600000)), 'm' .. fmt(math.floor(d[1] / 60000))}
+      for _, k in ipairs(ks) do
+        acc['v' .. k] = (acc['v' .. k] or 0) + sign * d[2]
+        if rep then acc['r' .. k] = (acc['r' .. k] or 0) + sign * d[2] end
+      end
+    end
+  end
+end
+
+-- deal_figures moves the team's buying figures of customer id from its
+-- deals before (raw g: records) to its deals after; nil after: it is gone.
+local function deal_figures(id, before, after)
+  local acc = {}
+  deal_buckets(deal_rows(before or {}), -1, acc)
+  local ds = deal_rows(after or {})
+  deal_buckets(ds, 1, acc)
+  for f, v in pairs(acc) do
+    if v ~= 0 and redis.call('HINCRBY', K.dval, f, fmt(v)) == 0 then redis.call('HDEL', K.dval, f) end
+  end
+  if #ds == 0 then
+    redis.call('ZREM', K.buy1, id, id)
+    redis.call('ZREM', K.buy2, id)
+    return
+  end
+  local last = ds[#ds][1]
+  redis.call('ZADD', K.buy1, fmt(last), id)
+  local second
+  for i = #ds, 1, -1 do
+    if dayof(ds[i][1]) < dayof(last) then second = ds[i][1] break end
+  end
+  if second then redis.call('ZADD', K.buy2, fmt(second), id) else redis.call('ZREM', K.buy2, id) end
+end
+
+-- drift_members are a customer's drift members for its start st: the
+-- team's ("" owner) and its owner's, "<owner>\0<start, 15 digits><id>", so
+-- that an owner's drifting customers are one lex range.
+local function drift_members(s, id, st)
+  local tail = string.format('%015.0f', st) .. id
+  local out = {['\0' .. tail] = true}
+  if s.owner ~= '' then out[s.owner .. '\0' .. tail] = true end
+  return out
+end
+
+-- loyalty_index follows a customer's move from state old to new (see
+-- index): its drift members, the worth its conc entry is ranked by, and
+-- nothing left of it when it is gone.
+local function loyalty_index(id, old, new)
+  if not new then
+    redis.call('ZREM', K.conc, id)
+    redis.call('ZREM', K.ign, id)
+  end
+  if not old or not new or old.cdays ~= new.cdays or old.due ~= new.due or old.snooze ~= new.snooze or old.owner ~= new.owner then
+    local os = old and drift_start(old)
+    local ns = new and drift_start(new)
+    local om = os and drift_members(old, id, os) or {}
+    local nm = ns and drift_members(new, id, ns) or {}
+    for m in pairs(om) do if not nm[m] then redis.call('ZREM', K.drift, m) end end
+    for m in pairs(nm) do if not om[m] then redis.call('ZADD', K.drift, 0, m) end end
+  end
+  if new and old and old.value ~= new.value and redis.call('ZSCORE', K.conc, id) then
+    redis.call('ZADD', K.conc, fmt(-new.value), id)
+  end
+end
+`
+
+// The rules of package loyalty as the scripts apply them (loyalty_test.go in
+// this package checks they agree with the package's constants).
+const (
+	rhythmDays     = 9   // loyalty.RhythmDays
+	minRhythmDays  = 4   // loyalty.MinRhythmDays
+	knowWindowDays = 180 // loyalty.KnowledgeWindow
+	knowMax        = 500 // notes kept per customer for who-knows-what
+	followUpDays   = 3   // loyalty.FollowUpWindow
+	repurchaseDays = 365 // loyalty.RepurchaseWindow
+	defaultFloor   = 7   // loyalty.DefaultConfig().Bounds
+	defaultCeiling = 90
+)
