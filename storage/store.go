@@ -82,7 +82,7 @@ type Conn struct {
 // a Redis that is down now is reported by Ping and by every call until it is
 // back, and the client reconnects by itself. close releases the client (and
 // stops the embedded server).
-func Open(ctx context.Context, c Conn, log *slog.Logger) (*Store, func() error, error) {
+func Open(ctx context.Context, c Conn, log *slog.Logger, opts ...Option) (*Store, func() error, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -94,7 +94,7 @@ func Open(ctx context.Context, c Conn, log *slog.Logger) (*Store, func() error, 
 	// send it to ours at debug, so a terminal shows Smed's words only.
 	redis.SetLogger(driverLog{log})
 	log.DebugContext(ctx, "storage: opened", "mode", cmp.Or(c.Mode, "single"), "addrs", addrs, "embedded", IsMemory(c.URL))
-	return New(rdb, WithLogger(log)), closeFn, nil
+	return New(rdb, append([]Option{WithLogger(log)}, opts...)...), closeFn, nil
 }
 
 // driverLog is go-redis's logger, as slog at debug.

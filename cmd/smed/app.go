@@ -14,6 +14,7 @@ import (
 
 	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/bot"
+	"github.com/smedhq/smed/loyalty"
 	"github.com/smedhq/smed/reminders"
 	"github.com/smedhq/smed/storage"
 )
@@ -40,7 +41,7 @@ type wired struct {
 
 // engineWith is the reminders engine asking dir who has left the workspace.
 func (a *wired) engineWith(dir reminders.Directory) *reminders.Engine {
-	opts := []reminders.Option{reminders.WithDigestSchedule(a.digestSched)}
+	opts := []reminders.Option{reminders.WithDigestSchedule(a.digestSched), reminders.WithLoyalty(a.store)}
 	if at := a.cfg.localTime; at != nil {
 		opts = append(opts, reminders.WithLocalTime(*at, a.cfg.days))
 		if a.cfg.Slack.BotToken != "" {
@@ -81,7 +82,9 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	if a.team == "" {
 		a.team = localTeam
 	}
-	a.store, a.close, err = storage.Open(ctx, storage.Conn{URL: cfg.Redis.URL, Mode: cfg.Redis.Mode, SentinelMaster: cfg.Redis.SentinelMaster}, log)
+	bounds := loyalty.Bounds{Floor: cfg.Customers.LearnedMinDays, Ceiling: cfg.Customers.LearnedMaxDays}
+	a.store, a.close, err = storage.Open(ctx, storage.Conn{URL: cfg.Redis.URL, Mode: cfg.Redis.Mode, SentinelMaster: cfg.Redis.SentinelMaster}, log,
+		storage.WithCadenceBounds(bounds.Floor, bounds.Ceiling))
 	if err != nil {
 		return nil, fmt.Errorf("redis.url: %w", err)
 	}
@@ -111,6 +114,8 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	a.svc = app.New(app.Config{
 		Store: a.store, Directory: dir, Digest: a.engine, Location: cfg.loc,
 		DefaultCadence: cfg.Customers.DefaultCadenceDays, Admins: cfg.Admins, Log: log,
+		// The store learns cadences on UTC days; the card's figures use the same days and bounds.
+		Figures: a.store, Loyalty: loyalty.Config{Location: time.UTC, Bounds: bounds, Weights: loyalty.DefaultWeights()},
 	})
 	var notify bot.HandoverNotifier
 	if cfg.Slack.BotToken != "" {

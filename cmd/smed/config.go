@@ -50,6 +50,9 @@ type config struct {
 	Customers struct {
 		DefaultCadenceDays int    `mapstructure:"default_cadence_days"`
 		Currency           string `mapstructure:"currency"`
+		// Bounds of a cadence learned from a customer's own rhythm.
+		LearnedMinDays int `mapstructure:"learned_cadence_min_days"`
+		LearnedMaxDays int `mapstructure:"learned_cadence_max_days"`
 	} `mapstructure:"customers"`
 	Admins []string `mapstructure:"admins"`
 
@@ -65,25 +68,27 @@ type config struct {
 // defaults lists every key with its default. Viper only maps environment
 // variables onto keys it knows, so every key must be here.
 var defaults = map[string]any{
-	"slack.bot_token":                "",
-	"slack.app_token":                "",
-	"slack.signing_secret":           "",
-	"slack.api_url":                  "https://slack.com/api/",
-	"slack.team_id":                  "",
-	"http.addr":                      ":3000",
-	"redis.url":                      "redis://localhost:6379/0",
-	"redis.mode":                     "single",
-	"redis.sentinel_master":          "",
-	"log.format":                     "text",
-	"reminders.schedule":             "0 9 * * 1-5",
-	"reminders.timezone":             "UTC",
-	"reminders.local_time":           "",
-	"reminders.days":                 "mon-fri",
-	"digest.schedule":                "0 9 * * 1",
-	"digest.channel":                 "",
-	"customers.default_cadence_days": 30,
-	"customers.currency":             "",
-	"admins":                         []string{},
+	"slack.bot_token":                    "",
+	"slack.app_token":                    "",
+	"slack.signing_secret":               "",
+	"slack.api_url":                      "https://slack.com/api/",
+	"slack.team_id":                      "",
+	"http.addr":                          ":3000",
+	"redis.url":                          "redis://localhost:6379/0",
+	"redis.mode":                         "single",
+	"redis.sentinel_master":              "",
+	"log.format":                         "text",
+	"reminders.schedule":                 "0 9 * * 1-5",
+	"reminders.timezone":                 "UTC",
+	"reminders.local_time":               "",
+	"reminders.days":                     "mon-fri",
+	"digest.schedule":                    "0 9 * * 1",
+	"digest.channel":                     "",
+	"customers.default_cadence_days":     30,
+	"customers.currency":                 "",
+	"customers.learned_cadence_min_days": 7,
+	"customers.learned_cadence_max_days": 90,
+	"admins":                             []string{},
 }
 
 // envName is the environment variable of a key: SMED_ + upper case, . → _.
@@ -148,7 +153,7 @@ func loadConfig(path string, getenv func(string) string, need needs) (*config, e
 	}
 	// Whole numbers are checked here so a typo is reported like any other
 	// problem, not as a decoding error that hides the rest.
-	for _, k := range []string{"customers.default_cadence_days"} {
+	for _, k := range []string{"customers.default_cadence_days", "customers.learned_cadence_min_days", "customers.learned_cadence_max_days"} {
 		if _, err := strconv.Atoi(strings.TrimSpace(v.GetString(k))); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (%s): %q is not a whole number", k, envName(k), v.GetString(k)))
 			v.Set(k, defaults[k])
@@ -258,6 +263,11 @@ func (c *config) validate() []string {
 	}
 	if d := c.Customers.DefaultCadenceDays; smed.CheckCadence(d) != nil {
 		bad("customers.default_cadence_days", "%d is out of range (1 to %d)", d, smed.MaxDays)
+	}
+	if lo, hi := c.Customers.LearnedMinDays, c.Customers.LearnedMaxDays; smed.CheckCadence(lo) != nil {
+		bad("customers.learned_cadence_min_days", "%d is out of range (1 to %d)", lo, smed.MaxDays)
+	} else if smed.CheckCadence(hi) != nil || hi < lo {
+		bad("customers.learned_cadence_max_days", "%d is out of range (customers.learned_cadence_min_days, %d, to %d)", hi, lo, smed.MaxDays)
 	}
 	if cur := c.Customers.Currency; len([]rune(cur)) > 8 || strings.ContainsAny(cur, "<>&*_~`") {
 		bad("customers.currency", "%q is not a currency to show after amounts (like DKK, kr or €)", cur)
