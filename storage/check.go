@@ -274,6 +274,9 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			}
 		}
 	}
+	if err := s.checkLoyalty(ctx, k, ids, diff); err != nil {
+		return wrap(op, err)
+	}
 	if len(diffs) == 0 {
 		return nil
 	}

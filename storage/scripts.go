@@ -589,6 +589,17 @@ if num(from.last_contact_at) > num(into.last_contact_at) then
   set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
   into.last_contact_at = from.last_contact_at
 end
+-- loyalty: into learns its rhythm and who knows it from all it now has
+local times, known = {}, {}
+for _, e in ipairs(notes) do
+  times[#times + 1] = e.t
+  known[#known + 1] = {e.t, string.match(e.raw, '^[^\t]*\t[^\t]*\t([^\t]*)\t') or ''}
+end
+into.cdays, into.kauth = days_of(times), kauth_of(known)
+set[#set + 1], set[#set + 2] = 'cdays', into.cdays
+set[#set + 1], set[#set + 2] = 'kauth', into.kauth
+relearn(into, set)
+conc_mark(iid, into)
 redis.call('HSET', KEYS[T + 5], unpack(set))
 index(iid, oldstate, state(into))
 

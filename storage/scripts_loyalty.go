@@ -161,7 +161,7 @@ end
 
 -- kauth_of builds the kauth string from notes {at, author}, ascending.
 local function kauth_of(notes)
-  table.sort(notes, function(a, b) return a[1] < b[1] end)
+  table.sort(notes, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
   local latest = notes[#notes] and notes[#notes][1] or 0
   local out = {}
   for _, e in ipairs(notes) do
