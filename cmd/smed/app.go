@@ -115,7 +115,9 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 		Store: a.store, Directory: dir, Digest: a.engine, Location: cfg.loc,
 		DefaultCadence: cfg.Customers.DefaultCadenceDays, Admins: cfg.Admins, Log: log,
 		// The store learns cadences on UTC days; the card's figures use the same days and bounds.
-		Figures: a.store, Loyalty: loyalty.Config{Location: time.UTC, Bounds: bounds, Weights: loyalty.DefaultWeights()},
+		Figures: a.store, Loyalty: loyalty.Config{Location: time.UTC, Bounds: bounds, Weights: loyalty.Weights{
+			Recency: float64(cfg.Health.Recency), Conversations: float64(cfg.Health.Conversations),
+			Buying: float64(cfg.Health.Buying), Knowledge: float64(cfg.Health.Knowledge)}},
 	})
 	var notify bot.HandoverNotifier
 	if cfg.Slack.BotToken != "" {

@@ -55,6 +55,13 @@ type config struct {
 		LearnedMaxDays int `mapstructure:"learned_cadence_max_days"`
 	} `mapstructure:"customers"`
 	Admins []string `mapstructure:"admins"`
+	// Health are the weights of the health score's parts (loyalty.Weights).
+	Health struct {
+		Recency       int `mapstructure:"recency"`
+		Conversations int `mapstructure:"conversations"`
+		Buying        int `mapstructure:"buying"`
+		Knowledge     int `mapstructure:"knowledge"`
+	} `mapstructure:"health"`
 
 	loc   *time.Location // reminders.timezone, loaded
 	tzSet bool           // reminders.timezone was set (file or environment), not the default
@@ -89,6 +96,10 @@ var defaults = map[string]any{
 	"customers.learned_cadence_min_days": 7,
 	"customers.learned_cadence_max_days": 90,
 	"admins":                             []string{},
+	"health.recency":                     40,
+	"health.conversations":               20,
+	"health.buying":                      25,
+	"health.knowledge":                   15,
 }
 
 // envName is the environment variable of a key: SMED_ + upper case, . → _.
@@ -153,7 +164,8 @@ func loadConfig(path string, getenv func(string) string, need needs) (*config, e
 	}
 	// Whole numbers are checked here so a typo is reported like any other
 	// problem, not as a decoding error that hides the rest.
-	for _, k := range []string{"customers.default_cadence_days", "customers.learned_cadence_min_days", "customers.learned_cadence_max_days"} {
+	for _, k := range []string{"customers.default_cadence_days", "customers.learned_cadence_min_days", "customers.learned_cadence_max_days",
+		"health.recency", "health.conversations", "health.buying", "health.knowledge"} {
 		if _, err := strconv.Atoi(strings.TrimSpace(v.GetString(k))); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (%s): %q is not a whole number", k, envName(k), v.GetString(k)))
 			v.Set(k, defaults[k])
@@ -268,6 +280,9 @@ func (c *config) validate() []string {
 		bad("customers.learned_cadence_min_days", "%d is out of range (1 to %d)", lo, smed.MaxDays)
 	} else if smed.CheckCadence(hi) != nil || hi < lo {
 		bad("customers.learned_cadence_max_days", "%d is out of range (customers.learned_cadence_min_days, %d, to %d)", hi, lo, smed.MaxDays)
+	}
+	if h := c.Health; h.Recency < 0 || h.Conversations < 0 || h.Buying < 0 || h.Knowledge < 0 || h.Recency+h.Conversations+h.Buying+h.Knowledge == 0 {
+		bad("health.recency", "the health weights (health.recency, .conversations, .buying, .knowledge) must be 0 or more, and not all 0")
 	}
 	if cur := c.Customers.Currency; len([]rune(cur)) > 8 || strings.ContainsAny(cur, "<>&*_~`") {
 		bad("customers.currency", "%q is not a currency to show after amounts (like DKK, kr or €)", cur)

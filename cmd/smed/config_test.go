@@ -177,3 +177,24 @@ func TestRedisModes(t *testing.T) {
 		}
 	}
 }
+
+func TestLoyaltySettings(t *testing.T) {
+	c, err := loadConfig("", envOf(map[string]string{"SMED_CUSTOMERS_LEARNED_CADENCE_MIN_DAYS": "3", "SMED_HEALTH_KNOWLEDGE": "0"}), needs{})
+	if err != nil || c.Customers.LearnedMinDays != 3 || c.Customers.LearnedMaxDays != 90 || c.Health.Knowledge != 0 || c.Health.Recency != 40 {
+		t.Fatalf("loyalty settings: %+v %+v, %v", c.Customers, c.Health, err)
+	}
+	for env, key := range map[string]string{
+		"SMED_CUSTOMERS_LEARNED_CADENCE_MIN_DAYS": "customers.learned_cadence_min_days",
+		"SMED_CUSTOMERS_LEARNED_CADENCE_MAX_DAYS": "customers.learned_cadence_max_days", // below the floor of 7
+		"SMED_HEALTH_RECENCY":                     "health.recency",
+	} {
+		_, err := loadConfig("", envOf(map[string]string{env: "-1"}), needs{})
+		if err == nil || !strings.Contains(err.Error(), key) || exitCode(err) != exitUsage {
+			t.Errorf("%s=-1: %v, want a usage error naming %s", env, err, key)
+		}
+	}
+	all0 := map[string]string{"SMED_HEALTH_RECENCY": "0", "SMED_HEALTH_CONVERSATIONS": "0", "SMED_HEALTH_BUYING": "0", "SMED_HEALTH_KNOWLEDGE": "0"}
+	if _, err := loadConfig("", envOf(all0), needs{}); err == nil || !strings.Contains(err.Error(), "not all 0") {
+		t.Errorf("all weights 0: %v", err)
+	}
+}
