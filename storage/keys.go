@@ -32,9 +32,11 @@
 //	               rather than one per owner, because the note script learns
 //	               the owner only after resolving the name, and a script may
 //	               touch only keys it declared.
-//	vrank   ZSET   ID → value, every customer: List scans it from the top
+//	vrank   ZSET   ID → worth, every customer: List scans it from the top.
+//	               Worth is max(value, deals_sum) (smed.Customer.Worth);
+//	               vcd, risk and totals hold worths too
 //	ocount  HASH   owner → number of customers (Owners, List's Total)
-//	totals  HASH   customers, value: the team's count and summed value
+//	totals  HASH   customers, value: the team's count and summed worth
 //	seq     STRING the team's last entry sequence number (INCR): every note,
 //	               fact and customer name that the word index knows has one
 //	refs    STRING entry records, 11 bytes at offset seq*11 (SETRANGE): 6 bytes
@@ -76,7 +78,9 @@
 //	                snoozed_until (unix ms; 0 = none), notes (count),
 //	                formerly (name before the latest rename), nseq (sequence
 //	                of the name's index entry), lname (strings.ToLower of the
-//	                name, for vcd)
+//	                name, for vcd), deals_sum (at most smed.MaxValue),
+//	                deals_count, last_deal_at, last_customer_at,
+//	                last_team_at (ms; linked channels' sides)
 //	n:<id>    LIST  notes oldest first, "<seq>\t<at ms>\t<author>\t<saved
 //	                by>\t<link>\t<text>" (only the text may hold a tab, and
 //	                it comes last); never capped or trimmed
