@@ -14,7 +14,9 @@ import (
 // single node does, a cluster does too.
 func TestContractCluster(t *testing.T) {
 	rdb := clusterClient(t)
-	runContract(t, func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) })
+	newStore := func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) }
+	runContract(t, newStore)
+	runContractMore(t, newStore)
 }
 
 // clusterClient is a client of a 3-master cluster that lives as long as t.
