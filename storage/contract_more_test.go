@@ -422,6 +422,39 @@ func runContractMore(t *testing.T, newStore func(t *testing.T) *Store) {
 		checked(t, s, team, "undo only note")
 	})
 
+	t.Run("UndoAfterMerge", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		into := mustNote(t, s, team, named("Acme", "x"), "U1", t0).Customer.ID
+		dup := mustNote(t, s, team, named("Acme Inc", "meant for acme"), "U2", t0.Add(time.Hour)).Customer.ID
+		fact(t, s, team, named("Acme Inc", "prefers mail"), "U3", t0.Add(time.Hour))
+		if _, err := s.Merge(ctx, team, dup, into, "U1", t0.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		// What U2 and U3 wrote lives on into now, and can still be taken back.
+		for _, author := range []string{"U2", "U3"} {
+			w, err := s.LastWritten(ctx, team, author, t0)
+			if err != nil || w.CustomerID != into {
+				t.Fatalf("LastWritten(%s) after merge = %+v, %v", author, w, err)
+			}
+			if _, err := s.Unwrite(ctx, team, w); err != nil {
+				t.Fatalf("Unwrite(%s): %v", author, err)
+			}
+			checked(t, s, team, "undo after merge by "+author)
+			if _, err := s.LastWritten(ctx, team, author, t0); !errors.Is(err, smed.ErrNotFound) {
+				t.Errorf("LastWritten(%s) after undo: %v", author, err)
+			}
+		}
+		c, _ := s.Customer(ctx, team, into)
+		if c.NoteCount != 1 || !c.LastContactAt.Equal(t0) || c.LastContactBy != "U1" {
+			t.Errorf("into after the undos = %+v", c)
+		}
+		if card, _ := s.Card(ctx, team, into, 10); len(card.Facts) != 0 || len(card.Notes) != 1 {
+			t.Errorf("into's card = %+v", card)
+		}
+	})
+
 	t.Run("MergeCarriesDealsTouchesLinks", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)

@@ -100,15 +100,24 @@
 // # Indexes and what they may hold that is stale
 //
 // Every write keeps names, nidx, sig, nm, due, odue, vrank, vcd, risk,
-// cad, ocount, totals and refs exact (CheckIndexes recomputes them from the
-// records), except that a signature shared by sigMax names stops growing
+// cad, ocount, totals, refs and links (with the l: sets it mirrors) exact,
+// and a customer's deal totals and side times agree with its g: and t:
+// lists (CheckIndexes recomputes all of them from the records), except that a signature shared by sigMax names stops growing
 // (see names.go). Posting lists only grow: a rename, merge, delete or forget
 // leaves the old postings, and Find drops them when it verifies an entry
 // against its current words, as it does hash collisions; a deleted
 // customer's refs stay and point at nothing. The refs string holds at most
 // maxSeq (48 million) entries, the 512 MB limit of a Redis string; entries
 // past it are stored but not searchable. Day counters are not records: a
-// deleted customer's notes stay counted.
+// deleted customer's notes stay counted (a note taken back by undo does
+// not). An undo pointer may name an entry that is gone (deleted, forgotten)
+// or a customer merged away: LastWritten finds the entry through its ref, or
+// answers ErrNotFound.
+//
+// Deal and touch lists are kept in time order (a backdated deal or a late
+// message is inserted in its place). A deal's ID is 12 hex digits of
+// SHA-256 of its idempotency key when it has one, else the team seq it took;
+// a touch is the same as one recorded when its channel and ts are.
 //
 // # Customer IDs
 //

@@ -160,8 +160,9 @@ return {'ok', j, did, unpack(after)}
 // rewrites the refs of the notes after it (their positions moved), and, when
 // it was the last contact, moves the clock back to the latest contact that
 // remains (notes, deals, touches; none: never contacted); the customer is
-// reindexed. The entry's ref is cleared. The author's undo pointer is
-// cleared when it still points at the entry.
+// reindexed. The entry's ref is cleared (so LastWritten and Find see it
+// gone). The author's undo pointer is cleared when it still points at the
+// entry.
 //
 // Returns {"none"} when the customer or the entry is gone, else {"ok",
 // HGETALL of the customer after…}.
@@ -216,9 +217,13 @@ if kind == 'n' then
     if redis.call('HINCRBY', KEYS[T + 5], author, -1) <= 0 then redis.call('HDEL', KEYS[T + 5], author) end
   end
 end
+-- the pointer may name the customer the entry was merged away from: an
+-- entry is known by its kind and sequence number alone
 local ptr = redis.call('HGET', K.undo, author)
-local mine = c.id .. '\t' .. kind .. '\t' .. seq .. '\t'
-if ptr and string.sub(ptr, 1, #mine) == mine then redis.call('HDEL', K.undo, author) end
+if ptr then
+  local pk, pq = string.match(ptr, '^[^\t]*\t([nf])\t(%d+)\t')
+  if pk == kind and pq == seq then redis.call('HDEL', K.undo, author) end
+end
 local _, after = hgetall(ckey)
 return {'ok', unpack(after)}
 `)

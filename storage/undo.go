@@ -43,9 +43,11 @@ func parsePointer(v string) (pointer, bool) {
 }
 
 // LastWritten reads the author's undo pointer (one HGET) and the entry it
-// points at, from the end of its list where a new entry is. ErrNotFound when
-// there is no pointer, it is older than since, or its entry is gone (taken
-// back, forgotten, or its customer merged away or deleted).
+// points at: where the entry's ref says it is now (a merge moves notes and
+// facts to another customer and rewrites their refs), else in the list of
+// the customer the pointer names, from its end. ErrNotFound when there is no
+// pointer, it is older than since, or its entry is gone (taken back,
+// forgotten, or its customer deleted).
 func (s *Store) LastWritten(ctx context.Context, team, author string, since time.Time) (smed.Written, error) {
 	const op = "last written"
 	k, err := s.team(op, team)
@@ -66,28 +68,56 @@ func (s *Store) LastWritten(ctx context.Context, team, author string, since time
 	if p.at < toMS(since) {
 		return smed.Written{}, wrap(op, redis.Nil)
 	}
-	list, kind := k.notes(p.id), smed.EntryNote
+	kind := smed.EntryNote
 	if p.kind == "f" {
-		list, kind = k.facts(p.id), smed.EntryFact
+		kind = smed.EntryFact
 	}
-	head := p.seq + "\t"
-	for _, start := range []int64{-64, 0} {
-		raw, err := s.rdb.LRange(ctx, list, start, -1).Result()
+	written := func(id, raw string) (smed.Written, error) {
+		e, err := decodeEntry(raw)
+		if err != nil {
+			return smed.Written{}, wrapf(op, "%w", err)
+		}
+		return smed.Written{CustomerID: id, Kind: kind, EntryID: p.seq, Text: e.Text, At: fromMS(e.At)}, nil
+	}
+	seq, _ := strconv.ParseInt(p.seq, 10, 64)
+	ids := []string{p.id}
+	if seq <= maxSeq {
+		b, err := s.rdb.GetRange(ctx, k.refs(), seq*refWidth, seq*refWidth+refWidth-1).Result()
 		if err != nil {
 			return smed.Written{}, wrap(op, err)
 		}
-		for i := len(raw) - 1; i >= 0; i-- {
-			if !strings.HasPrefix(raw[i], head) {
-				continue
+		r := decodeRef(b)
+		switch {
+		case r.Kind == 'n' && p.kind == "n":
+			raw, err := s.rdb.LIndex(ctx, k.notes(r.ID), r.Pos).Result()
+			if err != nil && err != redis.Nil {
+				return smed.Written{}, wrap(op, err)
 			}
-			e, err := decodeEntry(raw[i])
-			if err != nil {
-				return smed.Written{}, wrapf(op, "%w", err)
+			if strings.HasPrefix(raw, p.seq+"\t") {
+				return written(r.ID, raw)
 			}
-			return smed.Written{CustomerID: p.id, Kind: kind, EntryID: p.seq, Text: e.Text, At: fromMS(e.At)}, nil
+		case r.Kind == 'f' && p.kind == "f" && r.ID != p.id:
+			ids = []string{r.ID, p.id}
 		}
-		if len(raw) < 64 {
-			break // that was the whole list
+	}
+	for _, id := range ids {
+		list := k.notes(id)
+		if p.kind == "f" {
+			list = k.facts(id)
+		}
+		for _, start := range []int64{-64, 0} {
+			raw, err := s.rdb.LRange(ctx, list, start, -1).Result()
+			if err != nil {
+				return smed.Written{}, wrap(op, err)
+			}
+			for i := len(raw) - 1; i >= 0; i-- {
+				if strings.HasPrefix(raw[i], p.seq+"\t") {
+					return written(id, raw[i])
+				}
+			}
+			if len(raw) < 64 {
+				break // that was the whole list
+			}
 		}
 	}
 	return smed.Written{}, wrap(op, redis.Nil)
