@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,6 +257,30 @@ func runContractMore(t *testing.T, newStore func(t *testing.T) *Store) {
 			t.Errorf("deals = %+v", ds)
 		}
 		checked(t, s, team, "deal keys")
+		// The same keyed deal from several replicas at once: one is added.
+		req.Key = "raced"
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		added := 0
+		for range 8 {
+			wg.Go(func() {
+				rc, err := s.AddDeal(ctx, team, req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !rc.Duplicate {
+					added++
+				}
+			})
+		}
+		wg.Wait()
+		if c, _ := s.Customer(ctx, team, acme); added != 1 || c.DealsCount != 3 || c.DealsSum != 2100 {
+			t.Errorf("raced: %d added, customer %+v; want 1 and 3 deals", added, c)
+		}
+		checked(t, s, team, "raced deal keys")
 	})
 
 	t.Run("WorthRanksAndRisks", func(t *testing.T) {

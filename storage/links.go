@@ -129,8 +129,9 @@ func (s *Store) Links(ctx context.Context, team, id string) ([]string, error) {
 
 // AddTouch records a touch on the customer the channel is linked to: Go
 // reads the link, the script checks it still holds and writes (see
-// touchScript); a touch already recorded (same channel and ts) changes
-// nothing and returns the customer as it is.
+// touchScript); a touch already recorded (same channel and ts, looked for
+// among the touches at or after its time: the Slack edge takes a message's
+// time from its ts) changes nothing and returns the customer as it is.
 func (s *Store) AddTouch(ctx context.Context, team string, t smed.Touch) (smed.Customer, error) {
 	const op = "add touch"
 	k, err := s.team(op, team)
