@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -163,6 +164,44 @@ func runContractMore(t *testing.T, newStore func(t *testing.T) *Store) {
 		// A note later moves the clock as before.
 		mustNote(t, s, team, named("Acme", "call"), "U1", t0.Add(2*time.Hour))
 		checked(t, s, team, "note after touches")
+	})
+
+	t.Run("OutOfOrderKeptInTimeOrder", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		acme := mustNote(t, s, team, named("Acme", "x"), "U1", t0).Customer.ID
+		if _, err := s.Link(ctx, team, chanA, acme, "U1", t0); err != nil {
+			t.Fatal(err)
+		}
+		// 150 messages and 150 deals in a scrambled order (a permutation of
+		// 0..149, some times shared), each touch delivered twice.
+		const n = 150
+		for i := range n {
+			j := (i * 37) % n
+			at := t0.Add(time.Duration(j/2) * time.Minute)
+			tc := smed.Touch{At: at, Author: "U2", Side: smed.SideTeam, Channel: chanA, TS: "17." + strconv.Itoa(j)}
+			for range 2 {
+				if _, err := s.AddTouch(ctx, team, tc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.AddDeal(ctx, team, smed.DealRequest{CustomerID: acme, Amount: int64(j), Author: "U1", At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checked(t, s, team, "scrambled") // checks both lists' order and no touch twice
+		if n := touchesIn(t, s, acme); n != 150 {
+			t.Errorf("%d touches, want 150", n)
+		}
+		ds, _ := s.Deals(ctx, team, acme, time.Time{})
+		if len(ds) != n || !ds[0].At.Equal(t0.Add(74*time.Minute)) || !ds[n-1].At.Equal(t0) {
+			t.Errorf("%d deals, newest %v, oldest %v", len(ds), ds[0].At, ds[len(ds)-1].At)
+		}
+		c, _ := s.Customer(ctx, team, acme)
+		if c.DealsSum != n*(n-1)/2 || !c.LastContactAt.Equal(t0.Add(74*time.Minute)) || !c.LastTeamAt.Equal(t0.Add(74*time.Minute)) {
+			t.Errorf("customer = %+v", c)
+		}
 	})
 
 	t.Run("DealByCandidatesAndID", func(t *testing.T) {

@@ -350,9 +350,10 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // j, id} when reading j is known under another ID than declared, {"taken"}
 // when the ID declared for a new customer is in use (nothing written in
 // these cases), else {"ok", j, created 0/1, REPLY fields of the customer…}.
-// A note appends, bumps the count, moves last contact forward only (clock
-// skew between replicas must not make a customer look more neglected),
-// reindexes, and counts the note in the day's counter; a fact only appends.
+// A note appends, bumps the count, moves last contact forward only (contact
+// in the prelude), reindexes, and counts the note in the day's counter; a
+// fact only appends. Both set the author's undo pointer (K.undo) in the same
+// step, so undo takes back exactly what was written last.
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
