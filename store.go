@@ -286,7 +286,9 @@ type Store interface {
 	// OwnedBy returns every customer of owner, by name.
 	OwnedBy(ctx context.Context, team, owner string) ([]Customer, error)
 	// Totals returns how many customers the team has and their summed
-	// value, from counters kept by every write (no scan).
+	// value, from counters kept by every write (no scan). The value summed
+	// is each customer's Worth (the larger of Value and DealsSum), as
+	// ranking and value at risk use it (SPEC "Value").
 	Totals(ctx context.Context, team string) (customers int, value int64, err error)
 
 	// Find searches customer names, facts and notes for all of the words of

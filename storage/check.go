@@ -16,8 +16,12 @@ import (
 )
 
 // CheckIndexes recomputes every index of the team from the records (the
-// customer hashes and their note and fact lists) and reports each difference
-// from what Redis holds. It reads everything, SCAN included: an operator's
+// customer hashes and their note, fact, deal and touch lists and linked
+// channels) and reports each difference from what Redis holds. Values in
+// the indexes are worths (smed.Customer.Worth). It also checks that the
+// links hash and the customers' l: sets mirror each other, that a
+// customer's deal totals and side times agree with its deal and touch
+// lists, and that no deal, touch or link key outlives its customer. It reads everything, SCAN included: an operator's
 // and the tests' tool, never a request path. Posting lists may hold stale
 // entries (see keys.go); what is checked is that every live entry is in the
 // posting list of each of its words and in refs.
@@ -51,6 +55,8 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		refs: map[int64]string{}, postings: map[string][]int64{},
 	}
 	var count, value int64
+	var diffs []string
+	linkWant := map[string]string{} // channel → customer, from the l: sets
 	ocount := map[string]int{}
 	risk := map[string]int64{}
 	entry := func(seq int64, id string, kind byte, pos int64, words []string) {
@@ -67,7 +73,13 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		hs := make([]*redis.MapStringStringCmd, len(chunk))
 		ns := make([]*redis.StringSliceCmd, len(chunk))
 		fs := make([]*redis.StringSliceCmd, len(chunk))
+		gs := make([]*redis.StringSliceCmd, len(chunk))
+		ts := make([]*redis.StringSliceCmd, len(chunk))
+		ls := make([]*redis.StringSliceCmd, len(chunk))
 		for i, id := range chunk {
+			gs[i] = pipe.LRange(ctx, k.deals(id), 0, -1)
+			ts[i] = pipe.LRange(ctx, k.touches(id), 0, -1)
+			ls[i] = pipe.SMembers(ctx, k.linked(id))
 			hs[i] = pipe.HGetAll(ctx, k.customer(id))
 			ns[i] = pipe.LRange(ctx, k.notes(id), 0, -1)
 			fs[i] = pipe.LRange(ctx, k.facts(id), 0, -1)
@@ -93,7 +105,8 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			}
 			due := toMS(c.DueAt())
 			want.due[id] = float64(due)
-			want.vrank[id] = strconv.FormatInt(c.Value, 10)
+			worth := c.Worth()
+			want.vrank[id] = strconv.FormatInt(worth, 10)
 			want.cad[id] = strconv.Itoa(c.CadenceDays)
 			owners := []string{""}
 			if c.Owner != "" {
@@ -102,15 +115,24 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 				owners = append(owners, c.Owner)
 			}
 			for _, o := range owners {
-				want.vcd[o+"\x00"+fmt.Sprintf("%016d%05d%015d", c.Value, c.CadenceDays, due)+lnameOf(c.Name)+"\x00"+id] = true
+				want.vcd[o+"\x00"+fmt.Sprintf("%016d%05d%015d", worth, c.CadenceDays, due)+lnameOf(c.Name)+"\x00"+id] = true
 				for _, l := range riskLevels {
-					if c.Value != 0 {
-						risk[o+"\x00"+l.name+strconv.FormatInt(floorDiv(due, l.ms), 10)] += c.Value
+					if worth != 0 {
+						risk[o+"\x00"+l.name+strconv.FormatInt(floorDiv(due, l.ms), 10)] += worth
 					}
 				}
 			}
 			count++
-			value += c.Value
+			value += worth
+			if err := checkDeals(c, gs[i].Val()); err != nil {
+				diffs = append(diffs, err.Error())
+			}
+			if err := checkTouches(c, ts[i].Val()); err != nil {
+				diffs = append(diffs, err.Error())
+			}
+			for _, ch := range ls[i].Val() {
+				linkWant[ch] = id
+			}
 			nseq, _ := strconv.ParseInt(m["nseq"], 10, 64)
 			entry(nseq, id, 'c', 0, names.Words(key))
 			for pos, raw := range ns[i].Val() {
@@ -153,6 +175,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	gotDue := pipe.ZRangeWithScores(ctx, k.due(), 0, -1)
 	gotRefs := pipe.Get(ctx, k.refs())
 	gotWords := pipe.ZRange(ctx, k.words(), 0, -1)
+	gotLinks := pipe.HGetAll(ctx, k.links())
 	posts := map[string]*redis.StringCmd{}
 	for w := range want.postings {
 		posts[w] = pipe.Get(ctx, k.word(w))
@@ -161,7 +184,6 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		return wrap(op, err)
 	}
 
-	var diffs []string
 	diff := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	cmpMap := func(name string, want, got map[string]string) {
 		for _, f := range slices.Sorted(maps.Keys(want)) {
@@ -187,6 +209,21 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 			if !have[m] {
 				diff("%s lacks %q", name, m)
 			}
+		}
+	}
+	cmpMap("links", linkWant, gotLinks.Val())
+	live := map[string]bool{}
+	for _, id := range ids {
+		live[id] = true
+	}
+	for _, kind := range []string{"g:", "t:", "l:"} {
+		err := s.scan(ctx, k.base+kind+"*", func(key string) {
+			if id := strings.TrimPrefix(key, k.base+kind); !live[id] {
+				diff("%s%s outlives its customer", kind, id)
+			}
+		})
+		if err != nil {
+			return wrap(op, err)
 		}
 	}
 	cmpMap("names", want.names, gotNames.Val())
@@ -319,6 +356,61 @@ var riskLevels = []struct {
 	name string
 	ms   int64
 }{{"h", 3600000}, {"d", 86400000}, {"m", 2764800000}, {"y", 88473600000}}
+
+// checkDeals says how a customer's deal totals differ from its deal list
+// (deals in time order; the sum at most smed.MaxValue), or nil.
+func checkDeals(c smed.Customer, raw []string) error {
+	var sum, last int64
+	for i, r := range raw {
+		d, err := decodeDeal(r)
+		if err != nil {
+			return fmt.Errorf("deal %d of %s: %v", i, c.ID, err)
+		}
+		at := toMS(d.At)
+		if at < last {
+			return fmt.Errorf("deals of %s are not in time order at %d", c.ID, i)
+		}
+		last = at
+		sum = min(sum+d.Amount, smed.MaxValue)
+	}
+	if c.DealsSum != sum || c.DealsCount != len(raw) || toMS(c.LastDealAt) != last {
+		return fmt.Errorf("deal totals of %s = %d, %d, %d; want %d, %d, %d from its deals",
+			c.ID, c.DealsSum, c.DealsCount, toMS(c.LastDealAt), sum, len(raw), last)
+	}
+	return nil
+}
+
+// checkTouches says how a customer's side times differ from its touches
+// (in time order, one per channel and ts), or nil.
+func checkTouches(c smed.Customer, raw []string) error {
+	var last, cust, team int64
+	seen := map[string]bool{}
+	for i, r := range raw {
+		t, err := decodeTouch(r)
+		if err != nil {
+			return fmt.Errorf("touch %d of %s: %v", i, c.ID, err)
+		}
+		at := toMS(t.At)
+		if at < last {
+			return fmt.Errorf("touches of %s are not in time order at %d", c.ID, i)
+		}
+		last = at
+		if seen[t.Channel+"\t"+t.TS] {
+			return fmt.Errorf("touches of %s hold %s %s twice", c.ID, t.Channel, t.TS)
+		}
+		seen[t.Channel+"\t"+t.TS] = true
+		if t.Side == smed.SideCustomer {
+			cust = max(cust, at)
+		} else {
+			team = max(team, at)
+		}
+	}
+	if toMS(c.LastCustomerAt) != cust || toMS(c.LastTeamAt) != team {
+		return fmt.Errorf("side times of %s = %d, %d; want %d, %d from its touches",
+			c.ID, toMS(c.LastCustomerAt), toMS(c.LastTeamAt), cust, team)
+	}
+	return nil
+}
 
 // errIndex marks a difference CheckIndexes found.
 var errIndex = fmt.Errorf("index differs from the records (%w)", smed.ErrConflict)

@@ -17,6 +17,7 @@ func TestContractCluster(t *testing.T) {
 	newStore := func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) }
 	runContract(t, newStore)
 	runLoyalty(t, newStore)
+	runContractMore(t, newStore)
 }
 
 // clusterClient is a client of a 3-master cluster that lives as long as t.

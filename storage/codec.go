@@ -57,13 +57,20 @@ func decodeCustomer(m map[string]string) (smed.Customer, error) {
 		SnoozedUntil:  fromMS(num("snoozed_until")),
 		NoteCount:     int(num("notes")),
 		Formerly:      m["formerly"],
+
+		LastCustomerAt: fromMS(num("last_customer_at")),
+		LastTeamAt:     fromMS(num("last_team_at")),
+		DealsSum:       num("deals_sum"),
+		DealsCount:     int(num("deals_count")),
+		LastDealAt:     fromMS(num("last_deal_at")),
 	}
 	return c, err
 }
 
 // replyFields are the fields writeScript returns (its REPLY), in order.
 var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
-	"last_contact_at", "snoozed_until", "notes", "lname"}
+	"last_contact_at", "snoozed_until", "notes", "lname", "deals_sum", "deals_count",
+	"last_deal_at", "last_customer_at", "last_team_at"}
 
 // pairs turns a flat [field, value, …] script reply into a map.
 func pairs(flat []any) map[string]string {

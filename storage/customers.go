@@ -116,9 +116,10 @@ func (s *Store) cards(ctx context.Context, k keys, ids []string, notes int, with
 	return out, nil
 }
 
-// History merges the newest offset+limit notes and revisions (each list is
-// kept in time order) and returns the page: one pipeline, whatever the
-// length of the timeline; deep pages cost their offset.
+// History merges the newest offset+limit notes, revisions, deals and
+// touches (each list is kept in time order) and returns the page: one
+// pipeline, whatever the length of the timeline; deep pages cost their
+// offset.
 func (s *Store) History(ctx context.Context, team, id string, offset, limit int) (smed.Customer, []smed.Entry, int, error) {
 	const op = "history"
 	k, err := s.customerKeys(op, team, id)
@@ -126,14 +127,38 @@ func (s *Store) History(ctx context.Context, team, id string, offset, limit int)
 		return smed.Customer{}, nil, 0, err
 	}
 	offset, limit = max(offset, 0), max(limit, 0)
+	// Newest first; among entries of the same instant a revision first,
+	// then a deal, a touch, a note (the order of lists here).
+	lists := []struct {
+		key    string
+		decode func(string) (smed.Entry, error)
+	}{
+		{k.revisions(id), func(raw string) (smed.Entry, error) {
+			r, err := decodeRevision(raw)
+			return smed.Entry{Kind: smed.EntryRevision, Revision: r}, err
+		}},
+		{k.deals(id), func(raw string) (smed.Entry, error) {
+			d, err := decodeDeal(raw)
+			return smed.Entry{Kind: smed.EntryDeal, Deal: d}, err
+		}},
+		{k.touches(id), func(raw string) (smed.Entry, error) {
+			t, err := decodeTouch(raw)
+			return smed.Entry{Kind: smed.EntryTouch, Touch: t}, err
+		}},
+		{k.notes(id), func(raw string) (smed.Entry, error) {
+			e, err := decodeEntry(raw)
+			return smed.Entry{Kind: smed.EntryNote, Note: e.note()}, err
+		}},
+	}
 	pipe := s.rdb.Pipeline()
 	hash := pipe.HGetAll(ctx, k.customer(id))
-	nn := pipe.LLen(ctx, k.notes(id))
-	nr := pipe.LLen(ctx, k.revisions(id))
-	var rawN, rawR *redis.StringSliceCmd
-	if limit > 0 {
-		rawN = pipe.LRange(ctx, k.notes(id), -int64(offset+limit), -1)
-		rawR = pipe.LRange(ctx, k.revisions(id), -int64(offset+limit), -1)
+	lens := make([]*redis.IntCmd, len(lists))
+	raws := make([]*redis.StringSliceCmd, len(lists))
+	for i, l := range lists {
+		lens[i] = pipe.LLen(ctx, l.key)
+		if limit > 0 {
+			raws[i] = pipe.LRange(ctx, l.key, -int64(offset+limit), -1)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return smed.Customer{}, nil, 0, wrap(op, err)
@@ -142,31 +167,37 @@ func (s *Store) History(ctx context.Context, team, id string, offset, limit int)
 	if err != nil {
 		return smed.Customer{}, nil, 0, err
 	}
-	total := int(nn.Val() + nr.Val())
-	if rawN == nil {
+	total := 0
+	for _, n := range lens {
+		total += int(n.Val())
+	}
+	if limit == 0 {
 		return c, nil, total, nil
 	}
-	ns, err := notesNewestFirst(rawN.Val())
-	if err != nil {
-		return smed.Customer{}, nil, 0, wrapf(op, "%s: %w", id, err)
-	}
-	rv := rawR.Val()
-	rs := make([]smed.Revision, len(rv))
-	for i, raw := range rv {
-		if rs[len(rv)-1-i], err = decodeRevision(raw); err != nil {
-			return smed.Customer{}, nil, 0, wrapf(op, "%s: %w", id, err)
+	each := make([][]smed.Entry, len(lists)) // newest first
+	for i, l := range lists {
+		rv := raws[i].Val()
+		each[i] = make([]smed.Entry, len(rv))
+		for j, raw := range rv {
+			if each[i][len(rv)-1-j], err = l.decode(raw); err != nil {
+				return smed.Customer{}, nil, 0, wrapf(op, "%s: %w", id, err)
+			}
 		}
 	}
+	next := make([]int, len(lists))
 	var out []smed.Entry
-	for i, j := 0, 0; (i < len(ns) || j < len(rs)) && len(out) < offset+limit; {
-		// Newest first; a revision before a note of the same instant.
-		if j < len(rs) && (i == len(ns) || !rs[j].At.Before(ns[i].At)) {
-			out = append(out, smed.Entry{Kind: smed.EntryRevision, Revision: rs[j]})
-			j++
-		} else {
-			out = append(out, smed.Entry{Kind: smed.EntryNote, Note: ns[i]})
-			i++
+	for len(out) < offset+limit {
+		best := -1
+		for i := range each {
+			if next[i] < len(each[i]) && (best < 0 || each[i][next[i]].At().After(each[best][next[best]].At())) {
+				best = i
+			}
 		}
+		if best < 0 {
+			break
+		}
+		out = append(out, each[best][next[best]])
+		next[best]++
 	}
 	if offset >= len(out) {
 		return c, nil, total, nil

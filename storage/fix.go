@@ -103,8 +103,9 @@ func (s *Store) Merge(ctx context.Context, team, from, into, by string, at time.
 			return smed.Merged{}, wrap(op, err)
 		}
 		oi := old.indexed()
-		keyList := append(k.teamKeys(8), k.customer(from), k.notes(from), k.facts(from), k.revisions(from),
-			k.customer(into), k.notes(into), k.facts(into), k.revisions(into))
+		keyList := append(k.teamKeys(14), k.customer(from), k.notes(from), k.facts(from), k.revisions(from),
+			k.customer(into), k.notes(into), k.facts(into), k.revisions(into),
+			k.deals(from), k.touches(from), k.linked(from), k.deals(into), k.touches(into), k.linked(into))
 		res, err := mergeScript.Run(ctx, s.rdb, keyList, old.display, oi.key, oi.fold, oi.sigs, by, toMS(at)).Slice()
 		if err != nil {
 			return smed.Merged{}, wrap(op, err)
@@ -146,7 +147,8 @@ func (s *Store) Delete(ctx context.Context, team, id string) (smed.Deleted, erro
 			return smed.Deleted{}, wrap(op, err)
 		}
 		oi := old.indexed()
-		keyList := append(k.teamKeys(4), k.customer(id), k.notes(id), k.facts(id), k.revisions(id))
+		keyList := append(k.teamKeys(7), k.customer(id), k.notes(id), k.facts(id), k.revisions(id),
+			k.deals(id), k.touches(id), k.linked(id))
 		res, err := deleteScript.Run(ctx, s.rdb, keyList, old.display, oi.key, oi.fold, oi.sigs).Slice()
 		if err != nil {
 			return smed.Deleted{}, wrap(op, err)

@@ -32,9 +32,11 @@
 //	               rather than one per owner, because the note script learns
 //	               the owner only after resolving the name, and a script may
 //	               touch only keys it declared.
-//	vrank   ZSET   ID → value, every customer: List scans it from the top
+//	vrank   ZSET   ID → worth, every customer: List scans it from the top.
+//	               Worth is max(value, deals_sum) (smed.Customer.Worth);
+//	               vcd, risk and totals hold worths too
 //	ocount  HASH   owner → number of customers (Owners, List's Total)
-//	totals  HASH   customers, value: the team's count and summed value
+//	totals  HASH   customers, value: the team's count and summed worth
 //	seq     STRING the team's last entry sequence number (INCR): every note,
 //	               fact and customer name that the word index knows has one
 //	refs    STRING entry records, 11 bytes at offset seq*11 (SETRANGE): 6 bytes
@@ -76,7 +78,9 @@
 //	                snoozed_until (unix ms; 0 = none), notes (count),
 //	                formerly (name before the latest rename), nseq (sequence
 //	                of the name's index entry), lname (strings.ToLower of the
-//	                name, for vcd)
+//	                name, for vcd), deals_sum (at most smed.MaxValue),
+//	                deals_count, last_deal_at, last_customer_at,
+//	                last_team_at (ms; linked channels' sides)
 //	n:<id>    LIST  notes oldest first, "<seq>\t<at ms>\t<author>\t<saved
 //	                by>\t<link>\t<text>" (only the text may hold a tab, and
 //	                it comes last); never capped or trimmed
@@ -96,15 +100,24 @@
 // # Indexes and what they may hold that is stale
 //
 // Every write keeps names, nidx, sig, nm, due, odue, vrank, vcd, risk,
-// cad, ocount, totals and refs exact (CheckIndexes recomputes them from the
-// records), except that a signature shared by sigMax names stops growing
+// cad, ocount, totals, refs and links (with the l: sets it mirrors) exact,
+// and a customer's deal totals and side times agree with its g: and t:
+// lists (CheckIndexes recomputes all of them from the records), except that a signature shared by sigMax names stops growing
 // (see names.go). Posting lists only grow: a rename, merge, delete or forget
 // leaves the old postings, and Find drops them when it verifies an entry
 // against its current words, as it does hash collisions; a deleted
 // customer's refs stay and point at nothing. The refs string holds at most
 // maxSeq (48 million) entries, the 512 MB limit of a Redis string; entries
 // past it are stored but not searchable. Day counters are not records: a
-// deleted customer's notes stay counted.
+// deleted customer's notes stay counted (a note taken back by undo does
+// not). An undo pointer may name an entry that is gone (deleted, forgotten)
+// or a customer merged away: LastWritten finds the entry through its ref, or
+// answers ErrNotFound.
+//
+// Deal and touch lists are kept in time order (a backdated deal or a late
+// message is inserted in its place). A deal's ID is 12 hex digits of
+// SHA-256 of its idempotency key when it has one, else the team seq it took;
+// a touch is the same as one recorded when its channel and ts are.
 //
 // # Customer IDs
 //

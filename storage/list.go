@@ -451,8 +451,9 @@ func (s *Store) Owners(ctx context.Context, team string) ([]string, error) {
 	return owners, nil
 }
 
-// Totals returns how many customers the team has and their summed value, from
-// counters the scripts keep (reminders.Totaler: digest coverage without a scan).
+// Totals returns how many customers the team has and their summed worth
+// (the larger of value and deals, smed.Customer.Worth), from counters the
+// scripts keep (reminders.Totaler: digest coverage without a scan).
 func (s *Store) Totals(ctx context.Context, team string) (int, int64, error) {
 	const op = "totals"
 	k, err := s.team(op, team)

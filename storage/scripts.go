@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/smedhq/smed"
 )
 
 // Every write script gets the T team keys of keys.teamKeys as KEYS[1..T]
@@ -36,6 +38,7 @@ local T = ` + strconv.Itoa(teamKeyCount) + `
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
 local SIGMAX = ` + strconv.Itoa(sigMax) + `
+local MAXVALUE = ` + strconv.FormatInt(smed.MaxValue, 10) + `
 
 local function num(v) return tonumber(v or '') or 0 end
 local function fmt(n) return string.format('%.0f', tonumber(n)) end
@@ -59,12 +62,39 @@ local function due(c)
   return d
 end
 
+-- worth mirrors smed.Customer.Worth: the larger of the value set by hand
+-- (potential) and the sum of the deals. Ranking (vrank, vcd), value at risk
+-- (risk) and totals' value all follow it.
+local function worth(c)
+  local v, d = num(c.value), num(c.deals_sum)
+  if d > v then return d end
+  return v
+end
+
 -- state is what the indexes know of a customer.
 -- Its value is the customer's worth (smed.Customer.Worth): the larger of
 -- its potential and the sum of its deals.
 local function state(c)
-  return {owner = c.owner or '', value = worth_of(c), due = due(c), cad = num(c.cadence_days),
+  return {owner = c.owner or '', value = worth(c), due = due(c), cad = num(c.cadence_days),
     lname = c.lname or '', cdays = c.cdays or '', snooze = num(c.snoozed_until)}
+end
+
+-- contact is the one place a contact (note, deal, touch) moves a customer's
+-- clock: forward only (clock skew between replicas must not make a customer
+-- look more neglected), last_contact_by with it. c is the customer's hash as
+-- a table (updated), set collects the HSET pairs to write; it returns whether
+-- the clock moved. It is also where every kind of contact (kind 'n', 'd' or
+-- 't'; side "customer" for a customer's message) teaches the loyalty figures
+-- (on_contact): c must then hold the LOYALTY fields.
+local function contact(id, c, set, at, by, kind, side)
+  on_contact(id, c, at, by, kind, kind ~= 't' or side ~= 'customer', set)
+  if num(at) > num(c.last_contact_at) then
+    c.last_contact_at, c.last_contact_by = at, by
+    set[#set + 1], set[#set + 2] = 'last_contact_at', at
+    set[#set + 1], set[#set + 2] = 'last_contact_by', by
+    return true
+  end
+  return false
 end
 
 local function odue_member(owner, d, id)
@@ -231,6 +261,53 @@ local function record_text(raw)
   return string.match(raw, '^[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t(.*)$') or ''
 end
 
+-- A deal is "<deal id>\t<at>\t<author>\t<amount>\t<text>", a touch
+-- "<at>\t<author>\t<side>\t<channel>\t<ts>" (see keys.go).
+local function deal_time(raw) return num(string.match(raw, '^[^\t]*\t(%-?%d+)')) end
+local function touch_time(raw) return num(string.match(raw, '^(%-?%d+)')) end
+
+-- timed reads a list kept in time order as {raw, t} with time(raw).
+local function timed(key, time)
+  local out = {}
+  for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    out[#out + 1] = {raw = raw, t = time(raw)}
+  end
+  return out
+end
+
+-- insert_timed puts raw into the list key (kept in time order, t its time)
+-- after the entries of the same time or earlier, reading from the end (where
+-- a new entry usually goes) in chunks. same(entry), when given, is asked of
+-- every entry of time t or later; true means raw is there already, and
+-- nothing is inserted (insert_timed returns false).
+local function insert_timed(key, raw, t, time, same)
+  local n = redis.call('LLEN', key)
+  local pivot, last = nil, n
+  while last > 0 do
+    local first = math.max(last - 64, 0)
+    local chunk = redis.call('LRANGE', key, first, last - 1)
+    for i = #chunk, 1, -1 do
+      local et = time(chunk[i])
+      if et < t then
+        if not pivot then pivot = chunk[i] end
+        last = 0
+        break
+      end
+      if same and same(chunk[i]) then return false end
+      if et == t and not pivot then pivot = chunk[i] end
+    end
+    if last > 0 then last = first end
+  end
+  if pivot == nil then
+    if n == 0 then redis.call('RPUSH', key, raw) else redis.call('LPUSH', key, raw) end
+  elseif redis.call('LINDEX', key, -1) == pivot then
+    redis.call('RPUSH', key, raw)
+  else
+    redis.call('LINSERT', key, 'AFTER', pivot, raw)
+  end
+  return true
+end
+
 local function revision(rkey, at, by, field, from, to)
   redis.call('RPUSH', rkey, '{"t":' .. at .. ',"b":' .. cjson.encode(by) .. ',"f":' ..
     cjson.encode(field) .. ',"o":' .. cjson.encode(from) .. ',"n":' .. cjson.encode(to) .. '}')
@@ -251,12 +328,13 @@ local function create(id, ckey, f, key, fold, display, sigs, words)
   index_entry(seq, id, 'c', 0, words)
 end
 
--- the fields besides REPLY that a contact's state and lessons need
-local LOYALTY = {'deals_sum', 'cadence_set', 'cdays', 'dcad', 'kauth', 'lpend', 'lrun'}
+-- the fields besides REPLY that a note's state and lessons need
+local LOYALTY = {'cadence_set', 'cdays', 'dcad', 'kauth', 'lpend', 'lrun'}
 
 -- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
-  'last_contact_at', 'snoozed_until', 'notes', 'lname'}
+  'last_contact_at', 'snoozed_until', 'notes', 'lname', 'deals_sum', 'deals_count',
+  'last_deal_at', 'last_customer_at', 'last_team_at'}
 `
 
 // writeScript logs a note or remembers a fact on the customer named by the
@@ -281,9 +359,10 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 // j, id} when reading j is known under another ID than declared, {"taken"}
 // when the ID declared for a new customer is in use (nothing written in
 // these cases), else {"ok", j, created 0/1, REPLY fields of the customer…}.
-// A note appends, bumps the count, moves last contact forward only (clock
-// skew between replicas must not make a customer look more neglected),
-// reindexes, and counts the note in the day's counter; a fact only appends.
+// A note appends, bumps the count, moves last contact forward only (contact
+// in the prelude), reindexes, and counts the note in the day's counter; a
+// fact only appends. Both set the author's undo pointer (K.undo) in the same
+// step, so undo takes back exactly what was written last.
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
@@ -311,26 +390,21 @@ if not j then
   created = 1
 end
 local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]
-local c = redis.call('HMGET', ckey, unpack(REPLY))
+local raw = redis.call('HMGET', ckey, unpack(REPLY))
+local c = {}
+for i, f in ipairs(REPLY) do c[f] = raw[i] end
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
-  local h = {}
-  for i, f in ipairs(REPLY) do h[f] = c[i] end
   local lv = redis.call('HMGET', ckey, unpack(LOYALTY))
-  for i, f in ipairs(LOYALTY) do h[f] = lv[i] end
-  local oldstate = state(h)
+  for i, f in ipairs(LOYALTY) do c[f] = c[f] or lv[i] end
+  local old = state(c)
   local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
-  h.notes = fmt(num(h.notes) + 1)
-  local set = {'notes', h.notes}
-  if num(at) > num(h.last_contact_at) then
-    h.last_contact_at = at
-    set[3], set[4], set[5], set[6] = 'last_contact_at', at, 'last_contact_by', author
-  end
-  on_contact(id, h, at, author, 'n', true, set)
+  c.notes = fmt(num(c.notes) + 1)
+  local set = {'notes', c.notes}
+  contact(id, c, set, at, author, 'n')
   redis.call('HSET', ckey, unpack(set))
-  index(id, oldstate, state(h))
-  for i, f in ipairs(REPLY) do c[i] = h[f] end
+  index(id, old, state(c))
   redis.call('HINCRBY', KEYS[T + 1], author, 1)
   redis.call('ZADD', K.days, ARGV[10], ARGV[10])
   index_entry(seq, id, 'n', pos, list)
@@ -338,8 +412,11 @@ else
   redis.call('RPUSH', lkey, record(author, at, text, seq, '', ''))
   index_entry(seq, id, 'f', 0, list)
 end
-for i = 1, #REPLY do c[i] = c[i] or '' end
-return {'ok', j, created, unpack(c)}
+-- the author's undo pointer, in the same step (Undo.LastWritten)
+redis.call('HSET', K.undo, author, id .. '\t' .. kind .. '\t' .. fmt(seq) .. '\t' .. at)
+local out = {'ok', j, created}
+for i, f in ipairs(REPLY) do out[3 + i] = c[f] or '' end
+return out
 `)
 
 // updateScript applies a partial change to a customer, optionally only while
@@ -507,7 +584,12 @@ return {'ok', unpack(flat)}
 // plus a "merge" revision, into's owner, value and cadence kept, its clock the
 // later of the two; from and its name are gone.
 //
+// Deals and touches are merged by time too, from's links (links entries and
+// its l: set) become into's, and into's deal totals and side times take in
+// from's.
+//
 // KEYS[1..T] team keys, KEYS[T+1..T+4] c:, n:, f:, r: of from, KEYS[T+5..T+8]
+// the same of into, KEYS[T+9..T+11] g:, t:, l: of from, KEYS[T+12..T+14]
 // the same of into.
 // ARGV[1] from's display name as Go read it (precondition), [2..4] its key,
 // fold and sigs, [5] by, [6] at (ms).
@@ -581,20 +663,45 @@ end
 rewrite(KEYS[T + 8], merged(revisions(KEYS[T + 8]), revisions(KEYS[T + 4])))
 revision(KEYS[T + 8], ARGV[6], ARGV[5], 'merge', from.name, into.name)
 
--- into's hash: counts and clock
+-- deals and touches: merged by time (into's first on ties)
+local fdeals, ideals = redis.call('LRANGE', KEYS[T + 9], 0, -1), redis.call('LRANGE', KEYS[T + 12], 0, -1)
+rewrite(KEYS[T + 12], merged(timed(KEYS[T + 12], deal_time), timed(KEYS[T + 9], deal_time)))
+rewrite(KEYS[T + 13], merged(timed(KEYS[T + 13], touch_time), timed(KEYS[T + 10], touch_time)))
+
+-- links: from's channels are into's now
+local chans = redis.call('SMEMBERS', KEYS[T + 11])
+for _, ch in ipairs(chans) do
+  redis.call('HSET', K.links, ch, iid)
+  redis.call('SADD', KEYS[T + 14], ch)
+end
+
+-- into's hash: counts, deal totals, side times and clock
 local oldstate = state(into)
 local set = {'notes', fmt(num(into.notes) + num(from.notes))}
-if num(from.last_contact_at) > num(into.last_contact_at) then
-  set[3], set[4] = 'last_contact_at', from.last_contact_at
-  set[5], set[6] = 'last_contact_by', from.last_contact_by or ''
-  into.last_contact_at = from.last_contact_at
+local function add(f, v) set[#set + 1], set[#set + 2] = f, v; into[f] = v end
+if num(from.deals_count) > 0 then
+  add('deals_sum', fmt(math.min(num(into.deals_sum) + num(from.deals_sum), MAXVALUE)))
+  add('deals_count', fmt(num(into.deals_count) + num(from.deals_count)))
 end
--- loyalty: into learns its rhythm and who knows it from all it now has
+for _, f in ipairs({'last_deal_at', 'last_customer_at', 'last_team_at'}) do
+  if num(from[f]) > num(into[f]) then add(f, from[f]) end
+end
+if num(from.last_contact_at) > num(into.last_contact_at) then
+  add('last_contact_at', from.last_contact_at)
+  add('last_contact_by', from.last_contact_by or '')
+end
+-- loyalty: into learns its rhythm, who knows it and its buying from all it
+-- now has
 local times, known = {}, {}
 for _, e in ipairs(notes) do
   times[#times + 1] = e.t
   known[#known + 1] = {e.t, string.match(e.raw, '^[^\t]*\t[^\t]*\t([^\t]*)\t') or ''}
 end
+local deals = redis.call('LRANGE', KEYS[T + 12], 0, -1)
+for _, r in ipairs(deals) do times[#times + 1] = num(string.match(r, '^[^\t]*\t(%-?%d+)\t')) end
+for _, r in ipairs(redis.call('LRANGE', KEYS[T + 13], 0, -1)) do times[#times + 1] = num(string.match(r, '^(%-?%d+)\t')) end
+deal_figures(fid, fdeals, nil)
+deal_figures(iid, ideals, deals)
 into.cdays, into.kauth = days_of(times), kauth_of(known)
 set[#set + 1], set[#set + 2] = 'cdays', into.cdays
 set[#set + 1], set[#set + 2] = 'kauth', into.kauth
@@ -606,7 +713,7 @@ index(iid, oldstate, state(into))
 -- from is gone
 name_del(fid, ARGV[2], ARGV[3], ARGV[4])
 index(fid, state(from), nil)
-redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4])
+redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4], KEYS[T + 9], KEYS[T + 10], KEYS[T + 11])
 local _, flat = hgetall(KEYS[T + 5])
 return {'ok', #fnotes, moved, unpack(flat)}
 `)
@@ -615,7 +722,10 @@ return {'ok', #fnotes, moved, unpack(flat)}
 // Its postings stay and are dropped by Find's verification (the entries are
 // gone).
 //
-// KEYS[1..T] team keys, KEYS[T+1..T+4] c:, n:, f:, r: of the customer.
+// Its deals, touches and links go with it.
+//
+// KEYS[1..T] team keys, KEYS[T+1..T+4] c:, n:, f:, r: of the customer,
+// KEYS[T+5..T+7] its g:, t:, l:.
 // ARGV[1] its display name as Go read it (precondition), [2..4] key, fold,
 // sigs.
 //
@@ -628,7 +738,11 @@ if c.name ~= ARGV[1] then return {'moved'} end
 local notes, facts = redis.call('LLEN', KEYS[T + 2]), redis.call('LLEN', KEYS[T + 3])
 name_del(c.id, ARGV[2], ARGV[3], ARGV[4])
 index(c.id, state(c), nil)
-redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4])
+for _, ch in ipairs(redis.call('SMEMBERS', KEYS[T + 7])) do
+  if redis.call('HGET', K.links, ch) == c.id then redis.call('HDEL', K.links, ch) end
+end
+deal_figures(c.id, redis.call('LRANGE', KEYS[T + 5], 0, -1), nil)
+redis.call('DEL', KEYS[T + 1], KEYS[T + 2], KEYS[T + 3], KEYS[T + 4], KEYS[T + 5], KEYS[T + 6], KEYS[T + 7])
 return {'ok', notes, facts, unpack(flat)}
 `)
 

@@ -30,7 +30,8 @@ import (
 //	         customer's reply fields, INCR seq, RPUSH the note record, HSET
 //	         notes/last contact, ZADD due, ZREM+ZADD the owner's due and the
 //	         two vcd members, HINCRBY the day's counter, ZADD days, SETRANGE
-//	         the entry ref, APPEND a posting to each distinct word of the text.
+//	         the entry ref, APPEND a posting to each distinct word of the
+//	         text, HSET the author's undo pointer.
 //	         Left out: the value-at-risk buckets, which a note on a customer
 //	         noted within the hour leaves alone (the bench's case).
 //	basic    the note path of the storage before v2 (dc81925), reduced to its
@@ -128,7 +129,8 @@ var (
 
 // replyFields are the customer fields the note script reads (storage REPLY).
 var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
-	"last_contact_at", "snoozed_until", "notes", "lname"}
+	"last_contact_at", "snoozed_until", "notes", "lname", "deals_sum", "deals_count",
+	"last_deal_at", "last_customer_at", "last_team_at"}
 
 func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	base := "smed:{" + n.team + "}:"
@@ -172,4 +174,6 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	for _, w := range names.Words(n.text) {
 		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
 	}
+	// the author's undo pointer, set in the same step as the note
+	p.HSet(ctx, base+"undo", n.user, id+"\tn\t"+strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10))
 }

@@ -112,7 +112,8 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 	}
 	a.engine = a.engineWith(dir)
 	a.svc = app.New(app.Config{
-		Store: a.store, Directory: dir, Digest: a.engine, Location: cfg.loc,
+		Store: a.store, Links: a.store, Deals: a.store, Undo: a.store, Reminders: a.store,
+		Directory: dir, Digest: a.engine, Location: cfg.loc,
 		DefaultCadence: cfg.Customers.DefaultCadenceDays, Admins: cfg.Admins, Log: log,
 		// The store learns cadences on UTC days; the card's figures use the same days and bounds.
 		Figures: a.store, Loyalty: loyalty.Config{Location: time.UTC, Bounds: bounds, Weights: loyalty.Weights{

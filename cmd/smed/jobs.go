@@ -8,13 +8,16 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/app"
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/csvio"
+	"github.com/smedhq/smed/names"
 	"github.com/smedhq/smed/reminders"
 )
 
@@ -178,25 +181,30 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
 	}
+	var failed []csvio.LineError
 	if file.Kind == csvio.KindDeals {
-		return &usageErr{fmt.Sprintf("import %s: this is a deals file (customer,amount,date), and this Smed cannot import deals yet", fs.Arg(0))}
-	}
-	rows, problems := file.Customers, file.Problems
-	counts := map[smed.ImportOutcome]int{}
-	failed := problems
-	now := time.Now()
-	for _, row := range rows {
-		outcome, err := a.store.Import(ctx, a.team, row.Record, now)
-		if err != nil {
-			failed = append(failed, csvio.LineError{Line: row.Line, Err: err})
-			continue
+		added, there, f := importDeals(ctx, a, file)
+		failed = f
+		fmt.Fprintf(e.stdout, "import %s: %s added, %d already there, %s with problems\n", fs.Arg(0),
+			plural(added, "deal"), there, rowCount(len(failed)))
+	} else {
+		rows, problems := file.Customers, file.Problems
+		counts := map[smed.ImportOutcome]int{}
+		failed = problems
+		now := time.Now()
+		for _, row := range rows {
+			outcome, err := a.store.Import(ctx, a.team, row.Record, now)
+			if err != nil {
+				failed = append(failed, csvio.LineError{Line: row.Line, Err: err})
+				continue
+			}
+			counts[outcome]++
 		}
-		counts[outcome]++
+		// In file order, whether the reader or the store refused the row.
+		slices.SortStableFunc(failed, func(x, y csvio.LineError) int { return cmp.Compare(x.Line, y.Line) })
+		fmt.Fprintf(e.stdout, "import %s: %d created, %d updated, %d unchanged, %s with problems\n", fs.Arg(0),
+			counts[smed.ImportCreated], counts[smed.ImportUpdated], counts[smed.ImportUnchanged], rowCount(len(failed)))
 	}
-	// In file order, whether the reader or the store refused the row.
-	slices.SortStableFunc(failed, func(x, y csvio.LineError) int { return cmp.Compare(x.Line, y.Line) })
-	fmt.Fprintf(e.stdout, "import %s: %d created, %d updated, %d unchanged, %s with problems\n", fs.Arg(0),
-		counts[smed.ImportCreated], counts[smed.ImportUpdated], counts[smed.ImportUnchanged], rowCount(len(failed)))
 	for _, f := range failed {
 		fmt.Fprintln(e.stdout, "  "+f.Error())
 	}
@@ -208,6 +216,44 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 	default:
 		return fmt.Errorf("import: %d rows were not imported (see above)", len(failed))
 	}
+}
+
+// importDeals logs the deals of a deals file through the app's Deal use
+// case, each on the customer its row names (which must exist: a deal never
+// creates one), at the row's date. Each deal's idempotency key is derived
+// from what the row says (customer as its name key, amount, time, text), not
+// from its line, so importing the file again, or a file with more rows
+// appended or reordered, adds only what is new. Two rows that say exactly the
+// same thing are one deal. Rows with problems are reported by line, in file
+// order, and the rest still import, as a customers file does.
+func importDeals(ctx context.Context, a *wired, file csvio.File) (added, there int, failed []csvio.LineError) {
+	failed = append(failed, file.Problems...)
+	actor := app.Actor{Team: a.team} // an import has no author
+	for _, row := range file.Deals {
+		key := "import\x00" + names.Key(row.Customer) + "\x00" + strconv.FormatInt(row.Amount, 10) + "\x00" +
+			row.At.UTC().Format(time.RFC3339Nano) + "\x00" + row.Text
+		rc, err := a.svc.Deal(ctx, actor, app.DealInput{
+			Readings: []app.DealReading{{Name: row.Customer, Amount: row.Amount, Text: row.Text}},
+			At:       row.At, Key: key,
+		})
+		var unknown *app.UnknownCustomerError
+		switch {
+		case errors.As(err, &unknown):
+			msg := fmt.Sprintf("no customer called %q (import it in a customers file first)", row.Customer)
+			if len(unknown.Suggestions) > 0 {
+				msg = fmt.Sprintf("no customer called %q; did you mean %q?", row.Customer, unknown.Suggestions[0].Name)
+			}
+			failed = append(failed, csvio.LineError{Line: row.Line, Err: errors.New(msg)})
+		case err != nil:
+			failed = append(failed, csvio.LineError{Line: row.Line, Err: err})
+		case rc.Duplicate:
+			there++
+		default:
+			added++
+		}
+	}
+	slices.SortStableFunc(failed, func(x, y csvio.LineError) int { return cmp.Compare(x.Line, y.Line) })
+	return added, there, failed
 }
 
 // rowCount is "1 row", "0 rows", "2 rows".

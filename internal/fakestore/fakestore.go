@@ -581,7 +581,7 @@ func (s *Store) Totals(ctx context.Context, teamID string) (int, int64, error) {
 	defer s.mu.Unlock()
 	var v int64
 	for _, c := range t.customers {
-		v = smed.AddValue(v, c.c.Value)
+		v = smed.AddValue(v, c.c.Worth())
 	}
 	return len(t.customers), v, nil
 }
