@@ -58,6 +58,18 @@ func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
 		for _, n := range notes {
 			mustNote(t, s, team, named(n.name, "x"), n.author, n.at)
 		}
+		// Deals on every third customer, some on one day, some a year or
+		// more apart, in random order: contact, and buying figures.
+		for i := 0; i < 60; i += 3 {
+			for range 1 + rng.IntN(4) {
+				at := t0.Add(-time.Duration(rng.IntN(500)) * smed.Day).Add(time.Duration(rng.IntN(7200)) * time.Second)
+				_, err := s.AddDeal(ctx, team, smed.DealRequest{Candidates: named(fmt.Sprintf("C%02d", i), "order"),
+					Amount: int64(1000 * (1 + rng.IntN(50))), Author: "U2", At: at})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		for i, c := range all(t, s, team) {
 			switch i % 7 {
 			case 0:
@@ -78,6 +90,7 @@ func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
 
 		after := t0.Add(2 * time.Hour) // every note is at or before
 		contacts := map[string][]loyalty.Contact{}
+		deals := map[string][]loyalty.Deal{}
 		var customers []smed.Customer
 		for _, card := range all(t, s, team) {
 			c, entries, _, err := s.History(ctx, team, card.Customer.ID, 0, 1000)
@@ -85,8 +98,12 @@ func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
 				t.Fatal(err)
 			}
 			for _, e := range entries {
-				if e.Kind == smed.EntryNote {
+				switch e.Kind {
+				case smed.EntryNote:
 					contacts[c.ID] = append(contacts[c.ID], loyalty.NoteContact(e.Note))
+				case smed.EntryDeal:
+					contacts[c.ID] = append(contacts[c.ID], loyalty.Contact{At: e.Deal.At, Kind: loyalty.KindDeal, Author: e.Deal.Author})
+					deals[c.ID] = append(deals[c.ID], loyalty.Deal{At: e.Deal.At, Amount: e.Deal.Amount, Author: e.Deal.Author})
 				}
 			}
 			customers = append(customers, c)
@@ -149,6 +166,14 @@ func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
 			}
 			if days == 0 && len(want) == 0 {
 				t.Error("no customer rests on one person: the test data do not test it")
+			}
+			r := loyalty.RepurchaseRate(deals, now, time.UTC)
+			wantR := smed.RepurchaseFigures{Buyers: r.Buyers, Returning: r.Returning, Value: r.Value, RepeatValue: r.RepeatValue}
+			if gotR, err := s.Repurchase(ctx, team, now); err != nil || gotR != wantR {
+				t.Errorf("repurchase at +%dd = %+v, %v; want %+v", days, gotR, err, wantR)
+			}
+			if days == 0 && (r.Returning == 0 || r.RepeatValue == 0 || r.Returning == r.Buyers) {
+				t.Errorf("repurchase %+v: the test data do not test it", r)
 			}
 		}
 	})
