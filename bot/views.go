@@ -415,7 +415,7 @@ func listReply(l app.Listed, me string, amount func(int64) string) reply {
 	r.section(fmt.Sprintf("*%s*: %s, %s. %s", title, plural(l.Total, "account"), status, lead))
 	var b strings.Builder
 	for _, c := range l.Customers {
-		line := fmt.Sprintf("• *%s* · %s · %s · last contact %s · %s\n", esc(c.Name), smed.FormatAmount(c.Value), owner(c.Owner), lastContact(c, now), dueLine(c, now))
+		line := fmt.Sprintf("• *%s* · %s · %s · last contact %s · %s\n", esc(c.Name), smed.FormatAmount(c.Worth()), owner(c.Owner), lastContact(c, now), dueLine(c, now))
 		if b.Len()+len(line) > maxSectionText-100 {
 			r.section(strings.TrimRight(b.String(), "\n"))
 			b.Reset()
