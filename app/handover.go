@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/loyalty"
 )
 
 // RevertWindow is how long the person who handed customers over may take it
@@ -17,6 +18,10 @@ type HandedOver struct {
 	From, To string
 	Moved    []smed.Card // the accounts that moved, with facts and latest note (for the new owner's summary)
 	Skipped  int         // accounts that changed owner in between and were left alone
+	// RestsOn is, by customer ID, the moved accounts whose knowledge rests
+	// on one person (loyalty.Knowledge.RestsOnOne): what the new owner must
+	// learn from that person while they can.
+	RestsOn map[string]loyalty.Knowledge
 }
 
 // Handover moves every account of from to to, each in one atomic step that
@@ -67,6 +72,12 @@ func (s *Service) move(ctx context.Context, a Actor, cs []smed.Customer, from, t
 			card.Owner = to
 		}
 		out.Moved = append(out.Moved, card)
+		if ins, err := s.Insights(ctx, a, card.Customer); err == nil && ins.Knowledge.RestsOnOne() {
+			if out.RestsOn == nil {
+				out.RestsOn = map[string]loyalty.Knowledge{}
+			}
+			out.RestsOn[c.ID] = ins.Knowledge
+		}
 	}
 	return out, nil
 }

@@ -49,6 +49,9 @@ func TestHandoverDMAndUndo(t *testing.T) {
 	h.do("U1", `note "Nordlys Møbler" Karin wants the catalogue`)
 	h.do("U1", `remember "Nordlys Møbler" prefers calls before 10`)
 	h.do("U1", `value "Nordlys Møbler" 250.000`)
+	for _, n := range []string{"sample chairs", "visit planned", "visit done", "order coming"} {
+		h.do("U1", `note "Nordlys Møbler" `+n) // 5 notes, all by U1: the knowledge rests on U1
+	}
 	h.do("U1", `note "Kobber & Co" quote sent`)
 	h.do("U2", `note "Not Moved" stays`)
 	b, fake := h.slackBot()
@@ -61,10 +64,14 @@ func TestHandoverDMAndUndo(t *testing.T) {
 		t.Fatalf("the new owner got %d DMs, want 1", len(dms))
 	}
 	dm := dms[0].Params.Get("blocks")
-	for _, want := range []string{"You now look after 2 accounts", "Nordlys Møbler", "250,000", "prefers calls before 10", "Karin wants the catalogue", "Kobber"} {
+	for _, want := range []string{"You now look after 2 accounts", "Nordlys Møbler", "250,000", "prefers calls before 10", "order coming", "Kobber",
+		`What we know rests on \u003c@U1\u003e (5 of 5 notes in 180 days)`} {
 		if !strings.Contains(dm, want) {
 			t.Errorf("handover DM lacks %q: %s", want, dm)
 		}
+	}
+	if n := strings.Count(dm, "rests on"); n != 1 {
+		t.Errorf("handover DM: %d accounts said to rest on one person, want 1 (Nordlys): %s", n, dm)
 	}
 	must(t, h.do("U1", "list <@U2>"), "Nordlys Møbler", "Kobber", "Not Moved")
 	must(t, h.do("U1", "history Nordlys Møbler"), "handed over from @U1 to @U2 by @UADMIN")

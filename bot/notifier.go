@@ -193,6 +193,9 @@ func handoverReply(h app.HandedOver, by string, now time.Time) reply {
 		for _, f := range c.Facts {
 			b.WriteString("\n:pushpin: " + esc(truncate(f.Text, 300)))
 		}
+		if k, ok := h.RestsOn[c.ID]; ok {
+			fmt.Fprintf(&b, "\n:bust_in_silhouette: What we know rests on %s (%d of %d notes in 180 days): ask them while you can.", owner(k.Author), k.ByAuthor, k.Notes)
+		}
 		if len(c.Notes) > 0 {
 			nt := c.Notes[0]
 			fmt.Fprintf(&b, "\n_Latest note (%s, %s):_\n%s", owner(nt.Author), nt.At.In(now.Location()).Format("2 Jan 2006"), quoteBlock(esc(truncate(nt.Text, 500))))
