@@ -49,7 +49,7 @@ func (s *Service) Find(ctx context.Context, a Actor, query, cursor string) (smed
 type Stats struct {
 	Customers int
 	Overdue   int
-	Value     int64 // all customers' summed value
+	Value     int64 // all customers' summed worth (value or deals, the larger), as AtRisk counts it
 	AtRisk    int64 // the overdue ones' (value at risk)
 	// Notes per author in the last 7 and 30 days.
 	Week, Month map[string]int

@@ -122,7 +122,7 @@ type Digest struct {
 	Overdue     int
 	ValueAtRisk int64 // summed value of all overdue accounts
 	Customers   int   // all the team's customers; 0 when the Store is no Totaler
-	TotalValue  int64 // their summed value
+	TotalValue  int64 // their summed worth (smed.Customer.Worth), as ValueAtRisk counts it
 
 	// With WithLoyalty: the team's drifting customers (at most 10 of
 	// DriftingCount), the ones whose reminders were ignored EscalateAfter

@@ -131,6 +131,9 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 				diffs = append(diffs, err.Error())
 			}
 			for _, ch := range ls[i].Val() {
+				if other, ok := linkWant[ch]; ok {
+					diffs = append(diffs, fmt.Sprintf("channel %s is in the l: sets of %s and %s", ch, other, id))
+				}
 				linkWant[ch] = id
 			}
 			nseq, _ := strconv.ParseInt(m["nseq"], 10, 64)

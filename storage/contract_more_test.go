@@ -668,6 +668,7 @@ func TestCheckIndexesSeesLinksAndDeals(t *testing.T) {
 	ctx := t.Context()
 	k, _ := s.team("test", team)
 	acme := mustNote(t, s, team, named("Acme", "x"), "U1", t0).Customer.ID
+	bolt := mustNote(t, s, team, named("Bolt", "x"), "U1", t0).Customer.ID
 	if _, err := s.Link(ctx, team, chanA, acme, "U1", t0); err != nil {
 		t.Fatal(err)
 	}
@@ -683,6 +684,8 @@ func TestCheckIndexesSeesLinksAndDeals(t *testing.T) {
 			func() error { return s.rdb.HDel(ctx, k.links(), chanB).Err() }},
 		{"l: without links", func() error { return s.rdb.SAdd(ctx, k.linked(acme), chanC).Err() },
 			func() error { return s.rdb.SRem(ctx, k.linked(acme), chanC).Err() }},
+		{"a channel in two l: sets", func() error { return s.rdb.SAdd(ctx, k.linked(bolt), chanA).Err() },
+			func() error { return s.rdb.SRem(ctx, k.linked(bolt), chanA).Err() }},
 		{"deals_sum", func() error { return s.rdb.HSet(ctx, k.customer(acme), "deals_sum", 11).Err() },
 			func() error { return s.rdb.HSet(ctx, k.customer(acme), "deals_sum", 10).Err() }},
 		{"orphan touches", func() error { return s.rdb.RPush(ctx, k.touches("0123456789ab"), "1\tU1\tteam\tC0AAAAAAA\t1.1").Err() },

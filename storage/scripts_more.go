@@ -202,14 +202,11 @@ if kind == 'n' then
         see(t, a)
       end
     end
-    for _, r in ipairs(redis.call('LRANGE', KEYS[T + 3], 0, -1)) do
-      local t, a = string.match(r, '^[^\t]*\t(%-?%d+)\t([^\t]*)\t')
-      see(t, a)
-    end
-    for _, r in ipairs(redis.call('LRANGE', KEYS[T + 4], 0, -1)) do
-      local t, a = string.match(r, '^(%-?%d+)\t([^\t]*)\t')
-      see(t, a)
-    end
+    -- deals and touches are kept in time order: their latest is their last
+    local d = redis.call('LINDEX', KEYS[T + 3], -1)
+    if d then see(string.match(d, '^[^\t]*\t(%-?%d+)\t([^\t]*)\t')) end
+    local tc = redis.call('LINDEX', KEYS[T + 4], -1)
+    if tc then see(string.match(tc, '^(%-?%d+)\t([^\t]*)\t')) end
     c.last_contact_at, c.last_contact_by = fmt(best), by
     set[3], set[4], set[5], set[6] = 'last_contact_at', c.last_contact_at, 'last_contact_by', by
   end

@@ -101,6 +101,7 @@ func newApp(ctx context.Context, e *env, o appOptions) (*wired, error) {
 		slack.OptionRetry(5), // waits out 429 Retry-After
 	)
 	a.notifier = bot.NewNotifier(a.api, 0, cfg.loc, log)
+	a.notifier.RememberReminders(a.store) // so a DM is rewritten as its customers are contacted
 	var dir reminders.Directory = a.notifier
 	if cfg.Slack.BotToken == "" {
 		dir = everyoneHere{} // no Slack to ask: dry runs treat every owner as present

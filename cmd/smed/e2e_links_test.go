@@ -214,3 +214,28 @@ func TestE2EImportDeals(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The reminder DM remembers what it listed (smed.ReminderMessages in Redis),
+// so a note on one of its customers rewrites it.
+func TestE2EReminderRewrittenOnContact(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	importOverdue(h)
+	h.mustRun("remind")
+	dms := h.slack.DMCalls(alice)
+	if len(dms) != 1 {
+		t.Fatalf("want one reminder DM to alice, got %d", len(dms))
+	}
+	h.start()
+	h.say(bob, "note Acme called about the renewal")
+	if !h.slack.WaitFor(10*time.Second, func() bool {
+		for _, c := range h.slack.Calls("chat.update") {
+			if c.Channel() == dms[0].Channel() {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("alice's reminder DM was not rewritten after a note on Acme\n%s", tail(h.log(), 20))
+	}
+}

@@ -66,7 +66,8 @@ Commands:
   remind [--dry-run]      send today's reminder DMs now (once per owner per day)
   digest [--dry-run] [--channel ID]
                           post the neglected-accounts digest now (once per period)
-  import FILE.csv         create or update customers from CSV
+  import FILE.csv         create or update customers from CSV, or log the deals of a
+                          deals file (header customer,amount,date[,text]); a re-import adds nothing
   export [FILE.csv]       write all customers as CSV (stdout without FILE)
   healthcheck [--url URL] exit 0 when smed run answers GET /healthz (for container health checks)
   version                 version and build info

@@ -90,6 +90,11 @@ func (s *Store) AddTouch(ctx context.Context, teamID string, tc smed.Touch) (sme
 		return smed.Customer{}, notFound("touch")
 	}
 	c := t.customers[id]
+	// The same message delivered twice (same channel and ts) counts once,
+	// as in storage.
+	if slices.ContainsFunc(c.touches, func(o smed.Touch) bool { return o.Channel == tc.Channel && o.TS == tc.TS }) {
+		return c.c, nil
+	}
 	c.touches = append(c.touches, tc)
 	contact(c, tc.At, tc.Author)
 	if tc.Side == smed.SideCustomer {
