@@ -103,8 +103,13 @@ func (s *Store) checkLoyalty(ctx context.Context, k keys, ids []string, diff fun
 					wantDrift[c.Owner+"\x00"+tail] = true
 				}
 			}
-			if knowledgeSuffix(notesOfKauth(m["kauth"])) {
+			// A customer that rested on someone stays in conc until a
+			// write says otherwise (Concentrated checks it at its now).
+			if knowledgeSuffix(notesOfKauth(m["kauth"])) || m["kca"] != "" {
 				wantConc[id] = float64(-c.Worth())
+			}
+			if knowledgeSuffix(notesOfKauth(m["kauth"])) && m["kca"] == "" {
+				diff("c:%s rests on someone, and kca is empty", id)
 			}
 			if run, _ := strconv.Atoi(m["lrun"]); run > 0 {
 				wantIgn[id] = float64(run)
@@ -237,14 +242,18 @@ func kauthOf(notes []authored) string {
 	}
 	s := slices.Clone(notes)
 	slices.SortFunc(s, func(a, b authored) int { return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.author, b.author)) })
-	latest := s[len(s)-1].at
-	var out []string
-	for _, n := range s {
-		if n.at >= latest-knowWindowDays*dayMS {
-			out = append(out, strconv.FormatInt(n.at, 10)+":"+n.author)
-		}
+	out := make([]string, len(s))
+	for i, n := range s {
+		out[i] = strconv.FormatInt(n.at, 10) + ":" + n.author
 	}
-	return strings.Join(out[max(0, len(out)-knowMax):], ";")
+	// trim_kauth: from the front, what is older than 180 days before the
+	// latest, then while longer than knowBytes; the last entry stays.
+	cut, size := s[len(s)-1].at-knowWindowDays*dayMS, len(strings.Join(out, ";"))
+	i := 0
+	for ; i < len(s)-1 && (s[i].at < cut || size > knowBytes); i++ {
+		size -= len(out[i]) + 1
+	}
+	return strings.Join(out[i:], ";")
 }
 
 func notesOfKauth(kauth string) []string {

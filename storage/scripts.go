@@ -329,7 +329,7 @@ local function create(id, ckey, f, key, fold, display, sigs, words)
 end
 
 -- the fields besides REPLY that a note's state and lessons need
-local LOYALTY = {'cadence_set', 'cdays', 'dcad', 'kauth', 'lpend', 'lrun'}
+local LOYALTY = {'cadence_set', 'cdays', 'dcad', 'kauth', 'kca', 'lpend', 'lrun'}
 
 -- the fields a note's reply shows (smed.NoteReceipt), in replyFields' order
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
@@ -706,7 +706,7 @@ into.cdays, into.kauth = days_of(times), kauth_of(known)
 set[#set + 1], set[#set + 2] = 'cdays', into.cdays
 set[#set + 1], set[#set + 2] = 'kauth', into.kauth
 relearn(into, set)
-conc_mark(iid, into)
+conc_mark(iid, into, set)
 redis.call('HSET', KEYS[T + 5], unpack(set))
 index(iid, oldstate, state(into))
 

@@ -15,7 +15,10 @@ import "strconv"
 //	dcad   the cadence the customer had before one was learned (the team's
 //	       default), restored when its history shrinks below MINDAYS
 //	kauth  its notes of the 180 days before its latest note, "<at>:<author>;…"
-//	       ascending, at most KNOWMAX: who holds its knowledge
+//	       ascending, at most KNOWBYTES (about 130 notes): who holds its
+//	       knowledge
+//	kca    the author some run of its latest notes rests on ("" = none): it
+//	       is in conc exactly when kca is set
 //	lpend  reminder listings not yet settled, "<at>:<owner>:<p|s>;…" (s: a
 //	       snooze was set within the listing's three days)
 //	lrun   how many of its latest settled listings in a row were ignored
@@ -35,7 +38,7 @@ import "strconv"
 var loyaltyLua = `
 local DAYMS = 86400000
 local RHYTHM, MINDAYS, DRIFT = ` + strconv.Itoa(rhythmDays) + `, ` + strconv.Itoa(minRhythmDays) + `, 1.5
-local KNOWMS, KNOWMAX = ` + strconv.Itoa(knowWindowDays) + ` * DAYMS, ` + strconv.Itoa(knowMax) + `
+local KNOWMS, KNOWBYTES = ` + strconv.Itoa(knowWindowDays) + ` * DAYMS, ` + strconv.Itoa(knowBytes) + `
 local FOLLOWMS = ` + strconv.Itoa(followUpDays) + ` * DAYMS
 local YEARMS = ` + strconv.Itoa(repurchaseDays) + ` * DAYMS
 
@@ -139,44 +142,67 @@ local function drift_start(s)
   return start
 end
 
--- knowledge_suffix reports whether some run of a customer's latest notes (at
--- least 5) has one author with at least 80 % of them: as older notes leave
--- the 180 days, what remains is such a run, so only these customers can
--- rest on one person (loyalty.KnowledgeOf) without another write.
+-- knowledge_suffix returns an author with at least 80 % of some run of a
+-- customer's latest notes (at least 5), or nil: as older notes leave the 180
+-- days, what remains is such a run, so only these customers can rest on one
+-- person (loyalty.KnowledgeOf) without another write.
 local function knowledge_suffix(kauth)
   local as = {}
-  for a in string.gmatch(kauth or '', '[^;]+') do as[#as + 1] = string.match(a, '^[^:]*:(.*)$') or '' end
-  local counts, best, n = {}, 0, 0
+  for a in string.gmatch(kauth or '', ':([^;]*)') do as[#as + 1] = a end
+  local counts, best, who, n = {}, 0, nil, 0
   for i = #as, 1, -1 do
     n = n + 1
     local a = as[i]
     if a ~= '' then
       counts[a] = (counts[a] or 0) + 1
-      if counts[a] > best then best = counts[a] end
+      if counts[a] > best then best, who = counts[a], a end
     end
-    if n >= 5 and 5 * best >= 4 * n then return true end
+    if n >= 5 and 5 * best >= 4 * n then return who end
   end
-  return false
+  return nil
 end
 
--- kauth_of builds the kauth string from notes {at, author}, ascending.
+-- trim_kauth drops entries from the front of a kauth string that are older
+-- than cut, or while it is longer than KNOWBYTES; the last entry stays.
+local function trim_kauth(k, cut)
+  while true do
+    local first = tonumber(string.match(k, '^(%-?%d+):') or '')
+    if not first or (first >= cut and #k <= KNOWBYTES) then return k end
+    local p = string.find(k, ';', 1, true)
+    if not p then return k end
+    k = string.sub(k, p + 1)
+  end
+end
+
+-- kauth_of builds the kauth string from notes {at, author}: ascending by
+-- time (then author), those of the 180 days before the latest, at most
+-- KNOWBYTES long.
 local function kauth_of(notes)
+  if #notes == 0 then return '' end
   table.sort(notes, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
-  local latest = notes[#notes] and notes[#notes][1] or 0
   local out = {}
-  for _, e in ipairs(notes) do
-    if e[1] >= latest - KNOWMS then out[#out + 1] = fmt(e[1]) .. ':' .. e[2] end
-  end
-  while #out > KNOWMAX do table.remove(out, 1) end
-  return table.concat(out, ';')
+  for _, e in ipairs(notes) do out[#out + 1] = fmt(e[1]) .. ':' .. e[2] end
+  return trim_kauth(table.concat(out, ';'), notes[#notes][1] - KNOWMS)
 end
 
--- add_note_author adds a note to kauth.
-local function add_note_author(kauth, at, author)
-  local notes = {}
-  for at0, a in string.gmatch(kauth or '', '(%-?%d+):([^;]*)') do notes[#notes + 1] = {tonumber(at0), a} end
-  notes[#notes + 1] = {num(at), author or ''}
-  return kauth_of(notes)
+-- add_note_author adds a note to c.kauth: appended when it is the latest
+-- (the usual case, no parsing), else the string is rebuilt.
+local function add_note_author(c, at, author)
+  local k, e = c.kauth or '', fmt(at) .. ':' .. (author or '')
+  -- the last entry: an anchored greedy find is linear (an unanchored
+  -- match of '(%d+):[^;]*$' would try every position)
+  local _, semi = string.find(k, '^.*;')
+  local last = tonumber(string.match(string.sub(k, (semi or 0) + 1), '^(%-?%d+):') or '')
+  if k == '' then
+    c.kauth = e
+  elseif last and num(at) > last then
+    c.kauth = trim_kauth(k .. ';' .. e, num(at) - KNOWMS)
+  else
+    local notes = {}
+    for at0, a in string.gmatch(k, '(%-?%d+):([^;]*)') do notes[#notes + 1] = {tonumber(at0), a} end
+    notes[#notes + 1] = {num(at), author or ''}
+    c.kauth = kauth_of(notes)
+  end
 end
 
 -- worth of a customer hash or state table
@@ -186,12 +212,18 @@ local function worth_of(c)
   return v
 end
 
--- conc_mark puts the customer into conc, or takes it out.
-local function conc_mark(id, c)
-  if knowledge_suffix(c.kauth) then
+-- conc_mark puts the customer into conc, or takes it out, and keeps in kca
+-- the author it would rest on ("" when not in conc).
+local function conc_mark(id, c, set)
+  local who = knowledge_suffix(c.kauth) or ''
+  if who ~= '' then
     redis.call('ZADD', K.conc, fmt(-worth_of(c)), id)
-  else
+  elseif (c.kca or '') ~= '' then
     redis.call('ZREM', K.conc, id)
+  end
+  if who ~= (c.kca or '') then
+    c.kca = who
+    set[#set + 1], set[#set + 2] = 'kca', who
   end
 end
 
@@ -264,9 +296,14 @@ local function on_contact(id, c, at, author, kind, team, set)
     relearn(c, set)
   end
   if kind == 'n' then
-    c.kauth = add_note_author(c.kauth, at, author)
+    local was = c.kauth or ''
+    add_note_author(c, at, author)
     set[#set + 1], set[#set + 2] = 'kauth', c.kauth
-    conc_mark(id, c)
+    -- A customer that rests on this author still does after a note of
+    -- theirs that is its latest: every run it had grows by one of theirs
+    -- (the runs that lost old notes to the 180 days are checked at query).
+    local appended = #c.kauth > #was and string.sub(c.kauth, 1, #was) == was
+    if not (appended and (c.kca or '') ~= '' and c.kca == author) then conc_mark(id, c, set) end
   end
   if team then followed(id, c, at, set) end
 end
@@ -362,12 +399,12 @@ end
 // The rules of package loyalty as the scripts apply them (loyalty_test.go in
 // this package checks they agree with the package's constants).
 const (
-	rhythmDays     = 9   // loyalty.RhythmDays
-	minRhythmDays  = 4   // loyalty.MinRhythmDays
-	knowWindowDays = 180 // loyalty.KnowledgeWindow
-	knowMax        = 500 // notes kept per customer for who-knows-what
-	followUpDays   = 3   // loyalty.FollowUpWindow
-	repurchaseDays = 365 // loyalty.RepurchaseWindow
-	defaultFloor   = 7   // loyalty.DefaultConfig().Bounds
+	rhythmDays     = 9    // loyalty.RhythmDays
+	minRhythmDays  = 4    // loyalty.MinRhythmDays
+	knowWindowDays = 180  // loyalty.KnowledgeWindow
+	knowBytes      = 4000 // of a kauth field: about 130 notes kept for who-knows-what
+	followUpDays   = 3    // loyalty.FollowUpWindow
+	repurchaseDays = 365  // loyalty.RepurchaseWindow
+	defaultFloor   = 7    // loyalty.DefaultConfig().Bounds
 	defaultCeiling = 90
 )

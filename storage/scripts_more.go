@@ -228,7 +228,7 @@ if kind == 'n' then
   set[#set + 1], set[#set + 2] = 'cdays', c.cdays
   set[#set + 1], set[#set + 2] = 'kauth', c.kauth
   relearn(c, set)
-  conc_mark(c.id, c)
+  conc_mark(c.id, c, set)
   redis.call('HSET', ckey, unpack(set))
   index(c.id, old, state(c))
   if ARGV[3] == fmt(math.floor(num(at) / 86400000)) then
