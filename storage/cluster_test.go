@@ -15,6 +15,7 @@ import (
 func TestContractCluster(t *testing.T) {
 	rdb := clusterClient(t)
 	runContract(t, func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) })
+	runBackup(t, func(t *testing.T) *Store { return New(rdb, WithPrefix(redistest.Prefix(t))) }, 3000)
 }
 
 // clusterClient is a client of a 3-master cluster that lives as long as t.
