@@ -408,6 +408,70 @@ func (s *Store) Restore(ctx context.Context, team string, records []smed.Record,
 	return flush()
 }
 
+// CheckRestore checks what Restore would check before its first write, and
+// writes nothing: the records (ErrInvalid), and against the team as it is
+// now that no customer exists unless merge is set, that no name is another
+// customer's and no channel linked to another one (ErrConflict). smed
+// restore calls it on every part of a file before it restores the first.
+func (s *Store) CheckRestore(ctx context.Context, team string, records []smed.Record, merge bool) error {
+	const op = "restore"
+	k, err := s.team(op, team)
+	if err != nil {
+		return err
+	}
+	groups, err := restoreGroups(records)
+	if err != nil {
+		return fmt.Errorf("storage: %s: %w", op, err)
+	}
+	return s.restoreCheck(ctx, k, groups, merge)
+}
+
+// BackupCheck checks what no part of a backup alone can show, as the parts
+// of a file go by: two customers with one name, a channel linked to two
+// customers. It keeps a name key per customer and each channel. It also
+// finds the largest fact ID, for ReserveEntryIDs.
+type BackupCheck struct {
+	names    map[string]string // name key → customer ID
+	channels map[string]string // channel → customer ID
+	top      int64
+}
+
+// NewBackupCheck starts a check.
+func NewBackupCheck() *BackupCheck {
+	return &BackupCheck{names: map[string]string{}, channels: map[string]string{}}
+}
+
+// Add checks one customer's records (the customer first) against those
+// added before: ErrConflict for a name or channel another customer has.
+func (b *BackupCheck) Add(records []smed.Record) error {
+	id := ""
+	for _, r := range records {
+		switch r.Kind {
+		case smed.RecordCustomer:
+			id = r.CustomerID
+			key, ok := nameKey(r.Customer.Name)
+			if !ok {
+				continue // Restore says why
+			}
+			if other, ok := b.names[key]; ok && other != id {
+				return fmt.Errorf("%w: customers %s and %s have the same name %q", smed.ErrConflict, other, id, r.Customer.Name)
+			}
+			b.names[key] = id
+		case smed.RecordLink:
+			if other, ok := b.channels[r.Channel]; ok && other != r.CustomerID {
+				return fmt.Errorf("%w: channel %s is linked to customers %s and %s", smed.ErrConflict, r.Channel, other, r.CustomerID)
+			}
+			b.channels[r.Channel] = r.CustomerID
+		case smed.RecordFact:
+			b.top = max(b.top, FactSeq(r.Fact.ID))
+		}
+	}
+	return nil
+}
+
+// MaxFactID is the largest fact ID (as FactSeq reads it) added so far.
+func (b *BackupCheck) MaxFactID() int64 { return b.top }
+
 // restoreGroups checks records and groups them by customer.
 func restoreGroups(records []smed.Record) ([]*restoreGroup, error) {
 	var (
