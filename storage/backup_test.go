@@ -82,6 +82,7 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 				t.Errorf("%s: backup of the restored team (-original +restored):\n%s", how, diff)
 			}
 			checked(t, s, team, how)
+			postingsAscend(t, s)
 			sameAnswers(t, orig, s)
 		}
 	})
@@ -94,6 +95,12 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 
 		// Into the team itself: every customer exists.
 		before := snapshot(t, orig)
+		if err := orig.CheckRestore(t.Context(), team, recs, false); !errors.Is(err, smed.ErrConflict) {
+			t.Errorf("CheckRestore over itself without merge = %v, want ErrConflict", err)
+		}
+		if err := orig.CheckRestore(t.Context(), team, recs, true); err != nil {
+			t.Errorf("CheckRestore over itself with merge = %v", err)
+		}
 		if err := orig.Restore(t.Context(), team, recs, false); !errors.Is(err, smed.ErrConflict) {
 			t.Errorf("Restore over itself without merge = %v, want ErrConflict", err)
 		}
@@ -135,6 +142,25 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 		}
 		if diff := cmp.Diff(before, snapshot(t, s)); diff != "" {
 			t.Errorf("a refused restore wrote (-before +after):\n%s", diff)
+		}
+
+		// What only the whole file shows: a name or a channel twice.
+		check := NewBackupCheck()
+		for _, g := range groupsOf(recs) {
+			if err := check.Add(g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if check.MaxFactID() < 2 {
+			t.Errorf("MaxFactID = %d", check.MaxFactID())
+		}
+		if err := check.Add(groupsOf(moved)[slices.IndexFunc(groupsOf(moved), func(g []smed.Record) bool { return g[0].CustomerID == "0000000000ab" })]); !errors.Is(err, smed.ErrConflict) {
+			t.Errorf("BackupCheck of a name twice = %v, want ErrConflict", err)
+		}
+		dup := []smed.Record{{Kind: smed.RecordCustomer, CustomerID: "0000000000cd", Customer: smed.Customer{ID: "0000000000cd", Name: "Other", CadenceDays: 1, CreatedAt: t0}},
+			{Kind: smed.RecordLink, CustomerID: "0000000000cd", Channel: "C0SHARED"}}
+		if err := check.Add(dup); !errors.Is(err, smed.ErrConflict) {
+			t.Errorf("BackupCheck of a channel twice = %v, want ErrConflict", err)
 		}
 
 		// Bad records are refused before anything is written.
@@ -216,6 +242,7 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 			t.Errorf("part merged with the whole (-whole +merged):\n%s", diff)
 		}
 		checked(t, s, team, "merge of the whole into a part")
+		postingsAscend(t, s)
 		sameAnswers(t, orig, s)
 	})
 
@@ -225,18 +252,33 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 		n := bulk
 		var recs []smed.Record
 		for i := range n {
-			cid := fmt.Sprintf("%012x", (i*7919)%n+1) // not in ID order
+			j := (i*7919)%n + 1 // not in ID order
+			cid := fmt.Sprintf("%012x", j)
 			c := smed.Customer{ID: cid, Name: fmt.Sprintf("Bulk %d", i), Owner: "U" + strconv.Itoa(1+i%5),
 				Value: int64(i * 10), CadenceDays: 1 + i%60, CreatedAt: t0.Add(-time.Duration(i) * time.Hour),
 				LastContactAt: t0.Add(-time.Duration(i) * time.Minute), LastContactBy: "U1", NoteCount: 1}
+			// Fact IDs fall as IDs rise: each fact restored goes in
+			// before the postings of "bulk" already there.
 			recs = append(recs,
 				smed.Record{Kind: smed.RecordCustomer, CustomerID: cid, Customer: c},
+				smed.Record{Kind: smed.RecordFact, CustomerID: cid, Fact: smed.Fact{ID: strconv.Itoa(2*n + 1 - j), Author: "U2", At: t0, Text: "bulk fact"}},
 				smed.Record{Kind: smed.RecordNote, CustomerID: cid, Note: smed.Note{Author: "U1", At: c.LastContactAt, Text: "bulk note " + strconv.Itoa(i)}})
 		}
 		if err := s.Restore(t.Context(), team, recs, false); err != nil {
 			t.Fatal(err)
 		}
 		checked(t, s, team, "a bulk restore")
+		postingsAscend(t, s)
+		page, err := s.Find(t.Context(), team, "bulk fact", "", 5)
+		if err != nil || len(page.Matches) != 5 || page.Next == "" {
+			t.Fatalf("Find(bulk fact) = %d matches, next %q, %v; want a full page and more", len(page.Matches), page.Next, err)
+		}
+		// Most recent first: the highest sequence number, the lowest ID.
+		if m := page.Matches[0]; m.Field != "fact" || m.Customer.ID != fmt.Sprintf("%012x", 1) {
+			t.Errorf("Find(bulk fact) starts with %s %s, want the fact of %012x", m.Field, m.Customer.ID, 1)
+		}
+		want := slices.Concat(groupsOf(recs)...)
+		slices.SortStableFunc(want, func(a, b smed.Record) int { return strings.Compare(a.CustomerID, b.CustomerID) })
 
 		// Count the customer hashes read before the first record comes.
 		var reads atomic.Int64
@@ -253,13 +295,8 @@ func runBackup(t *testing.T, newStore func(t *testing.T) *Store, bulk int) {
 			}
 			got = append(got, r)
 		}
-		if len(got) != 2*n {
-			t.Fatalf("backup has %d records, want %d", len(got), 2*n)
-		}
-		for i := 2; i < len(got); i += 2 {
-			if got[i].CustomerID <= got[i-2].CustomerID {
-				t.Fatalf("customers out of ID order: %s after %s", got[i].CustomerID, got[i-2].CustomerID)
-			}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("backup of the bulk restore (-want +got):\n%s", diff)
 		}
 		if r := reads.Load(); r != int64(n) {
 			t.Errorf("%d customer hashes read, want %d", r, n)
@@ -510,4 +547,25 @@ func snapshot(t *testing.T, s *Store) map[string]string {
 		out[key] = typ + " " + fmt.Sprintf("%q", fmt.Sprint(v))
 	}
 	return out
+}
+
+// postingsAscend fails unless every posting list of the store is in
+// ascending order without repeats, as Find's binary search needs.
+func postingsAscend(t *testing.T, s *Store) {
+	t.Helper()
+	for _, key := range allKeys(t, s) {
+		if !strings.Contains(key, "}:w:") {
+			continue
+		}
+		p, err := s.rdb.Get(t.Context(), key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 4; i+4 <= len(p); i += 4 {
+			if getU32(p[i:i+4]) <= getU32(p[i-4:i]) {
+				t.Errorf("posting list %s: %d after %d", key, getU32(p[i:i+4]), getU32(p[i-4:i]))
+				break
+			}
+		}
+	}
 }
