@@ -92,13 +92,45 @@ local function at32(s, i)
   local a, b, c, d = string.byte(s, i, i + 3)
   return ((a * 256 + b) * 256 + c) * 256 + d
 end
--- post puts seq into a posting list, keeping it ascending.
+-- post puts seq into a posting list, keeping it ascending. tails caches
+-- each list's last posting once read: the notes of one customer come with
+-- rising numbers, and after the first each is a plain APPEND.
+-- Those appends wait in bufs, one APPEND per list at the end (flush_all).
+local tails, bufs = {}, {}
+local function flush(key)
+  local b = bufs[key]
+  if b then
+    redis.call('APPEND', key, table.concat(b))
+    bufs[key] = nil
+  end
+end
+local function flush_all()
+  for key in pairs(bufs) do flush(key) end
+end
 local function post(key, seq)
-  local len = redis.call('STRLEN', key) / 4
   local s = u32(seq)
-  if len == 0 then redis.call('APPEND', key, s) return end
-  local last = at32(redis.call('GETRANGE', key, len * 4 - 4, len * 4 - 1), 1)
-  if last < seq then redis.call('APPEND', key, s) return end
+  local last = tails[key]
+  if last and last < seq then
+    local b = bufs[key]
+    if not b then b = {} bufs[key] = b end
+    b[#b + 1] = s
+    tails[key] = seq
+    return
+  end
+  flush(key)
+  local len = redis.call('STRLEN', key) / 4
+  if len == 0 then
+    redis.call('APPEND', key, s)
+    tails[key] = seq
+    return
+  end
+  last = at32(redis.call('GETRANGE', key, len * 4 - 4, len * 4 - 1), 1)
+  tails[key] = last
+  if last < seq then
+    redis.call('APPEND', key, s)
+    tails[key] = seq
+    return
+  end
   if last == seq then return end
   local lo, hi = 0, len - 1
   while lo < hi do
@@ -163,16 +195,22 @@ if not exists then
     redis.call('RPUSH', flist, record(f.author, f.at, f.text, q, '', ''))
     index_sorted(q, 'f', 0, f.words)
   end
-  for _, n in ipairs(notes) do
+  local base, chunk = redis.call('LLEN', nlist), {}
+  for i, n in ipairs(notes) do
     local q = redis.call('INCR', K.seq)
-    local pos = redis.call('RPUSH', nlist, record(n.author, n.at, n.text, q, n.saved, n.link)) - 1
-    index_sorted(q, 'n', pos, n.words)
+    chunk[#chunk + 1] = record(n.author, n.at, n.text, q, n.saved, n.link)
+    if #chunk == 1000 or i == #notes then
+      redis.call('RPUSH', nlist, unpack(chunk))
+      chunk = {}
+    end
+    index_sorted(q, 'n', base + i - 1, n.words)
     count_note(n)
   end
   for _, r in ipairs(revs) do revision(rlist, r.at, r.by, r.field, r.from, r.to) end
   for _, d in ipairs(deals) do redis.call('RPUSH', glist, d.raw) end
   for _, t in ipairs(touches) do redis.call('RPUSH', tlist, t.raw) end
   link_all()
+  flush_all()
   return {'ok', 1, #facts, #notes, #revs, #deals, #touches}
 end
 
@@ -336,5 +374,6 @@ if #set > 0 then
   redis.call('HSET', ckey, unpack(set))
   index(id, oldstate, state(hgetall(ckey)))
 end
+flush_all()
 return {'ok', 0, fadded, #new, #rnew, #gnew, #tnew}
 `)
