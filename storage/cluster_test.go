@@ -18,6 +18,7 @@ func TestContractCluster(t *testing.T) {
 	runContract(t, newStore)
 	runLoyalty(t, newStore)
 	runContractMore(t, newStore)
+	runBackup(t, newStore, 3000)
 }
 
 // clusterClient is a client of a 3-master cluster that lives as long as t.

@@ -1,6 +1,6 @@
 // Command smed is the Smed Slack bot and its operator tools: the server
-// (smed run), a local shell, one-shot reminder and digest runs, and CSV
-// import/export. It wires the adapters together; it is the only package that
+// (smed run), a local shell, one-shot reminder and digest runs, CSV
+// import/export, and backup/restore as JSON Lines. It wires the adapters together; it is the only package that
 // reads configuration (viper).
 package main
 
@@ -69,6 +69,9 @@ Commands:
   import FILE.csv         create or update customers from CSV, or log the deals of a
                           deals file (header customer,amount,date[,text]); a re-import adds nothing
   export [FILE.csv]       write all customers as CSV (stdout without FILE)
+  backup [FILE.jsonl]     the whole workspace as JSON Lines (stdout without FILE)
+  restore FILE.jsonl [--merge]
+                          rebuild a workspace from a backup (an empty one, unless --merge)
   healthcheck [--url URL] exit 0 when smed run answers GET /healthz (for container health checks)
   version                 version and build info
 
@@ -140,6 +143,10 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return cmdImport(ctx, cargs, e)
 	case "export":
 		return cmdExport(ctx, cargs, e)
+	case "backup":
+		return cmdBackup(ctx, cargs, e)
+	case "restore":
+		return cmdRestore(ctx, cargs, e)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, cargs, e)
 	case "version", "--version":
