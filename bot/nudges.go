@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack/slackevents"
@@ -42,9 +43,9 @@ func (b *Bot) messageEvent(ctx context.Context, team string, ev slackevents.Even
 	if !ok {
 		return
 	}
-	at := time.Now()
-	if sec, err := strconv.ParseFloat(m.TimeStamp, 64); err == nil && sec > 0 {
-		at = time.Unix(0, int64(sec*1e9))
+	at, ok := tsTime(m.TimeStamp)
+	if !ok {
+		at = time.Now()
 	}
 	c, touched, err := b.svc.Touch(ctx, team, app.Message{Channel: m.Channel, User: m.User, UserTeam: m.UserTeam,
 		Subtype: m.SubType, Bot: m.BotID != "" || m.SubType == "bot_message", TS: m.TimeStamp, At: at})
@@ -55,4 +56,26 @@ func (b *Bot) messageEvent(ctx context.Context, team string, ev slackevents.Even
 	if touched {
 		b.contacted(ctx, team, c, m.User)
 	}
+}
+
+// tsTime reads a Slack message ts ("1764593206.825000": seconds and
+// microseconds) exactly; a float would turn .826 into .825999.
+func tsTime(ts string) (time.Time, bool) {
+	secs, frac, _ := strings.Cut(ts, ".")
+	sec, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil || sec <= 0 || len(frac) > 9 {
+		return time.Time{}, false
+	}
+	var ns int64
+	if frac != "" {
+		n, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || n < 0 {
+			return time.Time{}, false
+		}
+		for i := len(frac); i < 9; i++ {
+			n *= 10
+		}
+		ns = n
+	}
+	return time.Unix(sec, ns), true
 }
