@@ -170,10 +170,14 @@ end
 local function note_body(n)
   return n.at .. '\t' .. n.author .. '\t' .. n.saved .. '\t' .. n.link .. '\t' .. n.text
 end
+local dayed = {}
 local function count_note(n)
   redis.call('HINCRBY', KEYS[T + 7 + n.day], n.author, 1)
-  local day = ARGV[10 + n.day]
-  redis.call('ZADD', K.days, day, day)
+  if not dayed[n.day] then
+    dayed[n.day] = true
+    local day = ARGV[10 + n.day]
+    redis.call('ZADD', K.days, day, day)
+  end
 end
 local function link_all()
   for _, ch in ipairs(links) do
