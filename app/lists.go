@@ -12,6 +12,9 @@ import (
 type ListQuery struct {
 	Owner       string // a user ID; "" is the whole team
 	OverdueOnly bool   // only the overdue ones
+	// Drifting lists the customers drifting out of their own rhythm
+	// instead (not overdue yet), most valuable first.
+	Drifting bool
 }
 
 // Listed is a list of accounts as a surface shows it.
@@ -19,6 +22,9 @@ type Listed struct {
 	smed.Ranked
 	Query ListQuery
 	Now   time.Time
+	// With Query.Drifting: the drifting customers shown (Customers holds
+	// them too) with their gaps, and how many there are (Total).
+	Drifting []smed.DriftingCustomer
 }
 
 // List returns accounts most urgent first: the overdue ones by value at risk
@@ -30,6 +36,21 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Listed, error
 		}
 	}
 	now := s.Now()
+	if q.Drifting {
+		if s.figures == nil {
+			return Listed{}, ErrUnsupported
+		}
+		ds, n, err := s.figures.Drifting(ctx, a.Team, q.Owner, now, ListMax)
+		if err != nil {
+			return Listed{}, err
+		}
+		l := Listed{Query: q, Now: now, Drifting: ds}
+		l.Total = n
+		for _, d := range ds {
+			l.Customers = append(l.Customers, d.Customer)
+		}
+		return l, nil
+	}
 	r, err := s.store.List(ctx, a.Team, q.Owner, now, ListMax)
 	if err != nil {
 		return Listed{}, err

@@ -352,7 +352,7 @@ func argVerb[T any](in input, most int, what, example string, parse func(string)
 
 var verbList = &verb{
 	name: "list", aliases: []string{"ls"},
-	args:    "[mine|@someone] [overdue]",
+	args:    "[mine|@someone] [overdue|drifting]",
 	example: "list mine overdue",
 	help:    "Accounts, most urgent first.",
 	parse: func(in input) (action, error) {
@@ -365,10 +365,12 @@ var verbList = &verb{
 			case w == "all" || w == "team":
 			case w == "overdue" || w == "late" || w == "neglected":
 				q.OverdueOnly = true
+			case w == "drifting" || w == "drift" || w == "quiet":
+				q.Drifting = true
 			default:
 				id, ok := mention(a.raw)
 				if !ok {
-					return nil, usagef(in.verb, "%q is not something I can list by: try `list mine`, `list @alex`, `list overdue`.", plain(a.raw))
+					return nil, usagef(in.verb, "%q is not something I can list by: try `list mine`, `list @alex`, `list overdue`, `list drifting`.", plain(a.raw))
 				}
 				q.Owner = id
 			}

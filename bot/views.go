@@ -379,6 +379,37 @@ func historyReply(h app.HistoryPage, now time.Time) reply {
 	return r
 }
 
+// driftingReply is `list drifting`: not overdue yet, quieter than usual for
+// them, with why.
+func driftingReply(l app.Listed, title string) reply {
+	var r reply
+	title = strings.Replace(title, "ccounts", "ccounts drifting", 1)
+	if l.Total == 0 {
+		r.section(fmt.Sprintf(":large_green_circle: *%s*: none. Every customer with a rhythm of its own is keeping to it (or is overdue already: `/customer list overdue`).", title))
+		return r
+	}
+	r.section(fmt.Sprintf(":hourglass: *%s*: %s not overdue yet, but quieter than usual for them, most valuable first:", title, plural(l.Total, "account")))
+	var b strings.Builder
+	for _, d := range l.Drifting {
+		c := d.Customer
+		gaps := make([]string, len(d.Gaps))
+		for i, g := range d.Gaps {
+			gaps[i] = strconv.Itoa(g)
+		}
+		line := fmt.Sprintf("• *%s* · %s · %s · gaps %s days · %s\n", esc(c.Name), smed.FormatAmount(c.Worth()), owner(c.Owner), strings.Join(gaps, " → "), dueLine(c, l.Now))
+		if b.Len()+len(line) > maxSectionText-100 {
+			r.section(strings.TrimRight(b.String(), "\n"))
+			b.Reset()
+		}
+		b.WriteString(line)
+	}
+	r.section(strings.TrimRight(b.String(), "\n"))
+	if l.Total > len(l.Drifting) {
+		r.context(fmt.Sprintf("and %d more.", l.Total-len(l.Drifting)))
+	}
+	return r
+}
+
 func listReply(l app.Listed, me string, amount func(int64) string) reply {
 	var r reply
 	who, now := l.Query.Owner, l.Now
@@ -392,6 +423,9 @@ func listReply(l app.Listed, me string, amount func(int64) string) reply {
 	}
 	if l.Query.OverdueOnly {
 		title = strings.Replace(title, "ccounts", "ccounts overdue", 1)
+	}
+	if l.Query.Drifting {
+		return driftingReply(l, title)
 	}
 	if l.Total == 0 {
 		switch who {

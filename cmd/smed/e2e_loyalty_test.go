@@ -76,6 +76,10 @@ func TestE2ELoyaltyFigures(t *testing.T) {
 	contains(t, "stats", stats, "50% of the 2 buyers of the last 365 days bought again (1)",
 		"86% of deal value came from customers buying again", "rests on one person", "Nordlys Møbler")
 
+	drift := h.say(bob, "list mine drifting")
+	contains(t, "list drifting", drift, "1 account not overdue yet", "Kobber &amp; Co", "gaps 12 → 19 → 31 days")
+	lacks(t, "list drifting", drift, "Oldie", "Nordlys")
+
 	rem := h.mustRun("remind", "--dry-run")
 	contains(t, "bob's reminder", rem.stdout, "Oldie", "Drifting", "Kobber & Co", "12 → 19 → 31")
 	dig := h.mustRun("digest", "--dry-run")
