@@ -365,7 +365,7 @@ func load(tb testing.TB, s *Store, n, notes int) *loaded {
 		st.textBytes += len(text)
 		id := ids[rng.IntN(len(ids))]
 		req := smed.NoteRequest{CustomerID: id, Text: text, Author: st.owner(j), At: st.now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
-		kl, args := writeArgs(k, "n", req, []reading{{id: id, text: text}}, nameInfo{}, false)
+		kl, args := writeArgs(k, "n", req, []reading{{id: id, text: text}}, nameInfo{}, false, -1)
 		pipe.EvalSha(ctx, writeScript.Hash(), kl, args...)
 		flush(false)
 	}

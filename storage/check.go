@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -55,6 +56,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		refs: map[int64]string{}, postings: map[string][]int64{},
 	}
 	var count, value int64
+	maxRunes := 0 // of any name's key or fold: totals' maxname is at least this
 	var diffs []string
 	linkWant := map[string]string{} // channel → customer, from the l: sets
 	ocount := map[string]int{}
@@ -94,6 +96,7 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 				return wrapf(op, "customer %s: %v", id, err)
 			}
 			key, fold := names.Key(c.Name), names.Fold(c.Name)
+			maxRunes = max(maxRunes, utf8.RuneCountInString(key), utf8.RuneCountInString(fold))
 			want.names[key] = id
 			want.nidx[key+"\x00"+id] = true
 			if fold != "" {
@@ -241,6 +244,12 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 	cmpSet("vcd", want.vcd, gotVcd.Val())
 	cmpMap("ocount", want.ocount, gotOcount.Val())
 	totals := gotTotals.Val()
+	if m, ok := totals["maxname"]; ok {
+		if n, err := strconv.Atoi(m); err != nil || n < maxRunes {
+			diff("totals[maxname] = %q, want at least %d", m, maxRunes)
+		}
+		delete(totals, "maxname")
+	}
 	for _, f := range []string{"customers", "value"} {
 		if totals[f] == "" {
 			totals[f] = "0" // never counted yet

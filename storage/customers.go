@@ -342,6 +342,7 @@ func (s *Store) Import(ctx context.Context, team string, rec smed.ImportRecord, 
 			case 0:
 				return smed.ImportUnchanged, nil
 			case 1:
+				s.grewName(k, info)
 				return smed.ImportCreated, nil
 			case 2:
 				return smed.ImportUpdated, nil

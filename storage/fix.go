@@ -66,6 +66,7 @@ func (s *Store) Rename(ctx context.Context, team, id, name, by string, at time.T
 			if err != nil {
 				return smed.Renamed{}, committed(op, err)
 			}
+			s.grewName(k, info)
 			return smed.Renamed{Customer: c}, nil
 		case "none":
 			return smed.Renamed{}, wrap(op, redis.Nil)

@@ -169,9 +169,11 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local maxname = tonumber(redis.call('HGET', KEYS[5], 'maxname') or '-1')
+if tonumber(ARGV[7]) >= 0 and maxname > tonumber(ARGV[7]) then return {'max', maxname} end
 local known = {}
 if R > 0 then
-  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 7, 6 + R))
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 8, 7 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
 local all, seen, n = {}, {}, 0
@@ -182,7 +184,7 @@ local function add(id)
     all[n] = id
   end
 end
-for i = 7 + R, 6 + R + NP do
+for i = 8 + R, 7 + R + NP do
   local p = ARGV[i]
   for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
     add(string.sub(m, -12))
@@ -191,7 +193,7 @@ end
 -- Probe lists smallest first: when the cap is reached, the candidates
 -- dropped are those of the least selective signatures (a common suffix
 -- such as " a/s"), and a pair within budget shares some signature.
-local first, last = 7 + R + NP, 6 + R + NP + NF
+local first, last = 8 + R + NP, 7 + R + NP + NF
 if ENOUGH > 0 and n >= ENOUGH then last = first - 1 end
 local lists = {}
 for s = first, last, 500 do
@@ -210,7 +212,7 @@ for s = 1, n, 500 do
   local vs = redis.call('HMGET', KEYS[4], unpack(all, s, math.min(s + 499, n)))
   for _, v in ipairs(vs) do metas[#metas + 1] = v or '' end
 end
-return {known, all, metas}
+return {known, all, metas, maxname}
 `)
 
 // typedName is one typed reading, normalised once.
@@ -232,9 +234,73 @@ func mayBeNear(t typedName, m meta) bool {
 // prefixes and probes of lookups, and returns which readings are known and
 // the candidates found.
 func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit, enough int) ([]bool, map[string]meta, error) {
+	maxname := s.knownMaxname(k)
+	for {
+		res, err := s.runNear(ctx, k, readings, lookups, limit, enough, maxname)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(res) == 2 && str(res[0]) == "max" {
+			m, _ := res[1].(int64)
+			if int(m) <= maxname {
+				return nil, nil, errorf("near-miss script: maxname %d is not above %d", m, maxname)
+			}
+			maxname = int(m)
+			s.maxname.Store(k.base, maxname)
+			continue
+		}
+		if len(res) != 4 {
+			return nil, nil, errorf("near-miss script answered %d values, want 4", len(res))
+		}
+		s.seeMaxname(k, res[3])
+		return nearResult(readings, res)
+	}
+}
+
+// grewName follows a name this process gave a customer in the maxname it
+// knows (when it knows one: else the next script tells it).
+func (s *Store) grewName(k keys, n nameInfo) {
+	if s.knownMaxname(k) >= 0 {
+		s.seeMaxname(k, int64(max(utf8.RuneCountInString(n.key), utf8.RuneCountInString(n.fold))))
+	}
+}
+
+// knownMaxname is the team's maxname as last seen, -1 when unknown.
+func (s *Store) knownMaxname(k keys) int {
+	if v, ok := s.maxname.Load(k.base); ok {
+		return v.(int)
+	}
+	return -1
+}
+
+// seeMaxname keeps the team's maxname a script answered (an int64; -1: the
+// team keeps none), so that the next lookup leaves out readings longer than
+// any name. It only grows, as the team's does.
+func (s *Store) seeMaxname(k keys, v any) {
+	m, ok := v.(int64)
+	if !ok || m < 0 {
+		return
+	}
+	if old, ok := s.maxname.Load(k.base); !ok || old.(int) < int(m) {
+		s.maxname.Store(k.base, int(m))
+	}
+}
+
+// longer reports whether a typed name has more runes, key and fold alike,
+// than two edits beyond maxname: no name can be near it, nor start with it.
+func longer(t typedName, maxname int) bool {
+	return maxname >= 0 && min(utf8.RuneCountInString(t.key), utf8.RuneCountInString(t.fold)) > maxname+2
+}
+
+// runNear runs nearScript once, leaving out the lookups longer than any name
+// the team has (maxname, -1: unknown).
+func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname int) ([]any, error) {
 	var prefixes, probes []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
+		if longer(t, maxname) {
+			continue
+		}
 		for _, p := range []string{t.key, t.fold} {
 			if p != "" && !seenP[p] {
 				seenP[p] = true
@@ -249,12 +315,12 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 			}
 		}
 	}
-	args := make([]any, 0, 6+len(readings)+len(prefixes)+len(probes))
+	args := make([]any, 0, 7+len(readings)+len(prefixes)+len(probes))
 	// The first limit prefix hits by key are among the first members of a
 	// range (a key range holds keys in key order, and a fold member only
 	// when its fold starts with the typed key): a few times limit suffice.
 	plim := min(prefixLimit, max(4*limit, 16))
-	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough)
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough, maxname)
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
@@ -264,13 +330,11 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 	for _, f := range probes {
 		args = append(args, f)
 	}
-	res, err := nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm()}, args...).Slice()
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(res) != 3 {
-		return nil, nil, errorf("near-miss script answered %d values, want 3", len(res))
-	}
+	return nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm(), k.totals()}, args...).Slice()
+}
+
+// nearResult reads nearScript's answer.
+func nearResult(readings []typedName, res []any) ([]bool, map[string]meta, error) {
 	flags, _ := res[0].([]any)
 	ids, _ := res[1].([]any)
 	metas, _ := res[2].([]any)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -55,6 +56,29 @@ type reading struct {
 	id   string // the ID expected for it
 	text string
 	at   int // index in NoteRequest.Candidates
+	pos  int // index among all the readings (write)
+}
+
+// within keeps the readings that can name a customer of a team whose
+// longest name has maxname runes (-1: unknown, all of them): a typed
+// reading is known only when it is some name's key, and a note typed
+// unquoted offers every prefix of its words, most far longer than any name.
+// The first stays when create (it is the new customer), and the shortest
+// when nothing else would: the script checks maxname still holds.
+func within(all []reading, maxname int, create bool) []reading {
+	out := make([]reading, 0, len(all))
+	for i, r := range all {
+		r.pos = i
+		if maxname < 0 || r.key == "" || i == 0 && create || utf8.RuneCountInString(r.key) <= maxname {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		r := all[len(all)-1]
+		r.pos = len(all) - 1
+		out = append(out, r)
+	}
+	return out
 }
 
 // AddNote logs a note: one round trip for a known name (or an ID), name
@@ -127,20 +151,36 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 	}
+	all, maxname, grew := rs, s.knownMaxname(k), 0
+	rs = within(all, maxname, create)
 	for attempt := 0; ; attempt++ {
-		res, err := s.runWrite(ctx, k, kind, req, rs, first, create)
+		res, err := s.runWrite(ctx, k, kind, req, rs, first, create, maxname)
 		if err != nil {
 			return smed.NoteReceipt{}, wrap(op, err)
 		}
 		status := str(res[0])
 		switch {
+		case status == "max" && len(res) == 2 && grew < 3:
+			// A longer name came since this process last looked: offer
+			// the readings it may be.
+			m, _ := res[1].(int64)
+			grew, attempt = grew+1, attempt-1
+			s.seeMaxname(k, m)
+			maxname = int(m)
+			rs = within(all, maxname, create)
 		case status == "ok":
 			rc, err := receipt(res, rs)
 			if err != nil {
 				return smed.NoteReceipt{}, committed(op, err)
 			}
+			if rc.Created {
+				s.grewName(k, first)
+			}
 			return rc, nil
 		case status == "none":
+			if len(res) == 2 {
+				s.seeMaxname(k, res[1])
+			}
 			return smed.NoteReceipt{}, wrap(op, redis.Nil)
 		case attempt >= 2:
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w: the customer changed while resolving it", op, smed.ErrConflict)
@@ -152,8 +192,10 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 				return smed.NoteReceipt{}, errorf("%s: script moved reading %d of %d", op, j, len(rs))
 			}
 			rs[j-1].id = str(res[2])
+			all[rs[j-1].pos].id = rs[j-1].id
 		case status == "taken":
 			rs[0].id = newID()
+			all[rs[0].pos].id = rs[0].id
 		default:
 			return smed.NoteReceipt{}, errorf("%s: unexpected script reply %q", op, status)
 		}
@@ -162,8 +204,8 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 
 // runWrite runs writeScript once with the keys of the expected IDs.
 func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
-	rs []reading, first nameInfo, create bool) ([]any, error) {
-	keyList, args := writeArgs(k, kind, req, rs, first, create)
+	rs []reading, first nameInfo, create bool, maxname int) ([]any, error) {
+	keyList, args := writeArgs(k, kind, req, rs, first, create, maxname)
 	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
 	if err == nil && len(res) == 0 {
 		err = errors.New("empty script reply")
@@ -172,7 +214,7 @@ func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.Note
 }
 
 // writeArgs builds writeScript's KEYS and ARGV.
-func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool) ([]string, []any) {
+func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool, maxname int) ([]string, []any) {
 	at := toMS(req.At)
 	day := floorDiv(at, 86400000)
 	p := postings{k: k}
@@ -204,7 +246,7 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 	for i, r := range rs {
 		args = append(args, r.key, r.id, r.text, lists[i])
 	}
-	args = append(args, first.lname)
+	args = append(args, first.lname, maxname)
 	return keyList, append(args, p.words...)
 }
 

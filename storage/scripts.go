@@ -192,7 +192,25 @@ local function has(v, id)
 end
 
 -- name_add puts a name into names, nidx, nm and sig.
+-- runes counts the runes of a UTF-8 string (its bytes that do not continue
+-- a rune).
+local function runes(s)
+  local _, n = string.gsub(s, '[^\128-\191]', '')
+  return n
+end
+
 local function name_add(id, key, fold, display, sigs)
+  -- maxname: the most runes of any name's key or fold the team ever had, so
+  -- that a near-miss lookup skips readings longer than any name (two edits
+  -- beyond it). It only grows. A team that had customers before it was kept
+  -- never gets one (its lookups skip nothing).
+  local m = math.max(runes(key), runes(fold))
+  local have = redis.call('HMGET', K.totals, 'maxname', 'customers')
+  if have[1] then
+    if m > num(have[1]) then redis.call('HSET', K.totals, 'maxname', m) end
+  elseif num(have[2]) == 0 then
+    redis.call('HSET', K.totals, 'maxname', m)
+  end
   redis.call('HSET', K.names, key, id)
   redis.call('ZADD', K.nidx, 0, key .. '\0' .. id)
   if fold ~= key and fold ~= '' then redis.call('ZADD', K.nidx, 0, fold .. '\0' .. id) end
@@ -366,10 +384,17 @@ local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
 var writeScript = redis.NewScript(prelude + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
-WK, WA = T + 1 + 2 * R, 15 + 4 * R
+WK, WA = T + 1 + 2 * R, 16 + 4 * R
+-- Go left out the readings longer than the team's longest name as it last
+-- saw it: if a longer one came since, it must look again.
+local used = tonumber(ARGV[16 + 4 * R])
+if used >= 0 then
+  local m = tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')
+  if m > used then return {'max', m} end
+end
 local j, id
 if ARGV[15] == '' then
-  if redis.call('EXISTS', KEYS[T + 2]) == 0 then return {'none'} end
+  if redis.call('EXISTS', KEYS[T + 2]) == 0 then return {'none', -1} end
   j, id = 1, ARGV[16]
 else
   local ks = {}
@@ -382,7 +407,8 @@ else
 end
 local created = 0
 if not j then
-  if ARGV[4] ~= '1' or kind ~= 'n' then return {'none'} end
+  -- with the team's maxname: a near-miss lookup usually comes next
+  if ARGV[4] ~= '1' or kind ~= 'n' then return {'none', tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')} end
   j, id = 1, ARGV[16]
   if redis.call('EXISTS', KEYS[T + 2]) == 1 then return {'taken'} end
   create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',

@@ -1,0 +1,66 @@
+package storage
+
+import (
+	"testing"
+
+	"github.com/smedhq/smed"
+)
+
+// A near-miss lookup leaves out readings longer than any name, and still
+// finds a long name another replica created since it last looked.
+func TestNearMissesSeeLongerNamesOfOtherReplicas(t *testing.T) {
+	a := redisStore(t)
+	b := New(a.rdb, WithPrefix(a.prefix)) // another process on the same Redis
+	ctx := t.Context()
+	mustNote(t, a, team, named("Acme Corp", "x"), "U1", t0)
+	if _, err := a.NearMisses(ctx, team, []string{"Acme Crop"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := a.maxname.Load(a.prefix + "smed:{" + team + "}:"); v != 9 {
+		t.Fatalf("maxname seen %v, want 9", v)
+	}
+	long := "Nordisk Træ og Byggemarked Holding"
+	mustNote(t, b, team, named(long, "x"), "U2", t0)
+	got, err := a.NearMisses(ctx, team, []string{"Nordisk Trae og Byggemarket Holding"}, 3)
+	if err != nil || len(got) != 1 || got[0].Name != long {
+		t.Fatalf("NearMisses = %+v, %v; want %s", got, err, long)
+	}
+	// A reading longer than every name by more than two edits is not looked
+	// up, and is no near-miss of anything.
+	if got, err := a.NearMisses(ctx, team, []string{long + " and a long tail of words after it"}, 3); err != nil || len(got) != 0 {
+		t.Errorf("a long reading: %+v, %v", got, err)
+	}
+	if got, err := a.NearMisses(ctx, team, []string{"Acme Crop and a long tail of words after it", "Acme Crop"}, 3); err != nil || len(got) != 1 || got[0].Name != "Acme Corp" {
+		t.Errorf("the short reading of a long input: %+v, %v", got, err)
+	}
+	checked(t, a, team, "maxname")
+}
+
+// A note typed unquoted offers only the readings that can be a name, and
+// still finds a long name another replica created since.
+func TestNoteSeesLongerNamesOfOtherReplicas(t *testing.T) {
+	a := redisStore(t)
+	b := New(a.rdb, WithPrefix(a.prefix))
+	mustNote(t, a, team, named("Acme Corp", "x"), "U1", t0)
+	r := mustNote(t, a, team, words("Acme Corp called about the renewal and the price list for spring"), "U1", t0)
+	if r.Customer.Name != "Acme Corp" || r.Text != "called about the renewal and the price list for spring" {
+		t.Fatalf("note = %+v", r)
+	}
+	if _, err := a.NearMisses(t.Context(), team, []string{"Acme Crop"}, 3); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := a.team("test", team)
+	if m := a.knownMaxname(k); m != 9 {
+		t.Fatalf("maxname known: %d, want 9", m)
+	}
+	long := "Nordisk Træ og Byggemarked Holding"
+	mustNote(t, b, team, named(long, "x"), "U2", t0)
+	r, err := a.AddNote(t.Context(), team, smed.NoteRequest{Candidates: words(long + " called about the order"), Author: "U1", At: t0})
+	if err != nil || r.Customer.Name != long || r.Text != "called about the order" {
+		t.Fatalf("note on %s typed unquoted = %+v, %v", long, r, err)
+	}
+	if m := a.knownMaxname(k); m != 34 {
+		t.Errorf("maxname known after the note: %d, want 34 (the script told it)", m)
+	}
+	checked(t, a, team, "notes")
+}
