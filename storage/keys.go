@@ -36,7 +36,10 @@
 //	               Worth is max(value, deals_sum) (smed.Customer.Worth);
 //	               vcd, risk and totals hold worths too
 //	ocount  HASH   owner → number of customers (Owners, List's Total)
-//	totals  HASH   customers, value: the team's count and summed worth
+//	totals  HASH   customers, value: the team's count and summed worth;
+//	               maxname: the most runes of any name's key or fold the team
+//	               ever had (only grows; absent in a team that had customers
+//	               before it was kept): longer readings cannot be a name
 //	seq     STRING the team's last entry sequence number (INCR): every note,
 //	               fact and customer name that the word index knows has one
 //	refs    STRING entry records, 11 bytes at offset seq*11 (SETRANGE): 6 bytes
