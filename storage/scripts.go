@@ -284,6 +284,28 @@ end
 local function deal_time(raw) return num(string.match(raw, '^[^\t]*\t(%-?%d+)')) end
 local function touch_time(raw) return num(string.match(raw, '^(%-?%d+)')) end
 
+-- merged merges two lists of entries {raw, t} sorted by t, a's first on
+-- ties; rewrite replaces the list at key by entries, in chunks.
+local function merged(a, b)
+  local out, i, k = {}, 1, 1
+  while i <= #a or k <= #b do
+    if k > #b or (i <= #a and a[i].t <= b[k].t) then out[#out + 1] = a[i]; i = i + 1
+    else out[#out + 1] = b[k]; k = k + 1 end
+  end
+  return out
+end
+local function rewrite(key, list)
+  redis.call('DEL', key)
+  local chunk = {}
+  for i, e in ipairs(list) do
+    chunk[#chunk + 1] = e.raw
+    if #chunk == 1000 or i == #list then
+      redis.call('RPUSH', key, unpack(chunk))
+      chunk = {}
+    end
+  end
+end
+
 -- timed reads a list kept in time order as {raw, t} with time(raw).
 local function timed(key, time)
   local out = {}
@@ -644,25 +666,6 @@ local function revisions(key)
     out[#out + 1] = {raw = raw, t = num(string.match(raw, '^{"t":(%-?%d+)'))}
   end
   return out
-end
-local function merged(a, b)
-  local out, i, k = {}, 1, 1
-  while i <= #a or k <= #b do
-    if k > #b or (i <= #a and a[i].t <= b[k].t) then out[#out + 1] = a[i]; i = i + 1
-    else out[#out + 1] = b[k]; k = k + 1 end
-  end
-  return out
-end
-local function rewrite(key, list)
-  redis.call('DEL', key)
-  local chunk = {}
-  for i, e in ipairs(list) do
-    chunk[#chunk + 1] = e.raw
-    if #chunk == 1000 or i == #list then
-      redis.call('RPUSH', key, unpack(chunk))
-      chunk = {}
-    end
-  end
 end
 local fnotes = entries(KEYS[T + 2])
 local notes = merged(entries(KEYS[T + 6]), fnotes)

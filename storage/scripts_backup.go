@@ -261,25 +261,6 @@ local function list(key, pattern)
   end
   return out
 end
-local function merged(a, b)
-  local out, i, k = {}, 1, 1
-  while i <= #a or k <= #b do
-    if k > #b or (i <= #a and a[i].t <= b[k].t) then out[#out + 1] = a[i]; i = i + 1
-    else out[#out + 1] = b[k]; k = k + 1 end
-  end
-  return out
-end
-local function rewrite(key, l)
-  redis.call('DEL', key)
-  local chunk = {}
-  for i, e in ipairs(l) do
-    chunk[#chunk + 1] = e.raw
-    if #chunk == 1000 or i == #l then
-      redis.call('RPUSH', key, unpack(chunk))
-      chunk = {}
-    end
-  end
-end
 -- add merges the entries of add (oldest first) into the list at key by time,
 -- the ones there first on ties; it returns the merged list.
 local function add(key, have, new)
