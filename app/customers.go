@@ -148,7 +148,7 @@ func (s *Service) Rename(ctx context.Context, a Actor, t Target, name string) (s
 	r, err := s.store.Rename(ctx, a.Team, ref.ID, name, a.User, s.Now())
 	if errors.Is(err, smed.ErrConflict) {
 		if other, ok := s.Known(ctx, a, name); ok && other.ID != ref.ID {
-			return smed.Renamed{}, &NameTakenError{Name: name, Other: other}
+			return smed.Renamed{}, &NameTakenError{Name: name, Customer: ref, Other: other}
 		}
 	}
 	return r, s.gone(ref.ID, err)
@@ -166,7 +166,7 @@ func (s *Service) Merge(ctx context.Context, a Actor, from, into Target) (smed.M
 		return smed.Merged{}, err
 	}
 	if f.ID == i.ID {
-		return smed.Merged{}, smed.ErrInvalid
+		return smed.Merged{}, &SameCustomerError{Customer: f}
 	}
 	for _, id := range []string{f.ID, i.ID} {
 		c, err := s.store.Customer(ctx, a.Team, id)

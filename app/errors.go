@@ -93,8 +93,16 @@ func (e *GoneError) Error() string { return fmt.Sprintf("customer %s no longer e
 
 // NameTakenError: a rename onto a name another customer already has.
 type NameTakenError struct {
-	Name  string
-	Other smed.NameRef
+	Name     string
+	Customer smed.NameRef // the customer being renamed
+	Other    smed.NameRef
+}
+
+// SameCustomerError: a merge of a customer into itself.
+type SameCustomerError struct{ Customer smed.NameRef }
+
+func (e *SameCustomerError) Error() string {
+	return fmt.Sprintf("merge of %s into itself", e.Customer.ID)
 }
 
 func (e *NameTakenError) Error() string {

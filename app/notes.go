@@ -23,6 +23,10 @@ type NoteInput struct {
 
 	Readings []smed.Candidate
 	Quoted   bool
+	// Ended says the name's end was marked (a colon after it): a new
+	// customer then has the name as typed, not a first word, and the reply
+	// offers no longer one.
+	Ended bool
 
 	// Author is who spoke or wrote it, when not the actor (the message
 	// shortcut saves someone else's message); the actor is then recorded as
@@ -145,7 +149,7 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 		return NoteResult{}, err
 	}
 	res := NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created}
-	if rc.Created {
+	if rc.Created && !in.Ended {
 		res.FirstWord = true
 		res.Longer = longerName(rc.Customer.Name, rc.Text)
 	}

@@ -493,6 +493,13 @@ func TestUnquotedNewNameHintsAtQuoting(t *testing.T) {
 	must(t, h.do("U1", "note Ærø Fisk first catch"), "new customer", "I took Ærø as the name", "rename Ærø to Ærø Fisk", `note "Ærø Fisk"`)
 	mustNot(t, h.do("U1", "note Solo called about pricing"), "quote long names")
 	mustNot(t, h.do("U1", `note "Quoted Co" Fine`), "quote long names")
+	// A colon marks where the name ends: no first word was taken for it.
+	got := h.do("U1", "note Nordlys Møbler: Karin confirmed")
+	must(t, got, "Nordlys Møbler is a new customer")
+	mustNot(t, got, "I took", "Use “")
+	got = h.do("U1", "note Kobber: Karin confirmed")
+	must(t, got, "Kobber is a new customer")
+	mustNot(t, got, "I took", "Kobber Karin")
 	must(t, h.do("U1", `show "solo" extra`), "quote all of it, or none of it")
 }
 
@@ -537,6 +544,11 @@ func TestNordicForms(t *testing.T) {
 	}
 	must(t, h.do("U1", "show Kobber & Co"), "Value: 120,000")
 	must(t, h.do("U1", "show Ærø Fisk"), "Karin confirmed", "snoozed until Tue 1 Jun")
+	// A shorter snooze replaces a later one: the reply says so, never
+	// "nothing changes".
+	got := h.do("U1", "snooze Ærø Fisk 2w")
+	must(t, got, "was snoozed until Tue 1 Jun 2027", "Your snooze replaces that one", "due in 30 days")
+	mustNot(t, got, "nothing changes")
 	mustNot(t, h.do("U1", "show Ærø Fisk"), "nets arrived")
 }
 
@@ -598,7 +610,7 @@ func TestLoyaltyInStatsAndDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := h.do("U1", "stats")
-	must(t, st, "Repurchase rate: 50% of the 2 buyers of the last 365 days bought again (1). 50% of deal value came from customers buying again.",
+	must(t, st, "Repurchase rate: 50% of the 2 buyers of the last 365 days bought again (1 of 2). 50% of deal value came from customers buying again.",
 		"a week ago: 40 at risk, coverage 67%", "Knowledge that rests on one person", "Solo Co", "@U2 wrote 5 of 5")
 
 	// Reminders list Ignored Co three times and nobody acts: escalated.

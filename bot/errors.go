@@ -36,6 +36,7 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 		nofact *app.NoSuchFactError
 		linked *app.LinkedElsewhereError
 		undo   *app.NothingToUndoError
+		same   *app.SameCustomerError
 	)
 	switch {
 	case errors.As(err, &ue):
@@ -84,7 +85,11 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 	case errors.As(err, &gone):
 		return errorReply("That customer no longer exists: it was deleted or merged into another one. Look it up with `/customer find`.")
 	case errors.As(err, &taken):
-		return errorReply(fmt.Sprintf("Another customer is already called *%s*. To fold the two together: `/customer merge … into %s`.", esc(taken.Other.Name), esc(quoteIfSpaced(taken.Other.Name))))
+		return errorReply(fmt.Sprintf("Another customer is already called *%s*, so nothing was renamed. To fold the two together: `/customer merge %s into %s`.",
+			esc(taken.Other.Name), esc(quoteIfSpaced(taken.Customer.Name)), esc(quoteIfSpaced(taken.Other.Name))))
+	case errors.As(err, &same):
+		return errorReply(fmt.Sprintf("*%s* is one customer: there is nothing to merge. To fold a duplicate into it: `/customer merge <duplicate> into %s`.",
+			esc(same.Customer.Name), esc(quoteIfSpaced(same.Customer.Name))))
 	case errors.As(err, &choice):
 		r := errorReply(fmt.Sprintf("Several facts of *%s* match; which one? Nothing was removed.", esc(choice.Customer.Name)))
 		r.section(factList(choice.Facts))
@@ -98,7 +103,7 @@ func present(ctx context.Context, log *slog.Logger, v *verb, req Request, err er
 	case errors.As(err, &linked):
 		return errorReply(fmt.Sprintf("This channel is linked to *%s* already (a channel links to one customer). `/customer unlink` here first.", esc(linked.Other.Name)))
 	case errors.As(err, &undo):
-		return errorReply(fmt.Sprintf("Nothing to undo: you wrote no note or fact in the last %d minutes.", int(undo.Window.Minutes())))
+		return errorReply(fmt.Sprintf("Nothing to undo: `undo` takes back your latest note or fact, once, within %d minutes of writing it (a handover has its own Undo button).", int(undo.Window.Minutes())))
 	case errors.Is(err, app.ErrUnsupported):
 		return errorReply("This Smed cannot do that yet.")
 	case errors.Is(err, app.ErrNoDigest):

@@ -208,6 +208,18 @@ func (in input) between(i, j int) string {
 	return in.text[in.args[i].start:in.args[j-1].end]
 }
 
+// nameEnded reports whether a word among the first that may name a customer
+// ends in a colon: the name's end is marked ("note Nordlys: Karin
+// confirmed"), so it is not a first word taken for the name.
+func nameEnded(in input) bool {
+	for i := 0; i < min(len(in.args)-1, maxNameWords); i++ {
+		if !in.args[i].quoted && strings.HasSuffix(in.args[i].raw, ":") {
+			return true
+		}
+	}
+	return false
+}
+
 // nameEnd trims what may follow a name without being part of it: a colon or a
 // comma ("note Nordlys Møbler: Karin confirmed").
 func nameEnd(s string) string { return strings.TrimRight(s, ":,;") }

@@ -36,7 +36,7 @@ var verbNote = &verb{
 			return nil, err
 		}
 		return func(ctx context.Context, c *Commands, req Request) (reply, error) {
-			res, err := c.svc.LogNote(ctx, req.actor(), app.NoteInput{Readings: cands, Quoted: quoted})
+			res, err := c.svc.LogNote(ctx, req.actor(), app.NoteInput{Readings: cands, Quoted: quoted, Ended: nameEnded(in)})
 			if err != nil {
 				return reply{}, err
 			}

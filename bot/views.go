@@ -186,6 +186,11 @@ func snoozedReply(s app.Snoozed, now time.Time) reply {
 	switch {
 	case s.Until.IsZero():
 		r.section(fmt.Sprintf(":alarm_clock: *%s* is no longer snoozed.", name))
+	case !s.Moved && s.Before.DueAt().After(s.After.DueAt()):
+		// A later snooze was there: the new one replaced it, and so the
+		// customer is due sooner than before.
+		r.section(fmt.Sprintf(":zzz: *%s* was snoozed until %s. Your snooze replaces that one and ends before it is due anyway, so reminders come when it is due: %s (%s).",
+			name, s.Before.SnoozedUntil.In(now.Location()).Format("Mon 2 Jan 2006"), relDay(s.After.DueAt(), now), date(s.After.DueAt(), now)))
 	case !s.Moved:
 		r.section(fmt.Sprintf(":zzz: *%s* is due %s anyway (%s), after the snooze you asked for ends, so nothing changes: reminders come when it is due.",
 			name, relDay(s.After.DueAt(), now), date(s.After.DueAt(), now)))
@@ -520,7 +525,7 @@ func statsReply(st app.Stats, amount func(int64) string) reply {
 	r.section(fmt.Sprintf("*Coverage:* %.0f%% of customers (%d of %d) and %.0f%% of their value are not overdue.\n*Value at risk:* %s in %s.",
 		share*100, st.Customers-st.Overdue, st.Customers, valueShare*100, amount(st.AtRisk), plural(st.Overdue, "overdue account")))
 	if rate, ok := st.RepurchaseRate(); ok {
-		line := fmt.Sprintf("*Repurchase rate:* %.0f%% of the %s of the last 365 days bought again (%d).", rate*100, plural(st.Repurchase.Buyers, "buyer"), st.Repurchase.Returning)
+		line := fmt.Sprintf("*Repurchase rate:* %.0f%% of the %s of the last 365 days bought again (%d of %d).", rate*100, plural(st.Repurchase.Buyers, "buyer"), st.Repurchase.Returning, st.Repurchase.Buyers)
 		if st.Repurchase.Value > 0 {
 			line += fmt.Sprintf(" %.0f%% of deal value came from customers buying again.", float64(st.Repurchase.RepeatValue)/float64(st.Repurchase.Value)*100)
 		}
@@ -610,6 +615,6 @@ func deleteConfirmReply(card smed.Card) reply {
 		esc(c.Name), plural(c.NoteCount, "note"), plural(len(card.Facts), "fact")))
 	r.buttons(button{actionID: actionDelete, value: c.ID, label: "Delete " + truncate(c.Name, 60), style: "danger"},
 		button{actionID: actionCancel, label: "Cancel"})
-	r.context("Only admins can delete. To keep the knowledge but fix a duplicate, use `/customer merge` instead.")
+	r.context("Press the button to delete (in Slack; admins only). To keep the knowledge but fix a duplicate, use `/customer merge` instead.")
 	return r.withFallback("Delete " + esc(c.Name) + "?")
 }

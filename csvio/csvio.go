@@ -421,8 +421,9 @@ type lookup struct {
 
 // customer checks one row of a customers file and returns every problem at
 // once, so a row needs one round of fixing, not one per field. A present
-// owner, value or cadence_days is set even when empty (nobody, 0, the
-// default): only a column the file lacks leaves its field nil.
+// owner or value is set even when empty (nobody, 0): only a column the file
+// lacks leaves its field nil. An empty cadence_days is a cadence not set by
+// hand, as a column the file lacks.
 func (rd *reader) customer(ctx context.Context, rec, cols []string) (smed.ImportRecord, error) {
 	ir := smed.ImportRecord{DefaultCadenceDays: rd.opts.DefaultCadence}
 	var errs rowErrors
@@ -451,12 +452,15 @@ func (rd *reader) customer(ctx context.Context, rec, cols []string) (smed.Import
 			}
 			ir.Value = &v
 		case "cadence_days":
-			d := rd.opts.DefaultCadence
+			// Empty: not set by hand. A new customer gets the default
+			// (and may learn its own rhythm), an existing one keeps its
+			// cadence: what export writes for a cadence never set.
 			if s != "" {
+				var d int
 				d, err = smed.ParseDuration(s)
 				err = named("cadence_days", s, err)
+				ir.CadenceDays = &d
 			}
-			ir.CadenceDays = &d
 		case "last_contact":
 			if s != "" {
 				ir.LastContactAt, err = parseTime("last_contact", s, rd.opts.Location)
@@ -659,7 +663,11 @@ func Write(w io.Writer, cards iter.Seq2[smed.Card, error], loc *time.Location) (
 		for _, f := range c.Facts {
 			facts = append(facts, f.Text)
 		}
-		rec := []string{c.Name, c.Owner, strconv.FormatInt(c.Value, 10), strconv.Itoa(c.CadenceDays), last, strings.Join(facts, FactSep)}
+		cadence := "" // never set by hand: the default, or learned from its rhythm
+		if c.CadenceSet {
+			cadence = strconv.Itoa(c.CadenceDays)
+		}
+		rec := []string{c.Name, c.Owner, strconv.FormatInt(c.Value, 10), cadence, last, strings.Join(facts, FactSep)}
 		if err := cw.Write(rec); err != nil {
 			return n, fmt.Errorf("csv: write %q: %w", c.Name, err)
 		}

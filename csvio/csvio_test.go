@@ -54,8 +54,9 @@ func TestReadGoodAndBadRows(t *testing.T) {
 		{Line: 2, Record: smed.ImportRecord{Name: "Acme Corp", Owner: ptr("U0123ABCD"), Value: ptr[int64](120000), CadenceDays: ptr(14),
 			DefaultCadenceDays: 30, LastContactAt: time.Date(2026, 11, 2, 0, 0, 0, 0, cph),
 			Facts: []string{"prefers calls before 10", "pays in instalments"}}},
-		// Empty cells of present columns: nobody, 0, the default.
-		{Line: 3, Record: smed.ImportRecord{Name: "Beta", Owner: ptr(""), Value: ptr[int64](0), CadenceDays: ptr(30), DefaultCadenceDays: 30}},
+		// Empty cells of present columns: nobody, 0, and a cadence not
+		// set by hand (the default for a new customer, kept otherwise).
+		{Line: 3, Record: smed.ImportRecord{Name: "Beta", Owner: ptr(""), Value: ptr[int64](0), DefaultCadenceDays: 30}},
 		{Line: 5, Record: smed.ImportRecord{Name: "Delta, Inc", Owner: ptr("W012AB"), Value: ptr[int64](1200), CadenceDays: ptr(7),
 			DefaultCadenceDays: 30, LastContactAt: time.Date(2026, 11, 2, 8, 30, 0, 0, time.UTC), Facts: []string{"a fact\nover two lines"}}},
 		{Line: 14, Record: smed.ImportRecord{Name: "Kappa", Owner: ptr("U1AB"), Value: ptr[int64](1_000_000), CadenceDays: ptr(3650), DefaultCadenceDays: 30}},
@@ -141,7 +142,7 @@ func TestReadHeaderVariants(t *testing.T) {
 		{"name and facts", "name,facts\nAcme,likes tea\n", []Row{
 			{Line: 2, Record: smed.ImportRecord{Name: "Acme", DefaultCadenceDays: 30, Facts: []string{"likes tea"}}}}, ""},
 		{"empty cells of present columns", "name,owner,value,cadence_days,last_contact\nAcme,,,,\n", []Row{
-			{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: ptr(""), Value: ptr[int64](0), CadenceDays: ptr(30), DefaultCadenceDays: 30}}}, ""},
+			{Line: 2, Record: smed.ImportRecord{Name: "Acme", Owner: ptr(""), Value: ptr[int64](0), DefaultCadenceDays: 30}}}, ""},
 		{"unknown columns named", "name,owner,email,Phone\n", nil, `unknown columns "email", "Phone"`},
 		{"no name column", "owner,value\n", nil, "no name column"},
 		{"duplicate column", "name,Name\n", nil, "columns name appear twice"},
@@ -203,11 +204,14 @@ func TestRoundTrip(t *testing.T) {
 		return v
 	}
 	cards := []smed.Card{
-		{Customer: smed.Customer{Name: "Acme Corp", Owner: "U0123ABCD", Value: 120000, CadenceDays: 14, LastContactAt: at("2026-11-02T09:30:00.123+01:00")},
+		{Customer: smed.Customer{Name: "Acme Corp", Owner: "U0123ABCD", Value: 120000, CadenceDays: 14, CadenceSet: true, LastContactAt: at("2026-11-02T09:30:00.123+01:00")},
 			Facts: []smed.Fact{{Text: "prefers calls before 10"}, {Text: "pays, in \"instalments\""}}},
-		{Customer: smed.Customer{Name: "Ærø Fisk, \"the\" best", Value: smed.MaxValue, CadenceDays: smed.MaxDays},
+		{Customer: smed.Customer{Name: "Ærø Fisk, \"the\" best", Value: smed.MaxValue, CadenceDays: smed.MaxDays, CadenceSet: true},
 			Facts: []smed.Fact{{Text: "two\nlines"}}},
-		{Customer: smed.Customer{Name: "Nobody's", CadenceDays: 1}},
+		{Customer: smed.Customer{Name: "Nobody's", CadenceDays: 1, CadenceSet: true}},
+		// A cadence never set (the default, or learned) is written empty,
+		// so an import elsewhere does not set it by hand.
+		{Customer: smed.Customer{Name: "Learning", CadenceDays: 18}},
 	}
 	var buf bytes.Buffer
 	if _, err := Write(&buf, seq(cards), cph); err != nil {
@@ -226,8 +230,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	var want []smed.ImportRecord
 	for _, c := range cards {
-		rec := smed.ImportRecord{Name: c.Name, Owner: ptr(c.Owner), Value: ptr(c.Value), CadenceDays: ptr(c.CadenceDays),
+		rec := smed.ImportRecord{Name: c.Name, Owner: ptr(c.Owner), Value: ptr(c.Value),
 			DefaultCadenceDays: 30, LastContactAt: c.LastContactAt}
+		if c.CadenceSet {
+			rec.CadenceDays = ptr(c.CadenceDays)
+		}
 		for _, f := range c.Facts {
 			rec.Facts = append(rec.Facts, f.Text)
 		}
@@ -241,7 +248,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestWriteUTC(t *testing.T) {
 	var buf bytes.Buffer
-	c := smed.Card{Customer: smed.Customer{Name: "A", CadenceDays: 7, LastContactAt: time.Date(2026, 11, 2, 10, 0, 0, 0, cph)}}
+	c := smed.Card{Customer: smed.Customer{Name: "A", CadenceDays: 7, CadenceSet: true, LastContactAt: time.Date(2026, 11, 2, 10, 0, 0, 0, cph)}}
 	if _, err := Write(&buf, seq([]smed.Card{c}), cph); err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestE2EImportPartialColumns(t *testing.T) {
 	for _, line := range []string{
 		"Acme Corp," + alice + ",120000,14,,prefers calls before 10",
 		"Beta," + bob + ",5000,7,,",
-		"Gamma,,0,30,,new here", // new: nobody, 0, the default cadence
+		"Gamma,,0,,,new here", // new: nobody, 0, the default cadence
 	} {
 		contains(t, "export after name,facts import", after, line)
 	}

@@ -73,7 +73,7 @@ func TestE2ELoyaltyFigures(t *testing.T) {
 	lacks(t, "Kobber's card", card, "(learned)")
 
 	stats := h.say(alice, "stats")
-	contains(t, "stats", stats, "50% of the 2 buyers of the last 365 days bought again (1)",
+	contains(t, "stats", stats, "50% of the 2 buyers of the last 365 days bought again (1 of 2)",
 		"86% of deal value came from customers buying again", "rests on one person", "Nordlys Møbler")
 
 	drift := h.say(bob, "list mine drifting")

@@ -295,7 +295,7 @@ func cmdExport(ctx context.Context, args []string, e *env) (err error) {
 		return fmt.Errorf("export: %w", err)
 	}
 	if fs.NArg() == 1 {
-		fmt.Fprintf(e.stderr, "exported %d customers to %s\n", n, strings.TrimSpace(fs.Arg(0)))
+		fmt.Fprintf(e.stderr, "exported %s to %s\n", plural(n, "customer"), strings.TrimSpace(fs.Arg(0)))
 	}
 	return nil
 }
