@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -123,9 +124,16 @@ func entry(author string, at int64, text string) string {
 // sequence (the script's INCR result) and each customer's last due time
 // (for the members it replaces).
 var (
-	v2Seq atomic.Int64
-	v2Due sync.Map // customer ID → due ms
+	v2Seq  atomic.Int64
+	v2Due  sync.Map     // customer ID → due ms
+	v2Max  atomic.Int64 // runes of the longest name seen (storage's maxname)
+	v2Days sync.Map     // customer ID → its contact days, as storage's cdays
+	v2Know sync.Map     // customer ID → its kauth, as storage keeps it (at most 4000 bytes)
 )
+
+// loyaltyFields are the fields the note script reads besides replyFields
+// (storage LOYALTY).
+var loyaltyFields = []string{"cadence_set", "cdays", "dcad", "kauth", "kca", "lpend", "lrun"}
 
 // replyFields are the customer fields the note script reads (storage REPLY).
 var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "created_at",
@@ -136,19 +144,41 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	base := "smed:{" + n.team + "}:"
 	id := customerID(n.name)
 	ckey := base + "c:" + id
-	// The readings: every prefix of the words, up to 8, longest first (bot/parse.go).
+	// The readings: every prefix of the words, up to 8, longest first
+	// (bot/parse.go), less those longer than any name (storage's maxname).
+	if r := int64(utf8.RuneCountInString(names.Key(n.name))); r > v2Max.Load() {
+		v2Max.Store(r)
+	}
 	words := strings.Fields(n.name + " " + n.text)
 	var keys []string
 	for k := min(len(words)-1, 8); k >= 1; k-- {
-		keys = append(keys, names.Key(strings.Join(words[:k], " ")))
+		if key := names.Key(strings.Join(words[:k], " ")); int64(utf8.RuneCountInString(key)) <= v2Max.Load() || k == 1 {
+			keys = append(keys, key)
+		}
 	}
+	p.HGet(ctx, base+"totals", "maxname")
 	p.HMGet(ctx, base+"names", keys...)
 	p.HMGet(ctx, ckey, replyFields...)
+	p.HMGet(ctx, ckey, loyaltyFields...)
 	p.Incr(ctx, base+"seq")
 	seq := v2Seq.Add(1)
 	p.RPush(ctx, base+"n:"+id, strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10)+"\t"+n.user+"\t\t\t"+n.text)
 	p.HIncrBy(ctx, ckey, "notes", 1)
 	p.HSet(ctx, ckey, "last_contact_at", n.at, "last_contact_by", n.user)
+	// what a note teaches the loyalty figures: its day, who wrote it
+	day0 := strconv.FormatInt(n.at/86400000, 10)
+	if prev, _ := v2Days.Swap(id, day0); prev != day0 {
+		p.HSet(ctx, ckey, "cdays", day0)
+	}
+	k := strconv.FormatInt(n.at, 10) + ":" + n.user
+	if prev, ok := v2Know.Load(id); ok {
+		k = prev.(string) + ";" + k
+		for len(k) > 4000 {
+			_, k, _ = strings.Cut(k, ";")
+		}
+	}
+	v2Know.Store(id, k)
+	p.HSet(ctx, ckey, "kauth", k)
 	due := n.at + cadenceMS
 	prev, _ := v2Due.Swap(id, due)
 	p.ZAdd(ctx, base+"due", redis.Z{Score: float64(due), Member: id})
