@@ -156,7 +156,7 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 			keys = append(keys, key)
 		}
 	}
-	p.HGet(ctx, base+"totals", "maxname")
+	p.HMGet(ctx, base+"totals", "maxname") // HMGET: a field not there yet is no error
 	p.HMGet(ctx, base+"names", keys...)
 	p.HMGet(ctx, ckey, replyFields...)
 	p.HMGet(ctx, ckey, loyaltyFields...)
