@@ -132,12 +132,15 @@
 //
 // # Memory (BenchmarkMemory: 10k customers, 100k notes of 119 bytes)
 //
-// About 290 bytes a note, word index and refs included (by MEMORY USAGE:
-// n: 185, w: 101, refs 16, words 16, d: 1), and about 1.7 KB a customer with
-// all its name, due and value indexes (c: 362, vcd 330, sig 219, odue 139,
-// nidx 137, vrank 113, due 106, nm 103, risk 74, names 70, cad 68). A
-// customer's first note also creates its note list, about 150 bytes: with
-// one note a customer (BenchmarkScale) a note costs about 480 bytes.
+// About 427 bytes a note in all (the customers' share included), of which
+// the note itself and its search entry are about 320 (by MEMORY USAGE: n:
+// 185, w: 101, refs 16, words 16, d: 1). A customer costs about 2.4 KB with
+// its name, due, value and loyalty indexes (c: 1317, vcd 330, drift 257,
+// sig 219, odue 139, nidx 137, vrank 113, due 106, nm 103, risk 74, names
+// 70, cad 68). Its hash is most of that: once who-knows-what (kauth) passes
+// 64 bytes, after two or three notes, Redis keeps the hash as a hash table
+// rather than a listpack, about 1 KB more. With one note a customer
+// (BenchmarkScale) a note costs about 540 bytes.
 package storage
 
 import (
