@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/app"
+	"github.com/smedhq/smed/loyalty"
 	"github.com/smedhq/smed/reminders"
 )
 
@@ -124,4 +126,18 @@ func digestOf(t *testing.T, h *harness) reminders.Digest {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// The new owner's handover DM, built from known data at a fixed time.
+func TestHandoverDMGolden(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	ago := func(d int) time.Time { return now.Add(-time.Duration(d) * smed.Day) }
+	h := app.HandedOver{From: "U1", To: "U2", Moved: []smed.Card{
+		{Customer: smed.Customer{ID: "000000000001", Name: "Nordlys Møbler", Owner: "U2", Value: 250000, CadenceDays: 18,
+			CreatedAt: ago(400), LastContactAt: ago(10), LastContactBy: "U1", NoteCount: 23, DealsSum: 400000, DealsCount: 4},
+			Facts: []smed.Fact{{ID: "5", Author: "U1", At: ago(300), Text: "prefers calls before 10"}},
+			Notes: []smed.Note{{Author: "U1", At: ago(10), Text: "Karin wants the catalogue <!channel>"}}},
+		{Customer: smed.Customer{ID: "000000000002", Name: "Kobber & Co", Owner: "U2", CadenceDays: 30, CreatedAt: ago(50), LastContactAt: ago(45)}},
+	}, RestsOn: map[string]loyalty.Knowledge{"000000000001": {Notes: 10, Author: "U1", ByAuthor: 10, Share: 1}}}
+	golden(t, "handover_dm.golden.json", handoverReply(h, "UADMIN", now).blocks())
 }
