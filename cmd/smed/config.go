@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -314,18 +315,23 @@ func (c *config) required(need needs) []string {
 // Redis, single mode only) or what internal/redisdial parses for the mode.
 // Messages never show a password.
 func checkRedis(rawURL, mode, master string) error {
+	m, modeErr := redisdial.ParseMode(mode) // its error names redis.mode
 	if storage.IsMemory(rawURL) {
-		if m, err := redisdial.ParseMode(mode); err != nil || m != redisdial.Single {
+		if modeErr == nil && m != redisdial.Single {
 			return fmt.Errorf("redis.mode: %q with memory:// (the embedded Redis is one node: use single)", mode)
 		}
-		return nil
+		return modeErr
 	}
 	if u, err := url.Parse(strings.TrimSpace(rawURL)); err == nil {
 		switch u.Scheme {
 		case "redis", "rediss", "unix":
 		default:
-			return fmt.Errorf("redis.url: %q: use redis://host:port/db, rediss://…, unix:///path or memory://", redactURL(rawURL))
+			// Both at once, so an operator fixes them in one go.
+			return errors.Join(fmt.Errorf("redis.url: %q: use redis://host:port/db, rediss://…, unix:///path or memory://", redactURL(rawURL)), modeErr)
 		}
+	}
+	if modeErr != nil {
+		return modeErr
 	}
 	_, err := redisdial.Parse(redisdial.Config{Mode: redisdial.Mode(mode), URL: rawURL, SentinelMaster: master})
 	return err

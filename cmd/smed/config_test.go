@@ -198,3 +198,16 @@ func TestLoyaltySettings(t *testing.T) {
 		t.Errorf("all weights 0: %v", err)
 	}
 }
+
+func TestRedisURLAndModeReportedTogether(t *testing.T) {
+	_, err := loadConfig("", envOf(map[string]string{"SMED_REDIS_URL": "mysql://x", "SMED_REDIS_MODE": "clustr"}), needs{})
+	for _, want := range []string{"redis.url", "mysql://x", `unknown mode "clustr"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not contain %q", err, want)
+		}
+	}
+	_, err = loadConfig("", envOf(map[string]string{"SMED_REDIS_URL": "memory://", "SMED_REDIS_MODE": "clustr"}), needs{})
+	if err == nil || !strings.Contains(err.Error(), `unknown mode "clustr"`) {
+		t.Errorf("memory:// with a bad mode: %v", err)
+	}
+}
