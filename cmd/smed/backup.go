@@ -59,28 +59,12 @@ func cmdBackup(ctx context.Context, args []string, e *env) (err error) {
 		return nil
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return &usageErr{fmt.Sprintf("backup: cannot write next to %s: %v", path, err)}
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	n, err := backup.Write(tmp, records)
-	if err != nil {
-		return fmt.Errorf("backup: %w (nothing written to %s)", err, path)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("backup: %w (nothing written to %s)", err, path)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("backup: %w (nothing written to %s)", err, path)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("backup: %w", err)
+	var n int
+	if err := writeFile("backup", path, func(w io.Writer) (err error) {
+		n, err = backup.Write(w, records)
+		return err
+	}); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stderr, "backed up %s (%s) of workspace %s to %s\n", plural(customers, "customer"), plural(n, "record"), a.team, path)
 	return nil
@@ -242,4 +226,34 @@ func refused(path string, err error) error {
 		return &usageErr{fmt.Sprintf("restore: %s cannot be restored here, nothing was restored: %v", path, err)}
 	}
 	return fmt.Errorf("restore %s: %w (nothing was restored)", path, err)
+}
+
+// writeFile writes a file the whole way or not at all: into a temporary file
+// next to path (readable by its owner only: it holds what the team knows),
+// synced, then renamed over path. A failure leaves path as it was, and says
+// so. op names the command in errors.
+func writeFile(op, path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return &usageErr{fmt.Sprintf("%s: cannot write next to %s: %v", op, path, err)}
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := write(tmp); err != nil {
+		return fmt.Errorf("%s: %w (nothing written to %s)", op, err, path)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w (nothing written to %s)", op, err, path)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w (nothing written to %s)", op, err, path)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
 }

@@ -90,3 +90,38 @@ func TestE2ECommandLine(t *testing.T) {
 		t.Errorf("smed remind without a bot token: want exit 2 naming slack.bot_token\n%v", r)
 	}
 }
+
+// An export to a file is all or nothing: with Redis down it fails and leaves
+// no file (and an earlier export under the name as it was); one that works is
+// readable by its owner only.
+func TestE2EExportFileAllOrNothing(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	if r := h.importCSV("Acme," + alice + ",1000,30,,"); r.code != 0 {
+		t.Fatalf("import: %v", r)
+	}
+	path := filepath.Join(h.dir, "out.csv")
+	if r := h.mustRun("export", path); !strings.Contains(r.stderr, "exported 1 customer to") {
+		t.Errorf("export: %v", r)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(before), "Acme") {
+		t.Fatalf("export file: %q, %v", before, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode %v, want 0600", fi.Mode().Perm())
+	}
+	r := h.smed(map[string]string{"SMED_REDIS_URL": "redis://127.0.0.1:1/0"}, "", "export", path)
+	if r.code != 1 || !strings.Contains(r.stderr, "nothing written to") {
+		t.Errorf("export with Redis down: %v", r)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("a failed export changed the file:\n%s", after)
+	}
+	if r := h.smed(map[string]string{"SMED_REDIS_URL": "redis://127.0.0.1:1/0"}, "", "export", filepath.Join(h.dir, "new.csv")); r.code != 1 {
+		t.Errorf("export with Redis down: %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "new.csv")); !os.IsNotExist(err) {
+		t.Errorf("a failed export left a file: %v", err)
+	}
+}

@@ -268,7 +268,7 @@ func plural(n int, noun string) string {
 }
 
 // cmdExport is `smed export [FILE.csv]` (stdout without FILE).
-func cmdExport(ctx context.Context, args []string, e *env) (err error) {
+func cmdExport(ctx context.Context, args []string, e *env) error {
 	fs := e.flags("export")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -281,21 +281,21 @@ func cmdExport(ctx context.Context, args []string, e *env) (err error) {
 		return err
 	}
 	defer a.close()
-	var w io.Writer = e.stdout
-	if fs.NArg() == 1 && fs.Arg(0) != "-" {
-		f, err := os.Create(fs.Arg(0))
-		if err != nil {
-			return &usageErr{err.Error()}
+	var n int
+	export := func(w io.Writer) (err error) {
+		n, err = csvio.Write(w, a.store.Export(ctx, a.team), a.cfg.loc)
+		return err
+	}
+	if fs.NArg() == 0 || fs.Arg(0) == "-" {
+		if err := export(e.stdout); err != nil {
+			return fmt.Errorf("export: %w", err)
 		}
-		defer func() { err = errors.Join(err, f.Close()) }()
-		w = f
+		return nil
 	}
-	n, err := csvio.Write(w, a.store.Export(ctx, a.team), a.cfg.loc)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
+	// To a file: all of it or nothing, as backup does.
+	if err := writeFile("export", fs.Arg(0), export); err != nil {
+		return err
 	}
-	if fs.NArg() == 1 {
-		fmt.Fprintf(e.stderr, "exported %s to %s\n", plural(n, "customer"), strings.TrimSpace(fs.Arg(0)))
-	}
+	fmt.Fprintf(e.stderr, "exported %s to %s\n", plural(n, "customer"), strings.TrimSpace(fs.Arg(0)))
 	return nil
 }
