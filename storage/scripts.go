@@ -375,6 +375,9 @@ local LOYALTY = {'cadence_set', 'cdays', 'dcad', 'kauth', 'kca', 'lpend', 'lrun'
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
   'last_contact_at', 'snoozed_until', 'notes', 'lname', 'deals_sum', 'deals_count',
   'last_deal_at', 'last_customer_at', 'last_team_at'}
+local NOTEFIELDS = {}
+for _, f in ipairs(REPLY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
+for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 `
 
 // writeScript logs a note or remembers a fact on the customer named by the
@@ -438,14 +441,14 @@ if not j then
   created = 1
 end
 local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]
-local raw = redis.call('HMGET', ckey, unpack(REPLY))
+-- a note reads what its lessons need in the same HMGET as the reply
+local fields = kind == 'n' and NOTEFIELDS or REPLY
+local raw = redis.call('HMGET', ckey, unpack(fields))
 local c = {}
-for i, f in ipairs(REPLY) do c[f] = raw[i] end
+for i, f in ipairs(fields) do c[f] = raw[i] end
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
-  local lv = redis.call('HMGET', ckey, unpack(LOYALTY))
-  for i, f in ipairs(LOYALTY) do c[f] = c[f] or lv[i] end
   local old = state(c)
   local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
   c.notes = fmt(num(c.notes) + 1)

@@ -158,8 +158,7 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	}
 	p.HMGet(ctx, base+"totals", "maxname") // HMGET: a field not there yet is no error
 	p.HMGet(ctx, base+"names", keys...)
-	p.HMGet(ctx, ckey, replyFields...)
-	p.HMGet(ctx, ckey, loyaltyFields...)
+	p.HMGet(ctx, ckey, append(replyFields[:len(replyFields):len(replyFields)], loyaltyFields...)...)
 	p.Incr(ctx, base+"seq")
 	seq := v2Seq.Add(1)
 	p.RPush(ctx, base+"n:"+id, strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10)+"\t"+n.user+"\t\t\t"+n.text)
