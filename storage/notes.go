@@ -152,6 +152,9 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		}
 	}
 	all, maxname, grew := rs, s.knownMaxname(k), 0
+	if req.CustomerID != "" {
+		maxname = -1 // by ID: no reading to leave out, nothing for the script to check
+	}
 	rs = within(all, maxname, create)
 	for attempt := 0; ; attempt++ {
 		res, err := s.runWrite(ctx, k, kind, req, rs, first, create, maxname)
