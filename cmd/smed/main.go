@@ -166,8 +166,15 @@ func (e *env) flags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args; a mistake is said once (by the usageErr the caller
+// prints), after the flags the command takes.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // flag would print the error itself, and then we again
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err != nil {
+		fs.Usage()
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
