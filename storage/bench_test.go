@@ -173,6 +173,19 @@ func BenchmarkScale(b *testing.B) {
 			_, err := s.List(ctx, team, st.owner(i), st.now, 20)
 			return err
 		})
+		// The loyalty reads of a reminder, the digest and stats.
+		run("DriftingOwner", func(i int) error {
+			_, _, err := s.Drifting(ctx, team, st.owner(i), st.now, 5)
+			return err
+		})
+		run("Concentrated", func(int) error {
+			_, err := s.Concentrated(ctx, team, st.now, 10)
+			return err
+		})
+		run("Repurchase", func(int) error {
+			_, err := s.Repurchase(ctx, team, st.now)
+			return err
+		})
 		b.Run(fmt.Sprintf("customers=%d/Memory", n), func(b *testing.B) {
 			for b.Loop() {
 			}

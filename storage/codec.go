@@ -72,6 +72,17 @@ var replyFields = []string{"id", "name", "owner", "value", "cadence_days", "crea
 	"last_contact_at", "snoozed_until", "notes", "lname", "deals_sum", "deals_count",
 	"last_deal_at", "last_customer_at", "last_team_at"}
 
+// committedCustomer decodes the customer hash (flat HGETALL) a write script
+// answered after it wrote: a reply it cannot read is a write that happened
+// (committed), never "nothing was saved".
+func committedCustomer(op string, flat []any) (smed.Customer, error) {
+	c, err := decodeCustomer(pairs(flat))
+	if err != nil {
+		return smed.Customer{}, committed(op, err)
+	}
+	return c, nil
+}
+
 // pairs turns a flat [field, value, …] script reply into a map.
 func pairs(flat []any) map[string]string {
 	m := make(map[string]string, len(flat)/2)

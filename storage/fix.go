@@ -62,9 +62,9 @@ func (s *Store) Rename(ctx context.Context, team, id, name, by string, at time.T
 		}
 		switch str(res[0]) {
 		case "ok":
-			c, err := decodeCustomer(pairs(res[1:]))
+			c, err := committedCustomer(op, res[1:])
 			if err != nil {
-				return smed.Renamed{}, committed(op, err)
+				return smed.Renamed{}, err
 			}
 			s.grewName(k, info)
 			return smed.Renamed{Customer: c}, nil
@@ -192,11 +192,7 @@ func (s *Store) Forget(ctx context.Context, team, id, factID string) (smed.Custo
 	}
 	switch str(res[0]) {
 	case "ok":
-		c, err := decodeCustomer(pairs(res[1:]))
-		if err != nil {
-			return smed.Customer{}, committed(op, err)
-		}
-		return c, nil
+		return committedCustomer(op, res[1:])
 	case "none", "nofact":
 		return smed.Customer{}, wrap(op, redis.Nil)
 	}

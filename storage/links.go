@@ -52,18 +52,11 @@ func (s *Store) Link(ctx context.Context, team, channel, id, by string, at time.
 // and the script checks that it still is (retried once when it changed).
 func (s *Store) Unlink(ctx context.Context, team, channel string) (smed.NameRef, error) {
 	const op = "unlink"
-	k, err := s.team(op, team)
+	k, id, err := s.channelLink(ctx, op, team, channel)
 	if err != nil {
 		return smed.NameRef{}, err
 	}
-	if err := smed.CheckChannelID(channel); err != nil {
-		return smed.NameRef{}, wrapf(op, "%w", err)
-	}
-	id, err := s.rdb.HGet(ctx, k.links(), channel).Result()
 	for attempt := 0; ; attempt++ {
-		if err != nil {
-			return smed.NameRef{}, wrap(op, err)
-		}
 		if !idRE.MatchString(id) {
 			return smed.NameRef{}, errorf("%s: links holds %q", op, id)
 		}
@@ -91,19 +84,9 @@ func (s *Store) Unlink(ctx context.Context, team, channel string) (smed.NameRef,
 // LinkedTo reads the links hash, then the customer's name.
 func (s *Store) LinkedTo(ctx context.Context, team, channel string) (smed.NameRef, error) {
 	const op = "linked to"
-	k, err := s.team(op, team)
+	k, id, err := s.channelLink(ctx, op, team, channel)
 	if err != nil {
 		return smed.NameRef{}, err
-	}
-	if err := smed.CheckChannelID(channel); err != nil {
-		return smed.NameRef{}, wrapf(op, "%w", err)
-	}
-	id, err := s.rdb.HGet(ctx, k.links(), channel).Result()
-	if err != nil {
-		return smed.NameRef{}, wrap(op, err)
-	}
-	if !idRE.MatchString(id) {
-		return smed.NameRef{}, errorf("%s: links holds %q", op, id)
 	}
 	name, err := s.rdb.HGet(ctx, k.customer(id), "name").Result()
 	if err != nil {
@@ -134,13 +117,6 @@ func (s *Store) Links(ctx context.Context, team, id string) ([]string, error) {
 // time from its ts) changes nothing and returns the customer as it is.
 func (s *Store) AddTouch(ctx context.Context, team string, t smed.Touch) (smed.Customer, error) {
 	const op = "add touch"
-	k, err := s.team(op, team)
-	if err != nil {
-		return smed.Customer{}, err
-	}
-	if err := smed.CheckChannelID(t.Channel); err != nil {
-		return smed.Customer{}, wrapf(op, "%w", err)
-	}
 	if err := smed.CheckUserID(t.Author); err != nil {
 		return smed.Customer{}, wrapf(op, "author: %w", err)
 	}
@@ -154,11 +130,11 @@ func (s *Store) AddTouch(ctx context.Context, team string, t smed.Touch) (smed.C
 	if ts == "" {
 		return smed.Customer{}, invalid(op, "no message ts given")
 	}
-	id, err := s.rdb.HGet(ctx, k.links(), t.Channel).Result()
+	k, id, err := s.channelLink(ctx, op, team, t.Channel)
+	if err != nil {
+		return smed.Customer{}, err
+	}
 	for attempt := 0; ; attempt++ {
-		if err != nil {
-			return smed.Customer{}, wrap(op, err)
-		}
 		if !idRE.MatchString(id) {
 			return smed.Customer{}, errorf("%s: links holds %q", op, id)
 		}
@@ -169,11 +145,7 @@ func (s *Store) AddTouch(ctx context.Context, team string, t smed.Touch) (smed.C
 		}
 		switch str(res[0]) {
 		case "ok":
-			c, err := decodeCustomer(pairs(res[2:]))
-			if err != nil {
-				return smed.Customer{}, committed(op, err)
-			}
-			return c, nil
+			return committedCustomer(op, res[2:])
 		case "none":
 			return smed.Customer{}, wrap(op, redis.Nil)
 		case "moved":
@@ -185,4 +157,24 @@ func (s *Store) AddTouch(ctx context.Context, team string, t smed.Touch) (smed.C
 		}
 		return smed.Customer{}, errorf("%s: unexpected script reply %v", op, res[0])
 	}
+}
+
+// channelLink checks the team and the channel, and reads which customer the
+// channel is linked to (wrapping smed.ErrNotFound when none).
+func (s *Store) channelLink(ctx context.Context, op, team, channel string) (keys, string, error) {
+	k, err := s.team(op, team)
+	if err != nil {
+		return keys{}, "", err
+	}
+	if err := smed.CheckChannelID(channel); err != nil {
+		return keys{}, "", wrapf(op, "%w", err)
+	}
+	id, err := s.rdb.HGet(ctx, k.links(), channel).Result()
+	if err != nil {
+		return keys{}, "", wrap(op, err)
+	}
+	if !idRE.MatchString(id) {
+		return keys{}, "", errorf("%s: links holds %q", op, id)
+	}
+	return k, id, nil
 }

@@ -74,7 +74,7 @@ func (s *Store) Drifting(ctx context.Context, team, owner string, now time.Time,
 	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
-	hs, err := s.hashes(ctx, k, ids)
+	hs, err := s.hashes(ctx, k, ids, slices.Concat(customerFields, []string{"cdays"})...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
@@ -112,21 +112,34 @@ func byWorth(a, b smed.Customer) int {
 	return cmp.Or(cmp.Compare(b.Worth(), a.Worth()), cmp.Compare(a.ID, b.ID))
 }
 
-// hashes reads the hashes of ids in pipelined batches, in order; a missing
-// customer gives an empty map.
-func (s *Store) hashes(ctx context.Context, k keys, ids []string) ([]map[string]string, error) {
+// customerFields are the fields decodeCustomer reads: what a list of
+// customers needs of their hashes, without who-knows-what (kauth, up to
+// 4,000 bytes) and the other loyalty fields.
+var customerFields = []string{"id", "name", "owner", "value", "cadence_days", "cadence_set", "created_at",
+	"last_contact_at", "last_contact_by", "snoozed_until", "notes", "formerly",
+	"deals_sum", "deals_count", "last_deal_at", "last_customer_at", "last_team_at"}
+
+// hashes reads fields of the hashes of ids in pipelined batches, in order; a
+// missing customer (or field) is absent from its map.
+func (s *Store) hashes(ctx context.Context, k keys, ids []string, fields ...string) ([]map[string]string, error) {
 	out := make([]map[string]string, 0, len(ids))
 	for chunk := range slices.Chunk(ids, batch) {
 		pipe := s.rdb.Pipeline()
-		cmds := make([]*redis.MapStringStringCmd, len(chunk))
+		cmds := make([]*redis.SliceCmd, len(chunk))
 		for i, id := range chunk {
-			cmds[i] = pipe.HGetAll(ctx, k.customer(id))
+			cmds[i] = pipe.HMGet(ctx, k.customer(id), fields...)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			return nil, err
 		}
 		for _, c := range cmds {
-			out = append(out, c.Val())
+			m := make(map[string]string, len(fields))
+			for i, v := range c.Val() {
+				if v, ok := v.(string); ok {
+					m[fields[i]] = v
+				}
+			}
+			out = append(out, m)
 		}
 	}
 	return out, nil
@@ -148,7 +161,7 @@ func (s *Store) Concentrated(ctx context.Context, team string, now time.Time, li
 		if err != nil {
 			return nil, wrap(op, err)
 		}
-		hs, err := s.hashes(ctx, k, ids)
+		hs, err := s.hashes(ctx, k, ids, slices.Concat(customerFields, []string{"kauth"})...)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -316,7 +329,7 @@ func (s *Store) IgnoredRuns(ctx context.Context, team string, times, limit int) 
 	for i, z := range zs {
 		ids[i] = str(z.Member)
 	}
-	hs, err := s.hashes(ctx, k, ids)
+	hs, err := s.hashes(ctx, k, ids, customerFields...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

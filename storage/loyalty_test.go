@@ -321,3 +321,39 @@ func runLoyalty(t *testing.T, newStore func(t *testing.T) *Store) {
 		}
 	})
 }
+
+// customerFields is every field decodeCustomer reads: a customer read through
+// it is the customer HGETALL gives.
+func TestCustomerFieldsDecodeWhole(t *testing.T) {
+	s := redisStore(t)
+	ctx := t.Context()
+	id := mustNote(t, s, team, named("Acme Corp", "x"), "U1", t0).Customer.ID
+	if _, err := s.Update(ctx, team, id, smed.Change{Value: ptr[int64](5), CadenceDays: ptr(9), SnoozedUntil: ptr(t0.Add(smed.Day))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddDeal(ctx, team, smed.DealRequest{CustomerID: id, Amount: 70, Author: "U2", At: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, team, "C0ACME", id, "U1", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddTouch(ctx, team, smed.Touch{At: t0.Add(2 * time.Hour), Author: "U9", Side: smed.SideCustomer, Channel: "C0ACME", TS: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rename(ctx, team, id, "Acme Corp A/S", "U1", t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	k, _ := s.team("test", team)
+	whole, err := s.Customer(ctx, team, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := s.hashes(ctx, k, []string{id}, customerFields...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeCustomer(hs[0])
+	if diff := cmp.Diff(whole, got); diff != "" || err != nil {
+		t.Errorf("through customerFields (-HGETALL +HMGET), %v:\n%s", err, diff)
+	}
+}

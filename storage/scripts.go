@@ -375,8 +375,8 @@ local LOYALTY = {'cadence_set', 'cdays', 'dcad', 'kauth', 'kca', 'lpend', 'lrun'
 local REPLY = {'id', 'name', 'owner', 'value', 'cadence_days', 'created_at',
   'last_contact_at', 'snoozed_until', 'notes', 'lname', 'deals_sum', 'deals_count',
   'last_deal_at', 'last_customer_at', 'last_team_at'}
-local NOTEFIELDS = {}
-for _, f in ipairs(REPLY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
+-- REPLY then LOYALTY: what a note reads of its customer in one HMGET
+local NOTEFIELDS = {unpack(REPLY)}
 for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 `
 

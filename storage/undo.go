@@ -153,11 +153,7 @@ func (s *Store) Unwrite(ctx context.Context, team string, w smed.Written) (smed.
 	}
 	switch str(res[0]) {
 	case "ok":
-		c, err := decodeCustomer(pairs(res[1:]))
-		if err != nil {
-			return smed.Customer{}, committed(op, err)
-		}
-		return c, nil
+		return committedCustomer(op, res[1:])
 	case "none":
 		return smed.Customer{}, wrap(op, redis.Nil)
 	}
