@@ -57,9 +57,18 @@ func unavailable(err error) bool {
 	// Redis is up but cannot serve yet (or any more): loading its data set,
 	// replica lost its master, cluster reconfiguring.
 	// A demoted master answers READONLY until Sentinel's switch reaches us.
+	// A MOVED or ASK that reaches us is a slot migration that outran
+	// go-redis's redirect budget (ASK, TRYAGAIN, ASK …): nothing ran.
 	return redis.IsLoadingError(err) || redis.IsMasterDownError(err) ||
 		redis.IsClusterDownError(err) || redis.IsTryAgainError(err) ||
-		redis.IsMaxClientsError(err) || redis.IsReadOnlyError(err)
+		redis.IsMaxClientsError(err) || redis.IsReadOnlyError(err) ||
+		redirected(err)
+}
+
+func redirected(err error) bool {
+	_, moved := redis.IsMovedError(err)
+	_, ask := redis.IsAskError(err)
+	return moved || ask
 }
 
 // errorf is an internal failure (a reply the code does not understand).

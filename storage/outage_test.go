@@ -104,6 +104,8 @@ func TestErrorTranslation(t *testing.T) {
 		{"LOADING Redis is loading the dataset in memory", smed.ErrUnavailable},
 		{"MASTERDOWN Link with MASTER is down", smed.ErrUnavailable},
 		{"TRYAGAIN Multiple keys request during rehashing of slot", smed.ErrUnavailable},
+		{"ASK 1357 127.0.0.1:7001", smed.ErrUnavailable}, // a redirect budget run out mid-migration
+		{"MOVED 1357 127.0.0.1:7001", smed.ErrUnavailable},
 		{"ERR something else", nil},
 	} {
 		m.SetError(tc.reply)

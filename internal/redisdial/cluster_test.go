@@ -134,12 +134,22 @@ func (r *redirects) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 // (Redis refused it or could not be reached: nothing ran, the user is told
 // Redis is unavailable); "unconfirmed" (it may have run: "can't tell whether
 // this was saved"); anything else is a bug (say, a redirect not followed).
+func isRedirect(err error) bool {
+	_, moved := redis.IsMovedError(err)
+	_, ask := redis.IsAskError(err)
+	return moved || ask
+}
+
 func outcome(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
 	case redis.IsTryAgainError(err), redis.IsClusterDownError(err), redis.IsLoadingError(err),
 		redis.IsMasterDownError(err), redis.IsReadOnlyError(err):
+		return "rejected"
+	case isRedirect(err):
+		// go-redis's redirect budget ran out mid-migration (ASK,
+		// TRYAGAIN, ASK …): a reply, so nothing ran; storage says so.
 		return "rejected"
 	case redisdial.MayHaveRun(err):
 		return "unconfirmed"
@@ -260,6 +270,8 @@ func TestClusterSlotMigrationUnderLoad(t *testing.T) {
 		writes []write
 		wg     sync.WaitGroup
 		stop   = make(chan struct{})
+		after  atomic.Int64 // writes finished after the slot was reassigned
+		moved  atomic.Bool
 	)
 	wg.Add(1)
 	go func() { // the writer owns writes until wg.Wait
@@ -288,6 +300,9 @@ func TestClusterSlotMigrationUnderLoad(t *testing.T) {
 			}
 			w.took = time.Since(start)
 			writes = append(writes, w)
+			if moved.Load() {
+				after.Add(1)
+			}
 		}
 	}()
 
@@ -299,7 +314,12 @@ func TestClusterSlotMigrationUnderLoad(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // all keys on the target, slot not reassigned
 	m.Finish(t)
-	time.Sleep(100 * time.Millisecond)
+	moved.Store(true)
+	// However slow the machine, the writer goes on until some writes have
+	// reached the new owner.
+	for deadline := time.Now().Add(10 * time.Second); after.Load() < 10 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	close(stop)
 	wg.Wait()
 
@@ -339,8 +359,16 @@ func TestClusterSlotMigrationUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d writes: %v; redirects followed: %d ASK, %d MOVED; slowest write %v",
 		len(writes), counts, seen.ask.Load(), seen.moved.Load(), slowest.Round(time.Millisecond))
-	if seen.ask.Load() == 0 || seen.moved.Load() == 0 {
-		t.Error("the load saw no ASK or no MOVED: the migration was not exercised")
+	// ASK proves the writes met the half-moved slot. MOVED is not asserted
+	// here: a TRYAGAIN makes go-redis reload its slot map in the background,
+	// and a reload that lands after the reassignment learns the new owner
+	// without ever being redirected (TestClusterSlotMigration checks MOVED
+	// step by step).
+	if seen.ask.Load() == 0 {
+		t.Error("the load saw no ASK: the migration was not exercised")
+	}
+	if n := after.Load(); n < 10 {
+		t.Errorf("only %d writes after the slot was reassigned", n)
 	}
 	if slowest > 2*time.Second {
 		t.Errorf("a write took %v, more than Slack's budget allows", slowest)
