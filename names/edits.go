@@ -52,28 +52,53 @@ func segment(l, n, i int) (start, length int) {
 	return start, length
 }
 
-func signature(l, i int, seg []rune) string {
-	return strconv.Itoa(l) + "\x00" + strconv.Itoa(i) + "\x00" + string(seg)
+// narrowMax is the longest length whose names are indexed in a second,
+// coarser partition too: a name of 6 to 8 runes (tau 2, three segments of two
+// or three runes, which thousands of names share) is also cut in two halves
+// of three or four runes. A one-edit lookup (typed names of 4 to 7 runes,
+// reaching lengths 3 to 8) probes only two-segment signatures, which select
+// a handful of names where three-segment ones select hundreds.
+const narrowMax = 8
+
+// partitions are the segment counts of the signatures stored for a string of
+// l runes: tau(l)+1, and 2 as well up to narrowMax.
+func partitions(l int) []int {
+	if n := tau(l) + 1; n != 2 && l <= narrowMax {
+		return []int{n, 2}
+	}
+	return []int{tau(l) + 1}
 }
 
-// Signatures returns the edit-index signatures of x (a Key or a Fold): one per
-// segment, plus each segment after the first in its "left" swap variant.
-// Strings shorter than 3 runes have none (no edit budget reaches them).
+// signature names segment i of an n-segment partition of an l-rune string.
+// The partition of tau(l)+1 segments has the original form, so an index
+// written before the second partition existed stays valid.
+func signature(l, n, i int, seg []rune) string {
+	if n == tau(l)+1 {
+		return strconv.Itoa(l) + "\x00" + strconv.Itoa(i) + "\x00" + string(seg)
+	}
+	return strconv.Itoa(l) + "\x00" + strconv.Itoa(n) + ":" + strconv.Itoa(i) + "\x00" + string(seg)
+}
+
+// Signatures returns the edit-index signatures of x (a Key or a Fold): for
+// each of its partitions, one per segment, plus each segment after the first
+// in its "left" swap variant. Strings shorter than 3 runes have none (no edit
+// budget reaches them).
 func Signatures(x string) []string {
 	rs := []rune(x)
 	l := len(rs)
 	if l < 3 {
 		return nil
 	}
-	n := tau(l) + 1
-	out := make([]string, 0, 2*n)
-	for i := 1; i <= n; i++ {
-		p, ln := segment(l, n, i)
-		seg := rs[p : p+ln]
-		out = append(out, signature(l, i, seg))
-		if i > 1 && rs[p-1] != rs[p] {
-			v := append([]rune{rs[p-1]}, seg[1:]...)
-			out = append(out, signature(l, i, v))
+	var out []string
+	for _, n := range partitions(l) {
+		for i := 1; i <= n; i++ {
+			p, ln := segment(l, n, i)
+			seg := rs[p : p+ln]
+			out = append(out, signature(l, n, i, seg))
+			if i > 1 && rs[p-1] != rs[p] {
+				v := append([]rune{rs[p-1]}, seg[1:]...)
+				out = append(out, signature(l, n, i, v))
+			}
 		}
 	}
 	return dedupe(out)
@@ -83,8 +108,36 @@ func Signatures(x string) []string {
 // with edit budget b: for every length L within b of y's and each of the
 // first b+1 segments of an L-rune string, the substrings of y inside
 // PassJoin's window. Any x with Distance(y, x) ≤ b ≤ tau(len(x)) shares a
-// signature with them. b ≤ 0 gives none.
+// signature with them. A one-edit lookup uses the two-segment partition,
+// the most selective one the index has for it. b ≤ 0 gives none.
 func Probes(y string, b int) []string {
+	return probes(y, b, func(l int) int {
+		if b == 1 && l <= narrowMax {
+			return 2
+		}
+		return tau(l) + 1
+	})
+}
+
+// LegacyProbes are the probes a one-edit lookup needs besides Probes in an
+// index written before names of 6 to 8 runes had their two-segment
+// partition: the three-segment probes of those lengths. Nil when Probes
+// alone suffices.
+func LegacyProbes(y string, b int) []string {
+	if b != 1 {
+		return nil
+	}
+	return probes(y, b, func(l int) int {
+		if l <= 5 || l > narrowMax {
+			return 0 // Probes has these
+		}
+		return tau(l) + 1
+	})
+}
+
+// probes is Probes with the partition of each length chosen by parts (0:
+// none for that length).
+func probes(y string, b int, parts func(l int) int) []string {
 	if b <= 0 {
 		return nil
 	}
@@ -92,7 +145,7 @@ func Probes(y string, b int) []string {
 	m := len(rs)
 	var out []string
 	for l := max(m-b, 3); l <= m+b; l++ {
-		n := tau(l) + 1
+		n := parts(l)
 		delta := m - l
 		for i := 1; i <= min(b+1, n); i++ {
 			p, ln := segment(l, n, i)
@@ -103,7 +156,7 @@ func Probes(y string, b int) []string {
 				if s < 0 || s+ln > m {
 					continue
 				}
-				out = append(out, signature(l, i, rs[s:s+ln]))
+				out = append(out, signature(l, n, i, rs[s:s+ln]))
 			}
 		}
 	}

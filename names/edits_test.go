@@ -3,6 +3,7 @@ package names
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -33,9 +34,10 @@ func TestProbesMeetSignatures(t *testing.T) {
 			rs[rng.IntN(len(rs))] = alphabet[rng.IntN(len(alphabet))]
 		case len(rs) > 1: // transpose, often at a segment boundary
 			i := rng.IntN(len(rs) - 1)
-			if rng.IntN(2) == 0 {
-				_, ln := segment(len(rs), tau(len(rs))+1, 1)
-				i = max(ln-1, 0)
+			if rng.IntN(2) == 0 { // a boundary of either partition
+				ps := partitions(len(rs))
+				_, ln := segment(len(rs), ps[rng.IntN(len(ps))], 1)
+				i = min(max(ln-1, 0), len(rs)-2)
 			}
 			rs[i], rs[i+1] = rs[i+1], rs[i]
 		}
@@ -62,10 +64,49 @@ func TestProbesMeetSignatures(t *testing.T) {
 				t.Fatalf("typed %q (budget %d) is within budget of %q but no probe meets a signature\nprobes %q\nsigs %q",
 					ys, b, xs, Probes(ys, b), sigs)
 			}
+			// An index written before the two-segment partition holds
+			// only the tau+1 one: the legacy probes must reach it.
+			old := legacySignatures(xs)
+			all := append(Probes(ys, b), LegacyProbes(ys, b)...)
+			if !slices.ContainsFunc(all, func(p string) bool { return slices.Contains(old, p) }) {
+				t.Fatalf("typed %q (budget %d) is within budget of %q but no probe meets a legacy signature\nprobes %q\nsigs %q",
+					ys, b, xs, all, old)
+			}
 		}
 	}
 	if checked < 10000 {
 		t.Fatalf("only %d pairs within budget checked", checked)
+	}
+}
+
+// legacySignatures are the signatures an index held before the two-segment
+// partition of 6 to 8 rune names: only the tau+1 partition.
+func legacySignatures(x string) []string {
+	n := tau(len([]rune(x))) + 1
+	var out []string
+	for _, s := range Signatures(x) {
+		if !strings.Contains(s, ":") || n == 2 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// A one-edit lookup of a 7-rune name probes only two-segment signatures
+// (three or four runes each), never the two-rune segments that thousands of
+// names of that length share.
+func TestOneEditProbesAreNarrow(t *testing.T) {
+	for _, p := range Probes("tilekos", 1) {
+		seg := p[strings.LastIndex(p, "\x00")+1:]
+		if len([]rune(seg)) < 3 {
+			t.Errorf("probe %q has a segment of %d runes", p, len([]rune(seg)))
+		}
+	}
+	if len(LegacyProbes("tilekos", 1)) == 0 {
+		t.Error("no legacy probes for a 7-rune name")
+	}
+	if LegacyProbes("nordlys møbler", 2) != nil || LegacyProbes("acme", 1) != nil {
+		t.Error("legacy probes where Probes suffices")
 	}
 }
 

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
 )
 
 // A near-miss lookup leaves out readings longer than any name, and still
@@ -63,4 +65,48 @@ func TestNoteSeesLongerNamesOfOtherReplicas(t *testing.T) {
 		t.Errorf("maxname known after the note: %d, want 34 (the script told it)", m)
 	}
 	checked(t, a, team, "notes")
+}
+
+// A team indexed before names of 6 to 8 runes had two-segment signatures
+// (no narrow mark in totals) still gets its one-edit typos caught, by the
+// legacy probes; a marked team does not send them.
+func TestNearMissesOfAnIndexWithoutNarrowSignatures(t *testing.T) {
+	s := redisStore(t)
+	ctx := t.Context()
+	mustNote(t, s, team, named("Nordlys", "x"), "U1", t0)
+	k, _ := s.team("test", team)
+	if v, err := s.rdb.HGet(ctx, k.totals(), "narrow").Result(); err != nil || v != "1" {
+		t.Fatalf("a new team's narrow mark: %q, %v", v, err)
+	}
+	checked(t, s, team, "narrow")
+	// Make the index what an older Smed wrote: no two-segment signatures.
+	for _, sg := range names.Signatures("nordlys") {
+		if strings.Contains(sg, ":") {
+			if err := s.rdb.HDel(ctx, k.sig(), sigField(sg)).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	typo := func() []smed.NameRef {
+		t.Helper()
+		got, err := s.NearMisses(ctx, team, []string{"Nordlsy"}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := typo(); len(got) != 0 {
+		t.Fatalf("with the mark, the legacy probes were looked up: %+v", got)
+	}
+	if err := s.rdb.HDel(ctx, k.totals(), "narrow").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := typo(); len(got) != 1 || got[0].Name != "Nordlys" {
+		t.Fatalf("legacy index: NearMisses = %+v, want Nordlys", got)
+	}
+	// A new customer in a legacy team leaves it unmarked.
+	mustNote(t, s, team, named("Solvang", "x"), "U1", t0)
+	if n, _ := s.rdb.HExists(ctx, k.totals(), "narrow").Result(); n {
+		t.Error("a legacy team was marked narrow by a create")
+	}
 }

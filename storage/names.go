@@ -163,17 +163,20 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 // KEYS[1] names, [2] nidx, [3] sig, [4] nm
 // ARGV[1] R readings, [2] NP prefixes, [3] NF probes, [4] prefix limit, [5]
 // candidate cap, [6] enough: skip the probes when the prefix ranges found
-// that many candidates (0: never), then R name keys, NP prefixes, NF sig
-// fields.
+// that many candidates (0: never), [7] the maxname Go knows (-1: none), [8]
+// NL legacy probes, then R name keys, NP prefixes, NF sig fields, NL legacy
+// sig fields (looked up only when totals has no narrow mark).
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records}.
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local maxname = tonumber(redis.call('HGET', KEYS[5], 'maxname') or '-1')
+local NL = tonumber(ARGV[8])
+local t = redis.call('HMGET', KEYS[5], 'maxname', 'narrow')
+local maxname = tonumber(t[1] or '-1')
 if tonumber(ARGV[7]) >= 0 and maxname > tonumber(ARGV[7]) then return {'max', maxname} end
 local known = {}
 if R > 0 then
-  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 8, 7 + R))
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 9, 8 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
 local all, seen, n = {}, {}, 0
@@ -184,7 +187,7 @@ local function add(id)
     all[n] = id
   end
 end
-for i = 8 + R, 7 + R + NP do
+for i = 9 + R, 8 + R + NP do
   local p = ARGV[i]
   for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
     add(string.sub(m, -12))
@@ -193,7 +196,10 @@ end
 -- Probe lists smallest first: when the cap is reached, the candidates
 -- dropped are those of the least selective signatures (a common suffix
 -- such as " a/s"), and a pair within budget shares some signature.
-local first, last = 8 + R + NP, 7 + R + NP + NF
+-- The legacy probes come last: an index kept since before names of 6 to 8
+-- runes had two-segment signatures (no narrow mark) needs them too.
+local first, last = 9 + R + NP, 8 + R + NP + NF
+if t[2] ~= '1' then last = last + NL end
 if ENOUGH > 0 and n >= ENOUGH then last = first - 1 end
 local lists = {}
 for s = first, last, 500 do
@@ -295,7 +301,7 @@ func longer(t typedName, maxname int) bool {
 // runNear runs nearScript once, leaving out the lookups longer than any name
 // the team has (maxname, -1: unknown).
 func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname int) ([]any, error) {
-	var prefixes, probes []string
+	var prefixes, probes, legacy []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
 		if longer(t, maxname) {
@@ -314,13 +320,19 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 				probes = append(probes, f)
 			}
 		}
+		for _, pr := range append(names.LegacyProbes(t.key, b), names.LegacyProbes(t.fold, bf)...) {
+			if f := sigField(pr); !seenF[f] {
+				seenF[f] = true
+				legacy = append(legacy, f)
+			}
+		}
 	}
-	args := make([]any, 0, 7+len(readings)+len(prefixes)+len(probes))
+	args := make([]any, 0, 8+len(readings)+len(prefixes)+len(probes)+len(legacy))
 	// The first limit prefix hits by key are among the first members of a
 	// range (a key range holds keys in key order, and a fold member only
 	// when its fold starts with the typed key): a few times limit suffice.
 	plim := min(prefixLimit, max(4*limit, 16))
-	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough, maxname)
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough, maxname, len(legacy))
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
@@ -328,6 +340,9 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 		args = append(args, p)
 	}
 	for _, f := range probes {
+		args = append(args, f)
+	}
+	for _, f := range legacy {
 		args = append(args, f)
 	}
 	return nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm(), k.totals()}, args...).Slice()
