@@ -60,6 +60,18 @@ type NoteReceipt struct {
 	// Matched is the index in NoteRequest.Candidates of the reading that was
 	// used (0 with CustomerID).
 	Matched int
+	// Reminder is what the store saw of the owner's latest reminder DM in
+	// the note's own step, so that closing the customer's line on it (see
+	// ReminderMessages) needs no lookup when it is not there.
+	Reminder ReminderHint
+}
+
+// ReminderHint tells whether a customer is listed on its owner's latest
+// reminder DM. Checked false: the store did not look (a fact, a store that
+// cannot tell), and the caller looks itself.
+type ReminderHint struct {
+	Checked bool
+	Date    string // the DM's date when it lists the customer, else ""
 }
 
 // NameRef is a customer found by its name: enough to show it and to address

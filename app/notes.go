@@ -46,6 +46,9 @@ type NoteResult struct {
 	// first word and the next capitalised one: "Nordlys Møbler"), or "".
 	FirstWord bool
 	Longer    string
+	// Reminder: whether the customer is on its owner's latest reminder DM,
+	// as the store saw it in the note's step (see ReminderToClose).
+	Reminder smed.ReminderHint
 }
 
 // LogNote logs a conversation, which resets the customer's clock (a note is
@@ -95,7 +98,7 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 		if err != nil {
 			return NoteResult{}, err
 		}
-		return NoteResult{Customer: rc.Customer, Text: rc.Text}, nil
+		return NoteResult{Customer: rc.Customer, Text: rc.Text, Reminder: rc.Reminder}, nil
 	}
 
 	if len(in.Readings) == 0 {
@@ -116,7 +119,7 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 		if err != nil {
 			return NoteResult{}, err
 		}
-		return NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created}, nil
+		return NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created, Reminder: rc.Reminder}, nil
 	}
 
 	// No reading names a known customer.
@@ -148,7 +151,7 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 	if err != nil {
 		return NoteResult{}, err
 	}
-	res := NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created}
+	res := NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created, Reminder: rc.Reminder}
 	if rc.Created && !in.Ended {
 		res.FirstWord = true
 		res.Longer = longerName(rc.Customer.Name, rc.Text)

@@ -327,3 +327,49 @@ func TestUseLonger(t *testing.T) {
 		t.Errorf("fixed after the window: %v", err)
 	}
 }
+
+// countingReminders is a ReminderMessages that counts its lookups.
+type countingReminders struct {
+	m       smed.ReminderMessage
+	lookups int
+}
+
+func (r *countingReminders) SaveReminderMessage(ctx context.Context, team, owner string, m smed.ReminderMessage) error {
+	r.m = m
+	return nil
+}
+
+func (r *countingReminders) ReminderMessage(ctx context.Context, team, owner string) (smed.ReminderMessage, error) {
+	r.lookups++
+	if r.m.Date == "" {
+		return smed.ReminderMessage{}, smed.ErrNotFound
+	}
+	return r.m, nil
+}
+
+// The reminder DM to rewrite after a contact: a hint from the write that
+// says the customer is not on today's DM spares the lookup; without one
+// (a deal, a touch, a store that cannot tell) the DM is looked up.
+func TestReminderToCloseUsesTheHint(t *testing.T) {
+	rm := &countingReminders{m: smed.ReminderMessage{Date: "2026-12-01", Channel: "D1", TS: "1.1", Customers: []string{"0123456789ab"}}}
+	svc := New(Config{Store: fakestore.New(), Reminders: rm})
+	c := smed.Customer{ID: "0123456789ab", Owner: "U1"}
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name    string
+		hint    smed.ReminderHint
+		ok      bool
+		lookups int
+	}{
+		{"no hint", smed.ReminderHint{}, true, 1},
+		{"listed today", smed.ReminderHint{Checked: true, Date: "2026-12-01"}, true, 1},
+		{"not listed", smed.ReminderHint{Checked: true}, false, 0},
+		{"listed on an older DM", smed.ReminderHint{Checked: true, Date: "2026-11-30"}, false, 0},
+	} {
+		rm.lookups = 0
+		m, ok := svc.ReminderToClose(ctx, team, c, "2026-12-01", tc.hint)
+		if ok != tc.ok || rm.lookups != tc.lookups || ok && m.TS != "1.1" {
+			t.Errorf("%s: %+v, %v after %d lookups; want %v after %d", tc.name, m, ok, rm.lookups, tc.ok, tc.lookups)
+		}
+	}
+}

@@ -43,9 +43,11 @@ func (s *Service) Undo(ctx context.Context, a Actor) (Undone, error) {
 
 // ReminderToClose finds the reminder DM of today that lists the customer, so
 // it can be rewritten now that the customer heard from us: the owner and the
-// message, and false when there is none (or the store cannot say).
-func (s *Service) ReminderToClose(ctx context.Context, team string, c smed.Customer, today string) (smed.ReminderMessage, bool) {
-	if s.rmsgs == nil || c.Owner == "" {
+// message, and false when there is none (or the store cannot say). A hint
+// from the write that made the contact (smed.NoteReceipt.Reminder) spares
+// the lookup when it says the DM of today does not list the customer.
+func (s *Service) ReminderToClose(ctx context.Context, team string, c smed.Customer, today string, hint smed.ReminderHint) (smed.ReminderMessage, bool) {
+	if s.rmsgs == nil || c.Owner == "" || hint.Checked && hint.Date != today {
 		return smed.ReminderMessage{}, false
 	}
 	m, err := s.rmsgs.ReminderMessage(ctx, team, c.Owner)

@@ -21,7 +21,7 @@ type Commands struct {
 	notify HandoverNotifier
 	// contacted, set by the Bot, hears of every contact a command made, so
 	// a reminder DM that lists the customer can be rewritten.
-	contacted func(ctx context.Context, team string, c smed.Customer, by string)
+	contacted func(ctx context.Context, team string, c smed.Customer, by string, hint smed.ReminderHint)
 	currency  string // customers.currency, shown after amounts
 	log       *slog.Logger
 	metrics   *metrics

@@ -302,7 +302,7 @@ func (b *Bot) submitNote(ctx context.Context, cb slack.InteractionCallback) any 
 	done := fmt.Sprintf(":white_check_mark: Note logged on *%s*.", esc(res.Customer.Name))
 	b.goTracked(func(ctx context.Context) {
 		if meta.Home {
-			b.contacted(ctx, req.Team, res.Customer, req.User)
+			b.contacted(ctx, req.Team, res.Customer, req.User, res.Reminder)
 			b.publishHome(ctx, req.Team, req.User)
 			return
 		}

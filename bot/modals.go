@@ -137,7 +137,7 @@ func (b *Bot) submitSavedMessage(ctx context.Context, cb slack.InteractionCallba
 	if err != nil {
 		return fieldErrors(blockNote, present(ctx, b.log, verbNote, req, err).plain())
 	}
-	b.contacted(ctx, req.Team, res.Customer, req.User)
+	b.contacted(ctx, req.Team, res.Customer, req.User, res.Reminder)
 	return nil
 }
 
@@ -195,7 +195,7 @@ func (b *Bot) submitTypedNote(ctx context.Context, cb slack.InteractionCallback)
 	if err != nil {
 		return fieldErrors(blockNote, present(ctx, b.log, verbNote, req, err).plain())
 	}
-	b.contacted(ctx, req.Team, res.Customer, req.User)
+	b.contacted(ctx, req.Team, res.Customer, req.User, res.Reminder)
 	return nil
 }
 

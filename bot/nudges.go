@@ -17,13 +17,15 @@ import (
 // that c heard from us (a note, a deal, a message in a linked channel — from
 // anyone, anywhere), so the owner's list shrinks as the day goes. It runs
 // after the answer, tracked.
-func (b *Bot) contacted(ctx context.Context, team string, c smed.Customer, by string) {
+//
+// hint is what the write saw of the reminder DM (zero: it did not look).
+func (b *Bot) contacted(ctx context.Context, team string, c smed.Customer, by string, hint smed.ReminderHint) {
 	if b.reminders == nil || b.api == nil {
 		return
 	}
 	b.goTracked(func(ctx context.Context) {
 		now := b.svc.Now()
-		m, ok := b.svc.ReminderToClose(ctx, team, c, now.Format(time.DateOnly))
+		m, ok := b.svc.ReminderToClose(ctx, team, c, now.Format(time.DateOnly), hint)
 		if !ok {
 			return
 		}
@@ -54,7 +56,7 @@ func (b *Bot) messageEvent(ctx context.Context, team string, ev slackevents.Even
 		return
 	}
 	if touched {
-		b.contacted(ctx, team, c, m.User)
+		b.contacted(ctx, team, c, m.User, smed.ReminderHint{})
 	}
 }
 

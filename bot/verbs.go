@@ -40,7 +40,7 @@ var verbNote = &verb{
 			if err != nil {
 				return reply{}, err
 			}
-			c.heard(ctx, req, res.Customer)
+			c.heard(ctx, req, res.Customer, res.Reminder)
 			return noteReply(res, c.svc.Now()), nil
 		}, nil
 	},
@@ -227,9 +227,9 @@ var verbHandover = &verb{
 }
 
 // heard passes on that a command made contact with c (see Bot.contacted).
-func (c *Commands) heard(ctx context.Context, req Request, cu smed.Customer) {
+func (c *Commands) heard(ctx context.Context, req Request, cu smed.Customer, hint smed.ReminderHint) {
 	if c.contacted != nil {
-		c.contacted(ctx, req.Team, cu, req.User)
+		c.contacted(ctx, req.Team, cu, req.User, hint)
 	}
 }
 

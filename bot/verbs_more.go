@@ -77,7 +77,7 @@ var verbDeal = &verb{
 				return reply{}, err
 			}
 			cu := rc.Customer
-			c.heard(ctx, req, cu)
+			c.heard(ctx, req, cu, smed.ReminderHint{})
 			var r reply
 			r.section(fmt.Sprintf(":moneybag: Deal on *%s*: %s%s. Lifetime: %s in %s.", esc(cu.Name), c.amount(rc.Deal.Amount),
 				textSuffix(rc.Deal.Text), c.amount(cu.DealsSum), plural(cu.DealsCount, "deal")))

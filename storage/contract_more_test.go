@@ -643,6 +643,46 @@ func runContractMore(t *testing.T, newStore func(t *testing.T) *Store) {
 			t.Errorf("another owner's: %v", err)
 		}
 	})
+
+	// A note tells, in its own step, whether its customer is on the
+	// owner's latest reminder DM, so the common case needs no lookup.
+	t.Run("NoteReminderHint", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ctx := t.Context()
+		acme := mustNote(t, s, team, named("Acme", "x"), "U1", t0)
+		if want := (smed.ReminderHint{Checked: true}); acme.Reminder != want {
+			t.Errorf("no DM yet: %+v, want %+v", acme.Reminder, want)
+		}
+		beta := mustNote(t, s, team, named("Beta", "x"), "U1", t0).Customer
+		gamma := mustNote(t, s, team, named("Gamma", "x"), "U2", t0).Customer
+		m := smed.ReminderMessage{Date: "2025-03-03", Channel: "D0123", TS: "1.2", Customers: []string{gamma.ID, beta.ID}}
+		if err := s.SaveReminderMessage(ctx, team, "U1", m); err != nil {
+			t.Fatal(err)
+		}
+		// Listed, noted by someone else than the owner.
+		if got := mustNote(t, s, team, named("Beta", "y"), "U3", t0.Add(time.Hour)).Reminder; got != (smed.ReminderHint{Checked: true, Date: "2025-03-03"}) {
+			t.Errorf("Beta on U1's DM: %+v", got)
+		}
+		// Not listed; and listed on another owner's DM only.
+		if got := mustNote(t, s, team, named("Acme", "y"), "U1", t0.Add(time.Hour)).Reminder; got != (smed.ReminderHint{Checked: true}) {
+			t.Errorf("Acme, not on the DM: %+v", got)
+		}
+		if got := mustNote(t, s, team, named("Gamma", "y"), "U2", t0.Add(time.Hour)).Reminder; got != (smed.ReminderHint{Checked: true}) {
+			t.Errorf("Gamma, on U1's DM but owned by U2: %+v", got)
+		}
+		// The next DM replaces the list.
+		m.Date, m.Customers = "2025-03-04", []string{acme.Customer.ID}
+		if err := s.SaveReminderMessage(ctx, team, "U1", m); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustNote(t, s, team, named("Beta", "z"), "U1", t0.Add(2*time.Hour)).Reminder; got != (smed.ReminderHint{Checked: true}) {
+			t.Errorf("Beta after the next DM: %+v", got)
+		}
+		if got := mustNote(t, s, team, named("Acme", "z"), "U1", t0.Add(2*time.Hour)).Reminder; got.Date != "2025-03-04" {
+			t.Errorf("Acme after the next DM: %+v", got)
+		}
+	})
 }
 
 // touchesIn counts the touches in the customer's history.

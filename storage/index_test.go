@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -423,5 +424,33 @@ func TestListBigTie(t *testing.T) {
 				t.Errorf("List of a tie (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// textWords, which splits each reading's text once per new head, gives
+// what names.Words gives each text alone, for the readings of random
+// inputs (Nordic letters, combining marks, odd spaces, repeats).
+func TestTextWordsMatchWords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vocab := strings.Fields("acme Acme ÆRØ ærø fisk a b x renewal Renewal, 2025 café cafe\u0301 o\u0308l øl -- A/S")
+	spaces := []string{" ", "  ", "\t", "\u00a0", "\u200b"}
+	for range 5000 {
+		var b strings.Builder
+		for i := range 1 + rng.IntN(12) {
+			if i > 0 {
+				b.WriteString(spaces[rng.IntN(len(spaces))])
+			}
+			b.WriteString(vocab[rng.IntN(len(vocab))])
+		}
+		var rs []reading
+		for _, c := range words(b.String()) {
+			rs = append(rs, reading{text: clean(c.Rest)})
+		}
+		got := textWords(rs)
+		for i, r := range rs {
+			if want := names.Words(r.text); !slices.Equal(got[i], want) && !(len(got[i]) == 0 && len(want) == 0) {
+				t.Fatalf("input %q, text %q: textWords %q, Words %q", b.String(), r.text, got[i], want)
+			}
+		}
 	}
 }

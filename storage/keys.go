@@ -77,6 +77,13 @@
 //	buy1    ZSET   loyalty: ID → time of the latest deal (ms)
 //	buy2    ZSET   loyalty: ID → time of the second latest deal (ms)
 //	dval    HASH   loyalty: deal value per day
+//	rmd     HASH   owner → "<date>\t<IDs, 12 bytes each>": the date and the
+//	               customers of the owner's latest reminder DM (rm:<owner>
+//	               has the rest), so that a note tells in its own step
+//	               whether its customer is listed there (NoteReceipt.Reminder)
+//	               and the common case needs no second lookup. Written with
+//	               rm:<owner>; an entry outlives the DM's two days, and its
+//	               date then matches no day a caller asks about.
 //
 // Per customer, per word, per day:
 //
@@ -221,6 +228,7 @@ func (k keys) linked(id string) string      { return k.base + "l:" + id }
 func (k keys) touches(id string) string     { return k.base + "t:" + id }
 func (k keys) deals(id string) string       { return k.base + "g:" + id }
 func (k keys) reminder(owner string) string { return k.base + "rm:" + owner }
+func (k keys) rmd() string                   { return k.base + "rmd" }
 func (k keys) day(day int64) string         { return k.base + "d:" + strconv.FormatInt(day, 10) }
 
 // word is the posting list of a normalised word (names.Words).
@@ -231,7 +239,7 @@ func (k keys) word(w string) string {
 }
 
 // teamKeyCount is how many team keys every write script gets (T in Lua).
-const teamKeyCount = 25
+const teamKeyCount = 26
 
 // teamKeys are KEYS[1..teamKeyCount] of every write script, in the prelude's
 // order.
@@ -240,7 +248,7 @@ func (k keys) teamKeys(extra int) []string {
 	return append(out, k.names(), k.nidx(), k.sig(), k.nm(), k.due(), k.odue(),
 		k.vrank(), k.ocount(), k.totals(), k.seq(), k.refs(), k.words(), k.days(),
 		k.vcd(), k.risk(), k.cad(),
-		k.undo(), k.links(), k.drift(), k.conc(), k.buy1(), k.buy2(), k.dval(), k.ftc(), k.ign())
+		k.undo(), k.links(), k.drift(), k.conc(), k.buy1(), k.buy2(), k.dval(), k.ftc(), k.ign(), k.rmd())
 }
 
 // firstID is the ID a customer gets when it is created under that name key and

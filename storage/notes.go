@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,7 +173,7 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			maxname = int(m)
 			rs = within(all, maxname, create)
 		case status == "ok":
-			rc, err := receipt(res, rs)
+			rc, err := receipt(res, rs, kind)
 			if err != nil {
 				return smed.NoteReceipt{}, committed(op, err)
 			}
@@ -216,6 +217,40 @@ func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.Note
 	return res, err
 }
 
+// textWords is names.Words of each reading's text. The readings of one
+// input come longest name first, so each text is usually the one before
+// with a word or two in front: those are split alone, and the rest is
+// taken from the text before (the same words, as a space separates them).
+func textWords(rs []reading) [][]string {
+	out := make([][]string, len(rs))
+	for i, r := range rs {
+		if i > 0 && rs[i-1].text != "" && len(r.text) > len(rs[i-1].text) && strings.HasSuffix(r.text, rs[i-1].text) {
+			head := r.text[:len(r.text)-len(rs[i-1].text)]
+			if last, _ := utf8.DecodeLastRuneInString(head); names.IsSpace(last) {
+				out[i] = mergeWords(names.Words(head), out[i-1])
+				continue
+			}
+		}
+		out[i] = names.Words(r.text)
+	}
+	return out
+}
+
+// mergeWords is head then the words of tail not in head: names.Words of
+// the two texts joined.
+func mergeWords(head, tail []string) []string {
+	if len(head) == 0 {
+		return tail
+	}
+	out := append(make([]string, 0, len(head)+len(tail)), head...)
+	for _, w := range tail {
+		if !slices.Contains(head, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // writeArgs builds writeScript's KEYS and ARGV.
 func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool, maxname int) ([]string, []any) {
 	at := toMS(req.At)
@@ -226,8 +261,8 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 		nameWords = p.list(first.words)
 	}
 	lists := make([]string, len(rs))
-	for i, r := range rs {
-		lists[i] = p.list(names.Words(r.text))
+	for i, ws := range textWords(rs) {
+		lists[i] = p.list(ws)
 	}
 	keyList := k.teamKeys(1 + 2*len(rs) + len(p.keys))
 	keyList = append(keyList, k.day(day))
@@ -254,9 +289,9 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 }
 
 // receipt reads an "ok" reply of writeScript.
-func receipt(res []any, rs []reading) (smed.NoteReceipt, error) {
-	if len(res) != 3+len(replyFields) {
-		return smed.NoteReceipt{}, fmt.Errorf("reply has %d values, want %d", len(res), 3+len(replyFields))
+func receipt(res []any, rs []reading, kind string) (smed.NoteReceipt, error) {
+	if len(res) != 4+len(replyFields) {
+		return smed.NoteReceipt{}, fmt.Errorf("reply has %d values, want %d", len(res), 4+len(replyFields))
 	}
 	j, _ := res[1].(int64)
 	created, _ := res[2].(int64)
@@ -272,7 +307,8 @@ func receipt(res []any, rs []reading) (smed.NoteReceipt, error) {
 		return smed.NoteReceipt{}, err
 	}
 	r := rs[j-1]
-	return smed.NoteReceipt{Customer: c, Text: r.text, Created: created == 1, Matched: r.at}, nil
+	return smed.NoteReceipt{Customer: c, Text: r.text, Created: created == 1, Matched: r.at,
+		Reminder: smed.ReminderHint{Checked: kind == "n", Date: str(res[3+len(replyFields)])}}, nil
 }
 
 // newID returns a random customer ID: 12 hex digits, never user text. The

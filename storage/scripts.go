@@ -33,7 +33,8 @@ local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
   days = KEYS[13], vcd = KEYS[14], risk = KEYS[15], cad = KEYS[16],
   undo = KEYS[17], links = KEYS[18], drift = KEYS[19], conc = KEYS[20],
-  buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23], ftc = KEYS[24], ign = KEYS[25]}
+  buy1 = KEYS[21], buy2 = KEYS[22], dval = KEYS[23], ftc = KEYS[24], ign = KEYS[25],
+  rmd = KEYS[26]}
 local T = ` + strconv.Itoa(teamKeyCount) + `
 local WK, WA = 0, 0
 local MAXSEQ = ` + strconv.Itoa(maxSeq) + `
@@ -475,6 +476,14 @@ end
 redis.call('HSET', K.undo, author, id .. '\t' .. kind .. '\t' .. fmt(seq) .. '\t' .. at)
 local out = {'ok', j, created}
 for i, f in ipairs(REPLY) do out[3 + i] = c[f] or '' end
+-- whether the owner's latest reminder DM lists the customer: its date, or ''
+local listed = ''
+if kind == 'n' and (c.owner or '') ~= '' then
+  local v = redis.call('HGET', K.rmd, c.owner)
+  local tab = v and string.find(v, '\t', 1, true)
+  if tab and find12(string.sub(v, tab + 1), id) then listed = string.sub(v, 1, tab - 1) end
+end
+out[#out + 1] = listed
 return out
 `)
 

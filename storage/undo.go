@@ -186,11 +186,20 @@ func (s *Store) SaveReminderMessage(ctx context.Context, team, owner string, m s
 			return invalid(op, "%q is not a customer ID", id)
 		}
 	}
+	if strings.Contains(m.Date, "\t") {
+		return invalid(op, "%q is not a date", m.Date)
+	}
 	b, err := json.Marshal(reminderMessage{Date: m.Date, Channel: m.Channel, TS: m.TS, Customers: m.Customers})
 	if err != nil {
 		return wrap(op, err)
 	}
-	return wrap(op, s.rdb.Set(ctx, k.reminder(owner), b, reminderKeep).Err())
+	// rmd lets a note tell in its own step whether it is listed (keys.go).
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, k.reminder(owner), b, reminderKeep)
+		p.HSet(ctx, k.rmd(), owner, m.Date+"\t"+strings.Join(m.Customers, ""))
+		return nil
+	})
+	return wrap(op, err)
 }
 
 // ReminderMessage reads the owner's latest reminder message.
