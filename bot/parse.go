@@ -155,6 +155,9 @@ func mention(raw string) (string, bool) {
 // <https://x|label> → https://x, &lt; → <. Stored text is plain; it is escaped
 // again whenever it is shown, so a note never pings anyone.
 func plain(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s // no markup, no entity: the common note, without a regexp pass
+	}
 	s = anyMarkup.ReplaceAllStringFunc(s, func(m string) string {
 		p := anyMarkup.FindStringSubmatch(m)
 		kind, target, label := p[1], p[2], p[3]
