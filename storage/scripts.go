@@ -50,6 +50,18 @@ local function hgetall(key)
   for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
   return t, flat
 end
+-- move_members takes the members of set om that nw lacks out of the lex
+-- index key and puts those of nw that om lacks in (score 0): one ZREM and
+-- one ZADD at most.
+local function move_members(key, om, nw)
+  local rem, add = {}, {}
+  for m in pairs(om) do if not nw[m] then rem[#rem + 1] = m end end
+  for m in pairs(nw) do
+    if not om[m] then add[#add + 1] = 0; add[#add + 1] = m end
+  end
+  if #rem > 0 then redis.call('ZREM', key, unpack(rem)) end
+  if #add > 0 then redis.call('ZADD', key, unpack(add)) end
+end
 ` + loyaltyLua + `
 
 -- due mirrors smed.Customer.DueAt: last contact (or creation when never
@@ -166,10 +178,7 @@ local function index(id, old, new)
   for f, v in pairs(acc) do
     if v ~= 0 and redis.call('HINCRBY', K.risk, f, fmt(v)) == 0 then redis.call('HDEL', K.risk, f) end
   end
-  local om = old and vcd_members(old, id) or {}
-  local nw = new and vcd_members(new, id) or {}
-  for m in pairs(om) do if not nw[m] then redis.call('ZREM', K.vcd, m) end end
-  for m in pairs(nw) do if not om[m] then redis.call('ZADD', K.vcd, 0, m) end end
+  move_members(K.vcd, old and vcd_members(old, id) or {}, new and vcd_members(new, id) or {})
   loyalty_index(id, old, new)
   if dc ~= 0 then redis.call('HINCRBY', K.totals, 'customers', dc) end
   if dv ~= 0 then redis.call('HINCRBY', K.totals, 'value', fmt(dv)) end

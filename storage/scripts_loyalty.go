@@ -385,10 +385,7 @@ local function loyalty_index(id, old, new)
   if not old or not new or old.cdays ~= new.cdays or old.due ~= new.due or old.snooze ~= new.snooze or old.owner ~= new.owner then
     local os = old and drift_start(old)
     local ns = new and drift_start(new)
-    local om = os and drift_members(old, id, os) or {}
-    local nm = ns and drift_members(new, id, ns) or {}
-    for m in pairs(om) do if not nm[m] then redis.call('ZREM', K.drift, m) end end
-    for m in pairs(nm) do if not om[m] then redis.call('ZADD', K.drift, 0, m) end end
+    move_members(K.drift, os and drift_members(old, id, os) or {}, ns and drift_members(new, id, ns) or {})
   end
   if new and old and old.value ~= new.value and redis.call('ZSCORE', K.conc, id) then
     redis.call('ZADD', K.conc, fmt(-new.value), id)

@@ -205,4 +205,6 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	}
 	// the author's undo pointer, set in the same step as the note
 	p.HSet(ctx, base+"undo", n.user, id+"\tn\t"+strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10))
+	// whether the owner's reminder DM lists the customer (rmd)
+	p.HMGet(ctx, base+"rmd", n.user)
 }
