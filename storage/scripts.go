@@ -233,14 +233,19 @@ local function name_add(id, key, fold, display, sigs)
   redis.call('ZADD', K.nidx, 0, key .. '\0' .. id)
   if fold ~= key and fold ~= '' then redis.call('ZADD', K.nidx, 0, fold .. '\0' .. id) end
   redis.call('HSET', K.nm, id, key .. '\0' .. fold .. '\0' .. display)
-  for i = 1, #sigs, 8 do
-    local f = string.sub(sigs, i, i + 7)
-    local v = redis.call('HGET', K.sig, f) or ''
+  if #sigs == 0 then return end
+  local fs = {}
+  for i = 1, #sigs, 8 do fs[#fs + 1] = string.sub(sigs, i, i + 7) end
+  local vs = redis.call('HMGET', K.sig, unpack(fs))
+  local set = {}
+  for i, f in ipairs(fs) do
+    local v = vs[i] or ''
     -- A signature shared by sigMax names (a common suffix at one length)
     -- selects nothing and would make every write copy a long value: it
     -- stops growing, and the name is found by its other signatures.
-    if #v < SIGMAX * 12 and not find12(v, id) then redis.call('HSET', K.sig, f, v .. id) end
+    if #v < SIGMAX * 12 and not find12(v, id) then set[#set + 1], set[#set + 2] = f, v .. id end
   end
+  if #set > 0 then redis.call('HSET', K.sig, unpack(set)) end
 end
 
 -- name_del takes a name out of names, nidx, nm and sig.
@@ -372,15 +377,18 @@ local function revision(rkey, at, by, field, from, to)
 end
 
 -- create writes a new customer's hash, name and indexes, and indexes its name
--- as an entry.
-local function create(id, ckey, f, key, fold, display, sigs, words)
+-- as an entry. later: the caller changes the customer in the same step and
+-- indexes it then, once, as new (index(id, nil, state)).
+local function create(id, ckey, f, key, fold, display, sigs, words, later)
   redis.call('HSET', ckey, 'id', id, 'name', display, 'owner', f.owner, 'value', f.value,
     'cadence_days', f.cadence, 'cadence_set', f.cadence_set, 'created_at', f.at,
     'last_contact_at', f.last, 'last_contact_by', f.last_by, 'snoozed_until', '0',
     'notes', '0', 'formerly', '', 'lname', f.lname)
   name_add(id, key, fold, display, sigs)
-  index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
-    created_at = f.at, last_contact_at = f.last, lname = f.lname}))
+  if not later then
+    index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
+      created_at = f.at, last_contact_at = f.last, lname = f.lname}))
+  end
   local seq = redis.call('INCR', K.seq)
   redis.call('HSET', ckey, 'nseq', seq)
   index_entry(seq, id, 'c', 0, words)
@@ -455,7 +463,7 @@ if not j then
   j, id = 1, ARGV[16]
   if redis.call('EXISTS', KEYS[T + 2]) == 1 then return {'taken'} end
   create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
-    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14])
+    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14], true)
   created = 1
 end
 local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]
@@ -467,7 +475,8 @@ for i, f in ipairs(fields) do c[f] = raw[i] end
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
-  local old = state(c)
+  -- a customer created above is indexed once, after its first note
+  local old = created == 0 and state(c) or nil
   local pos = redis.call('RPUSH', lkey, record(author, at, text, seq, ARGV[8], ARGV[9])) - 1
   c.notes = fmt(num(c.notes) + 1)
   local set = {'notes', c.notes}
