@@ -137,6 +137,33 @@ func (b *Bot) logPanic(where string, p any) string {
 // teamAllowed says whether a request from team may be served.
 func (b *Bot) teamAllowed(team string) bool { return b.team == "" || team == b.team }
 
+// answerInline runs a command on the caller's goroutine (the HTTP request's:
+// handing it to another goroutine and back costs tail latency under load),
+// with the tracker's context rather than the request's, which ends when
+// Slack hangs up. If it has not finished within ackWait, a timer writes the
+// holding reply through ack, and answerInline, once the command is done,
+// posts its reply to responseURL and reports held.
+func (b *Bot) answerInline(req Request, responseURL string, ack *httpAck) (reply, bool) {
+	timer := time.AfterFunc(ackWait, func() {
+		ack.hold(holding().message())
+	})
+	var r reply
+	b.work.run(func() {
+		ctx, cancel := context.WithTimeout(b.base, asyncLimit)
+		defer cancel()
+		r = b.cmds.Run(ctx, req) // Run recovers panics and always answers
+	})
+	if timer.Stop() || ack.claim() {
+		return r, false
+	}
+	b.goTracked(func(ctx context.Context) {
+		if err := b.respond(ctx, responseURL, r, false); err != nil {
+			b.log.WarnContext(ctx, "response_url post failed", "team_id", req.Team, "user_id", req.User, "err", err)
+		}
+	})
+	return reply{}, true
+}
+
 // answer runs a command, waiting up to ackWait. When it finishes in time its
 // reply is returned to go in the acknowledgement; otherwise a holding reply is
 // returned and the real one is posted to responseURL when ready.
@@ -158,8 +185,11 @@ func (b *Bot) answer(req Request, responseURL string) reply {
 			b.log.WarnContext(ctx, "response_url post failed", "team_id", req.Team, "user_id", req.User, "err", err)
 		}
 	})
-	return textReply(":hourglass_flowing_sand: Working on it…")
+	return holding()
 }
+
+// holding is the acknowledgement of a command still running after ackWait.
+func holding() reply { return textReply(":hourglass_flowing_sand: Working on it…") }
 
 // respond posts a reply to a response_url, ephemeral; replace rewrites the
 // message the response_url belongs to.

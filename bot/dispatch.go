@@ -15,6 +15,10 @@ type envelope struct {
 	interaction slack.InteractionCallback
 	event       slackevents.EventsAPIEvent
 	retry       int // the delivery attempt Slack says this is (0: the first)
+	// ack, for a slash command over HTTP, lets the command run on the
+	// request's goroutine and the holding reply be written by a timer
+	// (Bot.answerInline). Nil: Socket Mode, the command runs tracked.
+	ack *httpAck
 }
 
 type envelopeKind int
@@ -39,7 +43,15 @@ func (b *Bot) handle(ctx context.Context, env envelope) any {
 			return errorReply("This Smed serves another workspace.").message()
 		}
 		req := Request{Team: sc.TeamID, User: sc.UserID, Text: sc.Text, Channel: sc.ChannelID, TriggerID: sc.TriggerID}
-		r := b.answer(req, sc.ResponseURL)
+		var r reply
+		if env.ack != nil {
+			var held bool
+			if r, held = b.answerInline(req, sc.ResponseURL, env.ack); held {
+				return answered{} // the holding reply went out; the result follows by response_url
+			}
+		} else {
+			r = b.answer(req, sc.ResponseURL)
+		}
 		if r.openNote {
 			b.goTracked(func(ctx context.Context) { b.openNoteModal(ctx, req, sc.TriggerID) })
 			return nil // an empty acknowledgement: the modal is the answer

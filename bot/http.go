@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -50,7 +51,11 @@ func (b *Bot) HandleCommands() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		resp := b.handle(r.Context(), envelope{kind: kindCommand, command: sc})
+		ack := &httpAck{w: w}
+		resp := b.handle(r.Context(), envelope{kind: kindCommand, command: sc, ack: ack})
+		if _, done := resp.(answered); done || !ack.claim() {
+			return // answered with the holding reply
+		}
 		if resp == nil {
 			w.WriteHeader(http.StatusOK)
 			return
@@ -115,6 +120,63 @@ func (b *Bot) HandleInteractions() http.Handler {
 		}
 		writeJSON(w, resp)
 	})
+}
+
+// answered is what handle returns for a slash command whose acknowledgement
+// has been written already (the holding reply).
+type answered struct{}
+
+// httpAck is the acknowledgement of one slash command over HTTP, which
+// either the request's goroutine writes (claim, then the reply) or a timer
+// (hold), never both: whoever comes first decides, under mu.
+type httpAck struct {
+	w     http.ResponseWriter
+	mu    sync.Mutex
+	state int // 0 open, 1 held: the holding reply is written, 2 claimed by the request
+}
+
+// hold writes msg as the acknowledgement, complete (with its length, and
+// flushed) so that Slack has it while the command still runs; false when
+// the request claimed the acknowledgement first.
+func (a *httpAck) hold(msg any) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.state != 0 {
+		return false
+	}
+	a.state = 1
+	b, err := marshalReply(msg)
+	if err != nil {
+		http.Error(a.w, "internal error", http.StatusInternalServerError)
+		return true
+	}
+	a.w.Header().Set("Content-Type", "application/json")
+	a.w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = a.w.Write(b)
+	if f, ok := a.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return true
+}
+
+// claim reserves the acknowledgement for the request's goroutine; false when
+// the holding reply has gone out instead.
+func (a *httpAck) claim() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.state == 0 {
+		a.state = 2
+	}
+	return a.state == 2
+}
+
+// marshalReply is the JSON of a reply, as writeJSON writes it.
+func marshalReply(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return buf.Bytes(), err
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

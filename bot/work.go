@@ -33,6 +33,17 @@ func (t *tracker) do(f func()) {
 	}()
 }
 
+// run runs f on the caller's goroutine, counted like the work of do.
+func (t *tracker) run(f func()) {
+	t.mu.Lock()
+	if !t.closed {
+		t.wg.Add(1)
+		defer t.wg.Done()
+	}
+	t.mu.Unlock()
+	f()
+}
+
 func (t *tracker) close() {
 	t.mu.Lock()
 	t.closed = true
