@@ -228,7 +228,7 @@ func (k keys) linked(id string) string      { return k.base + "l:" + id }
 func (k keys) touches(id string) string     { return k.base + "t:" + id }
 func (k keys) deals(id string) string       { return k.base + "g:" + id }
 func (k keys) reminder(owner string) string { return k.base + "rm:" + owner }
-func (k keys) rmd() string                   { return k.base + "rmd" }
+func (k keys) rmd() string                  { return k.base + "rmd" }
 func (k keys) day(day int64) string         { return k.base + "d:" + strconv.FormatInt(day, 10) }
 
 // word is the posting list of a normalised word (names.Words).
