@@ -1,10 +1,14 @@
 package storage
 
 import (
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/internal/redistest"
 	"github.com/smedhq/smed/names"
 )
 
@@ -108,5 +112,47 @@ func TestNearMissesOfAnIndexWithoutNarrowSignatures(t *testing.T) {
 	mustNote(t, s, team, named("Solvang", "x"), "U1", t0)
 	if n, _ := s.rdb.HExists(ctx, k.totals(), "narrow").Result(); n {
 		t.Error("a legacy team was marked narrow by a create")
+	}
+}
+
+// Right after a note missed, Resolve of a text longer than any name asks
+// Redis nothing (the app asks about a missed note's whole text); a longer
+// name another replica made is seen once the maxname is older than
+// freshFor.
+func TestResolveSkipsReadingsLongerThanAnyName(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Server(t) // its own server: the call count is this test's
+	a := storeAt(t, srv.URL())
+	b := New(a.rdb, WithPrefix(a.prefix))
+	ctx := t.Context()
+	mustNote(t, a, team, named("Acme", "x"), "U1", t0)
+	long := "Nordisk Træ og Byggemarked Holding"
+	if _, err := a.AddNote(ctx, team, smed.NoteRequest{Candidates: words("Nobody we know called"), Author: "U1", At: t0}); !errors.Is(err, smed.ErrNotFound) {
+		t.Fatalf("a note on nobody: %v", err)
+	}
+	calls := func() int64 {
+		info, err := a.rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for _, l := range strings.Split(info, "\r\n") {
+			if rest, ok := strings.CutPrefix(l, "cmdstat_evalsha:calls="); ok {
+				n, _ = strconv.ParseInt(rest[:strings.IndexByte(rest, ',')], 10, 64)
+			}
+		}
+		return n
+	}
+	before := calls()
+	if _, _, err := a.Resolve(ctx, team, []string{long}); !errors.Is(err, smed.ErrNotFound) {
+		t.Fatalf("Resolve of a long text: %v", err)
+	}
+	if n := calls() - before; n != 0 {
+		t.Errorf("Resolve of a text longer than any name ran %d scripts", n)
+	}
+	mustNote(t, b, team, named(long, "x"), "U2", t0)
+	time.Sleep(freshFor + 100*time.Millisecond)
+	if ref, _, err := a.Resolve(ctx, team, []string{long}); err != nil || ref.Name != long {
+		t.Errorf("a longer name of another replica, later: %+v, %v", ref, err)
 	}
 }

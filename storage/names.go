@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
@@ -122,18 +123,22 @@ end
 return {}
 `)
 
-// Resolve returns the first of ns that names a known customer: one round trip.
+// Resolve returns the first of ns that names a known customer: one round
+// trip, none when every name is longer than the team's longest as a script
+// told it just now (freshMaxname: a note that missed has, and the whole
+// text of that note is then asked about).
 func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.NameRef, int, error) {
 	const op = "resolve"
 	k, err := s.team(op, team)
 	if err != nil {
 		return smed.NameRef{}, 0, err
 	}
+	maxname := s.freshMaxname(k)
 	var args []any
 	var at []int // at[i] is the index in ns of the i-th key sent
 	for i, n := range ns {
-		if info, ok := nameOf(n); ok {
-			args = append(args, info.key)
+		if key, ok := nameKey(n); ok && (maxname < 0 || utf8.RuneCountInString(key) <= maxname) {
+			args = append(args, key)
 			at = append(at, i)
 		}
 	}
@@ -267,8 +272,22 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 // knows (when it knows one: else the next script tells it).
 func (s *Store) grewName(k keys, n nameInfo) {
 	if s.knownMaxname(k) >= 0 {
-		s.seeMaxname(k, int64(max(utf8.RuneCountInString(n.key), utf8.RuneCountInString(n.fold))))
+		s.growMaxname(k, max(utf8.RuneCountInString(n.key), utf8.RuneCountInString(n.fold)))
 	}
+}
+
+// freshFor is how long a maxname a script told is trusted without asking
+// (Resolve): long enough for the steps of one request, short enough that a
+// longer name another replica made is seen soon.
+const freshFor = 2 * time.Second
+
+// freshMaxname is the team's maxname when a script told it within freshFor,
+// else -1.
+func (s *Store) freshMaxname(k keys) int {
+	if at, ok := s.maxnameAt.Load(k.base); !ok || time.Since(at.(time.Time)) > freshFor {
+		return -1
+	}
+	return s.knownMaxname(k)
 }
 
 // knownMaxname is the team's maxname as last seen, -1 when unknown.
@@ -287,8 +306,14 @@ func (s *Store) seeMaxname(k keys, v any) {
 	if !ok || m < 0 {
 		return
 	}
-	if old, ok := s.maxname.Load(k.base); !ok || old.(int) < int(m) {
-		s.maxname.Store(k.base, int(m))
+	s.maxnameAt.Store(k.base, time.Now())
+	s.growMaxname(k, int(m))
+}
+
+// growMaxname raises the maxname known of the team to m.
+func (s *Store) growMaxname(k keys, m int) {
+	if old, ok := s.maxname.Load(k.base); !ok || old.(int) < m {
+		s.maxname.Store(k.base, m)
 	}
 }
 

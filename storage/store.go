@@ -27,6 +27,7 @@ type Store struct {
 	floor, ceiling int      // of a learned cadence (WithCadenceBounds)
 	bounded        sync.Map // team key bases whose bounds are written
 	maxname        sync.Map // team key base → its maxname as last seen (names.go)
+	maxnameAt      sync.Map // team key base → when a script last told it (time.Time)
 }
 
 var (
