@@ -146,8 +146,8 @@
 // About 427 bytes a note in all (the customers' share included), of which
 // the note itself and its search entry are about 320 (by MEMORY USAGE: n:
 // 185, w: 101, refs 16, words 16, d: 1). A customer costs about 2.4 KB with
-// its name, due, value and loyalty indexes (c: 1317, vcd 330, drift 257,
-// sig 219, odue 139, nidx 137, vrank 113, due 106, nm 103, risk 74, names
+// its name, due, value and loyalty indexes (c: 1317, vcd 330, sig 295,
+// drift 257, odue 139, nidx 137, vrank 113, due 106, nm 103, risk 74, names
 // 70, cad 68). Its hash is most of that: once who-knows-what (kauth) passes
 // 64 bytes, after two or three notes, Redis keeps the hash as a hash table
 // rather than a listpack, about 1 KB more. With one note a customer
