@@ -24,6 +24,7 @@ package backup
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,15 @@ const header = "smed-backup"
 type headerLine struct {
 	Kind    string `json:"kind"`
 	Version int    `json:"version"`
+}
+
+// Looks reports whether start, the first bytes of a file, begin with a
+// backup's version line (of any version): a file to restore, not to import.
+func Looks(start []byte) bool {
+	start = bytes.TrimPrefix(start, []byte("\ufeff"))
+	first, _, _ := bytes.Cut(start, []byte("\n"))
+	var h headerLine
+	return json.Unmarshal(bytes.TrimSpace(first), &h) == nil && h.Kind == header
 }
 
 // line is every kind of record line; omitempty keeps each kind to its own

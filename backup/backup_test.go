@@ -158,3 +158,18 @@ func backupOfF(f *testing.F) []byte {
 	_, _ = Write(&buf, s.Backup(context.Background(), "T1"))
 	return buf.Bytes()
 }
+
+func TestLooks(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"kind":"smed-backup","version":1}` + "\n" + `{"kind":"customer"}`: true,
+		"\ufeff" + `{"kind":"smed-backup","version":7}`:                     true,
+		`  {"version":1,"kind":"smed-backup"}  ` + "\r\n":                   true,
+		"name,owner,value\nAcme,U1,5\n":                                     false,
+		`{"kind":"customer"}`:                                               false,
+		"":                                                                  false,
+	} {
+		if got := Looks([]byte(in)); got != want {
+			t.Errorf("Looks(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

@@ -98,3 +98,21 @@ func TestE2EImportPartialColumns(t *testing.T) {
 	}
 	lacks(t, "export before", before, "Gamma")
 }
+
+// A backup given to import by mistake is named for what it is, with the
+// command that takes it, and changes nothing (exit 2, a usage mistake).
+func TestE2EImportOfABackup(t *testing.T) {
+	parallel(t)
+	h := newE2E(t)
+	h.importCSV("Acme Corp," + alice + ",120k,14,,")
+	path := filepath.Join(t.TempDir(), "smed.jsonl")
+	h.mustRun("backup", path)
+	before := h.mustRun("export").stdout
+	r := h.smed(nil, "", "import", path)
+	if r.code != 2 || !strings.Contains(r.stderr, "is a Smed backup") || !strings.Contains(r.stderr, "smed restore "+path) {
+		t.Errorf("import of a backup: %v\nwant exit 2 naming smed restore", r)
+	}
+	if after := h.mustRun("export").stdout; after != before {
+		t.Errorf("import of a backup changed the workspace:\n%s\nwas\n%s", after, before)
+	}
+}

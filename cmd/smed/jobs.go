@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/app"
+	"github.com/smedhq/smed/backup"
 	"github.com/smedhq/smed/bot"
 	"github.com/smedhq/smed/csvio"
 	"github.com/smedhq/smed/names"
@@ -168,6 +170,10 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 		return &usageErr{err.Error()}
 	}
 	defer f.Close()
+	in := bufio.NewReaderSize(f, 64<<10)
+	if start, _ := in.Peek(256); backup.Looks(start) {
+		return &usageErr{fmt.Sprintf("%s is a Smed backup (JSON Lines), not a CSV file: bring it back with `smed restore %s`", fs.Arg(0), fs.Arg(0))}
+	}
 	a, err := newApp(ctx, e, appOptions{})
 	if err != nil {
 		return err
@@ -177,7 +183,7 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 	if a.cfg.Slack.BotToken != "" {
 		opts.LookupEmail = a.notifier.LookupEmail // owners named by e-mail
 	}
-	file, err := csvio.ReadFile(ctx, f, opts)
+	file, err := csvio.ReadFile(ctx, in, opts)
 	if err != nil {
 		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
 	}
