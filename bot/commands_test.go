@@ -129,6 +129,23 @@ func TestNoteCreatesThenShows(t *testing.T) {
 	}
 }
 
+// A mention where the customer goes (a person picked from Slack's list,
+// @channel, a channel, or @name typed as text) is refused with the way to
+// write it, and creates no customer; quoted, a name may start with @.
+func TestNoteRefusesAMentionAsTheCustomer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, text := range []string{"note <@U0BOB> called about the renewal", "note <@U0BOB|bob> called", "note <!channel> hello all",
+		"note <#C0ABC|sales> hello", "note @bob called", "remember @bob likes tea"} {
+		got := h.do("U1", text)
+		must(t, got, "is a mention, not a customer", "Acme Corp called")
+		mustNot(t, got, "new customer")
+	}
+	mustNot(t, h.do("U1", "list"), "bob", "channel", "sales")
+	must(t, h.do("U1", `note "@Home Møbler" first visit`), "@Home Møbler is a new customer")
+	must(t, h.do("U1", "note Acme called <@U0BOB> about it"), "Acme is a new customer")
+}
+
 func TestLongestKnownPrefix(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

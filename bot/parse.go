@@ -227,6 +227,14 @@ func nameEnded(in input) bool {
 // comma ("note Nordlys Møbler: Karin confirmed").
 func nameEnd(s string) string { return strings.TrimRight(s, ":,;") }
 
+// mentionLike reports whether an unquoted word is a Slack mention (<@U1>,
+// <!channel>, <#C1>) or reads as one (@bob, typed without picking the
+// person).
+func mentionLike(raw string) bool {
+	return strings.HasPrefix(raw, "<@") || strings.HasPrefix(raw, "<!") || strings.HasPrefix(raw, "<#") ||
+		strings.HasPrefix(raw, "@") && len(raw) > 1
+}
+
 // named reads "<customer> <text>" for note and remember: the readings of the
 // words, longest name first, and whether the name was quoted. A name never
 // runs past the end of the first line; a word that ends in a colon ends it.
@@ -248,6 +256,12 @@ func named(in input, what string) ([]smed.Candidate, bool, error) {
 	}
 	if len(args) == 1 {
 		return nil, false, usagef(verb, "What is the %s? Write it after the customer's name.", what)
+	}
+	if mentionLike(args[0].raw) {
+		// "note @bob called": a person (or @channel) where the customer
+		// goes would become a customer named after them.
+		return nil, false, usagef(verb, "%s is a mention, not a customer. Start with the customer's name: `/customer %s Acme Corp called %s`. A customer whose name starts with @ or # goes in quotes.",
+			plain(args[0].raw), verb, plain(args[0].raw))
 	}
 	most := min(len(args)-1, maxNameWords)
 	for i := 1; i < most; i++ {
