@@ -364,12 +364,21 @@ func TestReminderToCloseUsesTheHint(t *testing.T) {
 		{"no hint", smed.ReminderHint{}, true, 1},
 		{"listed today", smed.ReminderHint{Checked: true, Date: "2026-12-01"}, true, 1},
 		{"not listed", smed.ReminderHint{Checked: true}, false, 0},
-		{"listed on an older DM", smed.ReminderHint{Checked: true, Date: "2026-11-30"}, false, 0},
+		{"listed on a DM of the owner's today, a day behind", smed.ReminderHint{Checked: true, Date: "2026-11-30"}, true, 1},
+		{"listed on an older DM", smed.ReminderHint{Checked: true, Date: "2026-11-29"}, false, 0},
 	} {
 		rm.lookups = 0
 		m, ok := svc.ReminderToClose(ctx, team, c, "2026-12-01", tc.hint)
 		if ok != tc.ok || rm.lookups != tc.lookups || ok && m.TS != "1.1" {
 			t.Errorf("%s: %+v, %v after %d lookups; want %v after %d", tc.name, m, ok, rm.lookups, tc.ok, tc.lookups)
+		}
+	}
+	// The DM is dated in its owner's zone: a day ahead of the server's
+	// date is their today; two days is an old DM.
+	for date, want := range map[string]bool{"2026-12-02": true, "2026-11-30": true, "2026-12-03": false, "2026-11-29": false, "": false} {
+		rm.m.Date = date
+		if _, ok := svc.ReminderToClose(ctx, team, c, "2026-12-01", smed.ReminderHint{}); ok != want {
+			t.Errorf("DM dated %q on server day 2026-12-01: %v, want %v", date, ok, want)
 		}
 	}
 }

@@ -46,12 +46,17 @@ func (s *Service) Undo(ctx context.Context, a Actor) (Undone, error) {
 // message, and false when there is none (or the store cannot say). A hint
 // from the write that made the contact (smed.NoteReceipt.Reminder) spares
 // the lookup when it says the DM of today does not list the customer.
+//
+// today is the server's date; a DM is dated in its owner's time zone, which
+// may be a day ahead or behind (an owner in San Francisco at 17:00 is on the
+// next UTC day). So a DM dated within a day of today counts: the owner's
+// latest DM, which the store keeps, is then the one of their today.
 func (s *Service) ReminderToClose(ctx context.Context, team string, c smed.Customer, today string, hint smed.ReminderHint) (smed.ReminderMessage, bool) {
-	if s.rmsgs == nil || c.Owner == "" || hint.Checked && hint.Date != today {
+	if s.rmsgs == nil || c.Owner == "" || hint.Checked && !sameDay(hint.Date, today) {
 		return smed.ReminderMessage{}, false
 	}
 	m, err := s.rmsgs.ReminderMessage(ctx, team, c.Owner)
-	if err != nil || m.Date != today {
+	if err != nil || !sameDay(m.Date, today) {
 		return smed.ReminderMessage{}, false
 	}
 	for _, id := range m.Customers {
@@ -60,4 +65,16 @@ func (s *Service) ReminderToClose(ctx context.Context, team string, c smed.Custo
 		}
 	}
 	return smed.ReminderMessage{}, false
+}
+
+// sameDay reports whether date, in some time zone, can be the same day as
+// today in another: at most a day apart (UTC−12 to UTC+14).
+func sameDay(date, today string) bool {
+	d, err1 := time.Parse(time.DateOnly, date)
+	t, err2 := time.Parse(time.DateOnly, today)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	diff := d.Sub(t)
+	return diff >= -24*time.Hour && diff <= 24*time.Hour
 }
