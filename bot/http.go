@@ -52,6 +52,9 @@ func (b *Bot) HandleCommands() http.Handler {
 			return
 		}
 		ack := &httpAck{w: w}
+		// However the handler ends (a panic too), the timer may not write
+		// to w after it returned.
+		defer ack.claim()
 		resp := b.handle(r.Context(), envelope{kind: kindCommand, command: sc, ack: ack})
 		if _, done := resp.(answered); done || !ack.claim() {
 			return // answered with the holding reply
