@@ -243,6 +243,12 @@ var syllables = func() []string {
 // (Zipf-distributed), pipelining the store's own import and note scripts.
 func load(tb testing.TB, s *Store, n, notes int) *loaded {
 	tb.Helper()
+	return loadOwners(tb, s, n, notes, max(n/100, 10))
+}
+
+// loadOwners is load with the customers spread over owners owners.
+func loadOwners(tb testing.TB, s *Store, n, notes, owners int) *loaded {
+	tb.Helper()
 	ctx := context.Background()
 	k, _ := s.team("bench", team)
 	rng := rand.New(rand.NewPCG(uint64(n), 42))
@@ -254,7 +260,7 @@ func load(tb testing.TB, s *Store, n, notes int) *loaded {
 		return w
 	}
 	started := time.Now()
-	st := &loaded{owners: max(n/100, 10), now: t0.Add(60 * smed.Day)}
+	st := &loaded{owners: owners, now: t0.Add(60 * smed.Day)}
 	seen := map[string]bool{}
 	for len(st.vocab) < 4000 {
 		if w := word(4); !seen[w] {
