@@ -357,3 +357,54 @@ func TestCustomerFieldsDecodeWhole(t *testing.T) {
 		t.Errorf("through customerFields (-HGETALL +HMGET), %v:\n%s", err, diff)
 	}
 }
+
+// Who-knows-what through long histories: runs of one author and mixes of
+// several, past the 4,000 bytes kauth keeps (so old notes are trimmed as
+// new ones come), with a note now and then out of order. After every note
+// the customer is in the concentration candidates exactly when some run of
+// its latest notes rests on one person (CheckIndexes recomputes it), which
+// the quick check after a plain append must agree with.
+func TestKnowledgeThroughLongHistories(t *testing.T) {
+	t.Parallel()
+	s := redisStore(t)
+	rng := rand.New(rand.NewPCG(7, 11))
+	authors := []string{"U0A", "U0B", "U0C", "U0D"}
+	for c := range 6 {
+		name := fmt.Sprintf("Kunde %d", c)
+		at := t0
+		author := authors[0]
+		for i := range 400 {
+			switch r := rng.IntN(100); {
+			case r < 8: // a new run of someone
+				author = authors[rng.IntN(len(authors))]
+			case r < 8+c*8: // mixes, more of them in later customers
+				author = authors[rng.IntN(len(authors))]
+			}
+			step := time.Duration(1+rng.IntN(20)) * time.Hour
+			when := at.Add(step)
+			if rng.IntN(30) == 0 {
+				when = at.Add(-step) // a note logged late
+			} else {
+				at = when
+			}
+			id := mustNote(t, s, team, named(name, "x"), author, when).Customer.ID
+			// After a note, kca is exact: someone iff a run rests on one.
+			k, _ := s.team("test", team)
+			v, err := s.rdb.HMGet(t.Context(), k.customer(id), "kauth", "kca").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			kauth, _ := v[0].(string)
+			kca, _ := v[1].(string)
+			if rests := knowledgeSuffix(notesOfKauth(kauth)); rests != (kca != "") {
+				t.Fatalf("%s note %d by %s: a run rests on one: %v, kca %q (kauth %d bytes)", name, i, author, rests, kca, len(kauth))
+			}
+			if i%10 == 9 {
+				checked(t, s, team, fmt.Sprintf("%s note %d", name, i))
+				if t.Failed() {
+					return
+				}
+			}
+		}
+	}
+}

@@ -162,6 +162,54 @@ local function knowledge_suffix(kauth)
   return nil
 end
 
+-- knowledge_after_append is knowledge_suffix for a kauth that is one on
+-- which nobody rested (kca empty), less some of its oldest entries, plus the
+-- latest note, by author. Every run that was not there before ends with
+-- that note, so only its author can now hold 80 % of a run of six notes or
+-- more, and anyone else only of the last five, with four of them. The
+-- author's runs are read from the latest note back (the string reversed),
+-- only as far as one could still reach 80 % if every older entry were the
+-- author's (as many as the bytes left could hold): a few entries, not every
+-- one.
+local function knowledge_after_append(kauth, author)
+  if author == '' then return knowledge_suffix(kauth) end
+  local rev, ra = string.reverse(kauth), string.reverse(author)
+  -- an entry of the author's takes at least this many bytes: its time (the
+  -- entries go up in time, so no fewer digits than the first one's, when
+  -- that is not negative), a colon, the author and a semicolon
+  local first = string.match(kauth, '^(%d+):') or '0'
+  local least = #first + #author + 2
+  local pos, n, mine, counts, best, who = 1, 0, 0, {}, 0, nil
+  while true do
+    local _, e, a = string.find(rev, '^([^;:]*):[^;]*', pos)
+    if not e then return nil end
+    pos = e + 2
+    n = n + 1
+    if a == ra then mine = mine + 1 end
+    if n <= 5 and a ~= '' then
+      counts[a] = (counts[a] or 0) + 1
+      if counts[a] > best then best, who = counts[a], a end
+      if n == 5 and best >= 4 then return string.reverse(who) end
+    end
+    if n >= 5 then
+      if 5 * mine >= 4 * n then return author end
+      if 5 * mine - 4 * n + math.floor((#rev - pos + 2) / least) < 0 then return nil end
+    end
+  end
+end
+
+-- appended_to says whether kauth is was, less some of its oldest entries,
+-- with e appended: what add_note_author makes of the latest note.
+local function appended_to(was, kauth, e)
+  local n = #kauth - #e
+  if string.sub(kauth, n + 1) ~= e then return false end
+  if n == 0 then return true end
+  if string.sub(kauth, n, n) ~= ';' then return false end
+  local rest = string.sub(kauth, 1, n - 1)
+  return #rest <= #was and string.sub(was, #was - #rest + 1) == rest and
+    (#rest == #was or string.sub(was, #was - #rest, #was - #rest) == ';')
+end
+
 -- trim_kauth drops entries from the front of a kauth string that are older
 -- than cut, or while it is longer than KNOWBYTES; the last entry stays.
 local function trim_kauth(k, cut)
@@ -214,8 +262,8 @@ end
 
 -- conc_mark puts the customer into conc, or takes it out, and keeps in kca
 -- the author it would rest on ("" when not in conc).
-local function conc_mark(id, c, set)
-  local who = knowledge_suffix(c.kauth) or ''
+local function conc_mark(id, c, set, who)
+  who = who or knowledge_suffix(c.kauth) or ''
   if who ~= '' then
     redis.call('ZADD', K.conc, fmt(-worth_of(c)), id)
   elseif (c.kca or '') ~= '' then
@@ -303,7 +351,13 @@ local function on_contact(id, c, at, author, kind, team, set)
     -- theirs that is its latest: every run it had grows by one of theirs
     -- (the runs that lost old notes to the 180 days are checked at query).
     local appended = #c.kauth > #was and string.sub(c.kauth, 1, #was) == was
-    if not (appended and (c.kca or '') ~= '' and c.kca == author) then conc_mark(id, c, set) end
+    if appended and (c.kca or '') ~= '' and c.kca == author then
+      -- still rests on them
+    elseif (c.kca or '') == '' and appended_to(was, c.kauth, fmt(at) .. ':' .. (author or '')) then
+      conc_mark(id, c, set, knowledge_after_append(c.kauth, author or '') or '')
+    else
+      conc_mark(id, c, set)
+    end
   end
   if team then followed(id, c, at, set) end
 end
