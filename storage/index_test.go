@@ -2,6 +2,8 @@ package storage
 
 import (
 	"fmt"
+	"encoding/hex"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -451,6 +453,22 @@ func TestTextWordsMatchWords(t *testing.T) {
 			if want := names.Words(r.text); !slices.Equal(got[i], want) && !(len(got[i]) == 0 && len(want) == 0) {
 				t.Fatalf("input %q, text %q: textWords %q, Words %q", b.String(), r.text, got[i], want)
 			}
+		}
+	}
+}
+
+// The word and signature keys are FNV-1a 64 as hash/fnv computes it: an
+// index written before keeps its keys.
+func TestKeyHashesMatchHashFNV(t *testing.T) {
+	k := keys{base: "smed:{T1}:"}
+	for _, s := range []string{"", "a", "renewal", "ærø", "7\x001\x00til", strings.Repeat("x", 300)} {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		if got, want := k.word(s), "smed:{T1}:w:"+hex.EncodeToString(h.Sum(nil)); got != want {
+			t.Errorf("word(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := sigField(s), string(h.Sum(nil)); got != want {
+			t.Errorf("sigField(%q) = %x, want %x", s, got, want)
 		}
 	}
 }
