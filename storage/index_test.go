@@ -1,8 +1,8 @@
 package storage
 
 import (
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
