@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -11,18 +10,6 @@ import (
 	"github.com/smedhq/smed/internal/redistest"
 	"github.com/smedhq/smed/reminders"
 )
-
-// roundTrips counts what a client sends to Redis: a command or a pipeline
-// is one round trip.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { r.n.Add(1); return next(ctx, cmd) }
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { r.n.Add(1); return next(ctx, cmds) }
-}
 
 type sentDMs struct {
 	mu sync.Mutex
@@ -57,7 +44,7 @@ func TestReminderPassRoundTripsPerOwner(t *testing.T) {
 		srv := redistest.Server(t)
 		s := storeAt(t, srv.URL())
 		st := loadOwners(t, s, n, n, n/10)
-		var rt roundTrips
+		var rt trips
 		s.rdb.(*redis.Client).AddHook(&rt)
 		dms := &sentDMs{}
 		e := reminders.NewEngine(s, s, dms, nobodyLeft{}, nil, nil, reminders.WithLoyalty(s))
