@@ -15,7 +15,7 @@
 // typed: customers are keyed by an opaque ID, words by a hash, and names live
 // only in hash fields, values and sorted-set members.
 //
-// Team-wide keys (the first 16 KEYS of every write script, in this order):
+// Team-wide keys (the first teamKeyCount KEYS of every write script, in this order):
 //
 //	names   HASH   names.Key(name) → customer ID: exact resolution (one HMGET
 //	               for all the readings of a note)
@@ -77,6 +77,8 @@
 //	buy1    ZSET   loyalty: ID → time of the latest deal (ms)
 //	buy2    ZSET   loyalty: ID → time of the second latest deal (ms)
 //	dval    HASH   loyalty: deal value per day
+//	ftc     HASH   loyalty: follow-through counts of reminder listings
+//	ign     ZSET   loyalty: customers listed and not contacted, by run length
 //	rmd     HASH   owner → "<date>\t<IDs, 12 bytes each>": the date and the
 //	               customers of the owner's latest reminder DM (rm:<owner>
 //	               has the rest), so that a note tells in its own step
