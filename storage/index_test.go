@@ -472,3 +472,28 @@ func TestKeyHashesMatchHashFNV(t *testing.T) {
 		}
 	}
 }
+
+// A typo whose name is only among candidates past the cap (its intact
+// segments are shared with 1,500 other names) is still caught: the lookup
+// reads the next page when the first held no near-miss.
+func TestNearMissPastTheCandidateCap(t *testing.T) {
+	t.Parallel()
+	s := redisStore(t)
+	ctx := t.Context()
+	const alphabet = "0123456789qxzjkw" // nothing of "dyl": no decoy is near
+	for i := range 1500 {
+		mid := string([]byte{alphabet[i%16], alphabet[i/16%16], alphabet[i/256%16]})
+		if _, err := s.Import(ctx, team, smed.ImportRecord{Name: "Nor" + mid + "sab", DefaultCadenceDays: 30}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustNote(t, s, team, named("Nordlysab", "x"), "U1", t0)
+	got, err := s.NearMisses(ctx, team, []string{"Nordylsab"}, 3)
+	if err != nil || len(got) != 1 || got[0].Name != "Nordlysab" {
+		t.Errorf("NearMisses of a typo past the cap = %+v, %v; want Nordlysab", got, err)
+	}
+	// A name near nothing reads its pages and finds nothing.
+	if got, err := s.NearMisses(ctx, team, []string{"Norvvvsab"}, 3); err != nil || len(got) != 0 {
+		t.Errorf("NearMisses of an unknown name = %+v, %v", got, err)
+	}
+}

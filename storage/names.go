@@ -17,10 +17,12 @@ import (
 // Bounds of a near-miss lookup, so that a short or common typed name cannot
 // make one request read a large part of the team's names: each prefix range
 // reads at most 4×limit (at least 16, at most prefixLimit) members, and at
-// most candidateCap distinct
-// candidates are verified (their nm records fetched and checked with
-// names.Near). With realistic names a lookup finds a handful; a typed "a"
-// in a team of a million finds the first prefixLimit names in index order.
+// most candidateCap distinct candidates are verified at a time (their nm
+// records fetched and checked with names.Near). A near-miss lookup whose
+// candidates pass the cap, and that found none near in them, reads the next
+// candidateCap, up to nearPages pages; the type-ahead reads one. With
+// realistic names a lookup finds a handful; a typed "a" in a team of a
+// million finds the first prefixLimit names in index order.
 //
 // A signature holds at most sigMax IDs: past that it stops growing (see
 // name_add in the prelude). Such a signature is one that thousands of names
@@ -170,8 +172,10 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 // candidate cap, [6] enough: skip the probes when the prefix ranges found
 // that many candidates (0: never), [7] the maxname Go knows (-1: none), [8]
 // NL legacy probes, then R name keys, NP prefixes, NF sig fields, NL legacy
-// sig fields (looked up only when totals has no narrow mark).
-// Returns {known flags (1/0 per reading), candidate IDs, their nm records}.
+// sig fields (looked up only when totals has no narrow mark), and last the
+// number of candidates to skip (a later page of the same lookup).
+// Returns {known flags (1/0 per reading), candidate IDs, their nm records,
+// maxname, 1 when candidates were left past the cap}.
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -184,12 +188,20 @@ if R > 0 then
   local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 9, 8 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
-local all, seen, n = {}, {}, 0
+-- SKIP: candidates of earlier pages, in the same (deterministic) order;
+-- more: some candidate was left past the cap.
+local SKIP = tonumber(ARGV[9 + R + NP + NF + NL] or '0')
+local all, seen, n, count, more = {}, {}, 0, 0, 0
 local function add(id)
-  if not seen[id] and n < CAP then
-    seen[id] = true
+  if seen[id] then return end
+  seen[id] = true
+  count = count + 1
+  if count <= SKIP then return end
+  if n < CAP then
     n = n + 1
     all[n] = id
+  else
+    more = 1
   end
 end
 for i = 9 + R, 8 + R + NP do
@@ -213,17 +225,23 @@ for s = first, last, 500 do
     if v then lists[#lists + 1] = v end
   end
 end
-table.sort(lists, function(a, b) return #a < #b end)
-for _, v in ipairs(lists) do
-  if n >= CAP then break end
-  for o = 1, #v, 12 do add(string.sub(v, o, o + 11)) end
+-- smallest first, equal sizes in probe order: every page sorts alike
+for i, v in ipairs(lists) do lists[i] = {v, i} end
+table.sort(lists, function(a, b) return #a[1] < #b[1] or (#a[1] == #b[1] and a[2] < b[2]) end)
+for _, l in ipairs(lists) do
+  if more == 1 then break end
+  local v = l[1]
+  for o = 1, #v, 12 do
+    add(string.sub(v, o, o + 11))
+    if more == 1 then break end
+  end
 end
 local metas = {}
 for s = 1, n, 500 do
   local vs = redis.call('HMGET', KEYS[4], unpack(all, s, math.min(s + 499, n)))
   for _, v in ipairs(vs) do metas[#metas + 1] = v or '' end
 end
-return {known, all, metas, maxname}
+return {known, all, metas, maxname, more}
 `)
 
 // typedName is one typed reading, normalised once.
@@ -243,28 +261,31 @@ func mayBeNear(t typedName, m meta) bool {
 
 // candidates runs nearScript for readings (checked for being known) and the
 // prefixes and probes of lookups, and returns which readings are known and
-// the candidates found.
-func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit, enough int) ([]bool, map[string]meta, error) {
+// the candidates found: page skip/candidateCap of them, and whether there
+// are more.
+func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, skip int) ([]bool, map[string]meta, bool, error) {
 	maxname := s.knownMaxname(k)
 	for {
-		res, err := s.runNear(ctx, k, readings, lookups, limit, enough, maxname)
+		res, err := s.runNear(ctx, k, readings, lookups, limit, enough, maxname, skip)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if len(res) == 2 && str(res[0]) == "max" {
 			m, _ := res[1].(int64)
 			if int(m) <= maxname {
-				return nil, nil, errorf("near-miss script: maxname %d is not above %d", m, maxname)
+				return nil, nil, false, errorf("near-miss script: maxname %d is not above %d", m, maxname)
 			}
 			maxname = int(m)
 			s.maxname.Store(k.base, maxname)
 			continue
 		}
-		if len(res) != 4 {
-			return nil, nil, errorf("near-miss script answered %d values, want 4", len(res))
+		if len(res) != 5 {
+			return nil, nil, false, errorf("near-miss script answered %d values, want 5", len(res))
 		}
 		s.seeMaxname(k, res[3])
-		return nearResult(readings, res)
+		more, _ := res[4].(int64)
+		known, cands := nearResult(readings, res)
+		return known, cands, more == 1, nil
 	}
 }
 
@@ -325,7 +346,7 @@ func longer(t typedName, maxname int) bool {
 
 // runNear runs nearScript once, leaving out the lookups longer than any name
 // the team has (maxname, -1: unknown).
-func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname int) ([]any, error) {
+func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname, skip int) ([]any, error) {
 	var prefixes, probes, legacy []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
 	for _, t := range lookups {
@@ -370,11 +391,12 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 	for _, f := range legacy {
 		args = append(args, f)
 	}
+	args = append(args, skip)
 	return nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm(), k.totals()}, args...).Slice()
 }
 
 // nearResult reads nearScript's answer.
-func nearResult(readings []typedName, res []any) ([]bool, map[string]meta, error) {
+func nearResult(readings []typedName, res []any) ([]bool, map[string]meta) {
 	flags, _ := res[0].([]any)
 	ids, _ := res[1].([]any)
 	metas, _ := res[2].([]any)
@@ -393,7 +415,7 @@ func nearResult(readings []typedName, res []any) ([]bool, map[string]meta, error
 			}
 		}
 	}
-	return known, out, nil
+	return known, out
 }
 
 // NearMisses answers from the name and edit indexes in one round trip: which
@@ -414,10 +436,27 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 	if len(ts) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	known, cands, err := s.candidates(ctx, k, ts, ts, limit, 0)
-	if err != nil {
-		return nil, wrap(op, err)
+	// A lookup whose candidates pass the cap and that found nothing in
+	// them reads the next page: a typo then costs more, but is still
+	// caught rather than made a second customer.
+	for page := 0; ; page++ {
+		known, cands, more, err := s.candidates(ctx, k, ts, ts, limit, 0, page*candidateCap)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		if out := nearHits(ts, known, cands, limit); len(out) > 0 || !more || page+1 == nearPages {
+			return out, nil
+		}
 	}
+}
+
+// nearPages is how many pages of candidateCap candidates a near-miss lookup
+// reads at most (when the earlier ones held no near-miss).
+const nearPages = 5
+
+// nearHits verifies candidates against the typed readings that are not
+// known names: the closest first, at most limit.
+func nearHits(ts []typedName, known []bool, cands map[string]meta, limit int) []smed.NameRef {
 	type hit struct {
 		ref  smed.NameRef
 		key  string
@@ -443,7 +482,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 		})
 		for _, h := range hits {
 			if len(out) == limit {
-				return out, nil
+				return out
 			}
 			if !seen[h.ref.ID] {
 				seen[h.ref.ID] = true
@@ -451,7 +490,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Suggest is the type-ahead: names that start with typed (by key or fold) in
@@ -470,7 +509,7 @@ func (s *Store) Suggest(ctx context.Context, team, typed string, limit int) ([]s
 	// edit probes (unselective for the few letters typed so far) are not
 	// looked up. A fold member can count as a hit there without being
 	// one; the list is then short of the edits, never wrong.
-	_, cands, err := s.candidates(ctx, k, nil, []typedName{t}, limit, 2*limit)
+	_, cands, _, err := s.candidates(ctx, k, nil, []typedName{t}, limit, 2*limit, 0)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
