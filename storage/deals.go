@@ -46,26 +46,12 @@ func (s *Store) AddDeal(ctx context.Context, team string, req smed.DealRequest) 
 	if err := checkOwner(req.Author); err != nil {
 		return smed.DealReceipt{}, wrapf(op, "author: %w", err)
 	}
-	var rs []reading
-	switch {
-	case req.CustomerID != "" && len(req.Candidates) > 0:
-		return smed.DealReceipt{}, invalid(op, "both a customer ID and candidates given")
-	case req.CustomerID != "":
-		if !idRE.MatchString(req.CustomerID) {
-			return smed.DealReceipt{}, invalid(op, "%q is not a customer ID", req.CustomerID)
-		}
-		rs = []reading{{id: req.CustomerID, text: clean(req.Text)}}
-	default:
-		for i, c := range req.Candidates {
-			key, ok := nameKey(c.Name)
-			if !ok {
-				continue
-			}
-			rs = append(rs, reading{key: key, id: firstID(team, key), text: clean(c.Rest), at: i})
-		}
-		if len(rs) == 0 {
-			return smed.DealReceipt{}, wrap(op, redis.Nil)
-		}
+	rs, err := readingsOf(op, team, req.CustomerID, req.Text, req.Candidates)
+	if err != nil {
+		return smed.DealReceipt{}, err
+	}
+	if len(rs) == 0 {
+		return smed.DealReceipt{}, wrap(op, redis.Nil)
 	}
 	did := ""
 	if req.Key != "" {

@@ -114,38 +114,21 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		}
 	}
 	var (
-		rs     []reading
 		first  nameInfo // Candidates[0] as a new customer
 		create = req.Create && req.CustomerID == ""
 	)
+	rs, err := readingsOf(op, team, req.CustomerID, req.Text, req.Candidates)
 	switch {
-	case req.CustomerID != "" && len(req.Candidates) > 0:
-		return smed.NoteReceipt{}, invalid(op, "both a customer ID and candidates given")
-	case req.CustomerID != "":
-		if !idRE.MatchString(req.CustomerID) {
-			return smed.NoteReceipt{}, invalid(op, "%q is not a customer ID", req.CustomerID)
-		}
-		rs = []reading{{id: req.CustomerID, text: clean(req.Text)}}
-	default:
-		for i, c := range req.Candidates {
-			key, ok := nameKey(c.Name)
-			if !ok {
-				if i == 0 && create {
-					return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
-				}
-				continue // cannot name a customer
-			}
-			if i == 0 && create {
-				first, _ = nameOf(c.Name) // the index entries of a new customer
-			}
-			rs = append(rs, reading{key: key, id: firstID(team, key), text: clean(c.Rest), at: i})
-		}
-		if len(rs) == 0 {
-			if create {
-				return smed.NoteReceipt{}, invalid(op, "no customer name given")
-			}
-			return smed.NoteReceipt{}, wrap(op, redis.Nil)
-		}
+	case err != nil:
+		return smed.NoteReceipt{}, err
+	case create && len(req.Candidates) == 0:
+		return smed.NoteReceipt{}, invalid(op, "no customer name given")
+	case create && (len(rs) == 0 || rs[0].at != 0):
+		return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
+	case create:
+		first, _ = nameOf(req.Candidates[0].Name) // the index entries of a new customer
+	case len(rs) == 0:
+		return smed.NoteReceipt{}, wrap(op, redis.Nil)
 	}
 	if create {
 		if err := smed.CheckCadence(req.CadenceDays); err != nil {
@@ -215,6 +198,28 @@ func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.Note
 		err = errors.New("empty script reply")
 	}
 	return res, err
+}
+
+// readingsOf is what a write addresses: the customer of id, or each
+// candidate that can name a customer, with the ID its name would have
+// (firstID), in the candidates' order.
+func readingsOf(op, team, id, text string, cands []smed.Candidate) ([]reading, error) {
+	switch {
+	case id != "" && len(cands) > 0:
+		return nil, invalid(op, "both a customer ID and candidates given")
+	case id != "":
+		if !idRE.MatchString(id) {
+			return nil, invalid(op, "%q is not a customer ID", id)
+		}
+		return []reading{{id: id, text: clean(text)}}, nil
+	}
+	var rs []reading
+	for i, c := range cands {
+		if key, ok := nameKey(c.Name); ok {
+			rs = append(rs, reading{key: key, id: firstID(team, key), text: clean(c.Rest), at: i})
+		}
+	}
+	return rs, nil
 }
 
 // textWords is names.Words of each reading's text. The readings of one

@@ -50,6 +50,17 @@ local function hgetall(key)
   for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
   return t, flat
 end
+-- first_known is the first of R readings whose name key ARGV[base + step * i]
+-- names a customer: its index and ID, or nil.
+local function first_known(R, base, step)
+  local ks = {}
+  for i = 1, R do ks[i] = ARGV[base + step * i] end
+  local found = redis.call('HMGET', K.names, unpack(ks))
+  for i = 1, R do
+    if found[i] then return i, found[i] end
+  end
+end
+
 -- move_members takes the members of set om that nw lacks out of the lex
 -- index key and puts those of nw that om lacks in (score 0): one ZREM and
 -- one ZADD at most.
@@ -448,12 +459,7 @@ if ARGV[15] == '' then
   if redis.call('EXISTS', KEYS[T + 2]) == 0 then return {'none', -1} end
   j, id = 1, ARGV[16]
 else
-  local ks = {}
-  for i = 1, R do ks[i] = ARGV[11 + 4 * i] end
-  local found = redis.call('HMGET', K.names, unpack(ks))
-  for i = 1, R do
-    if found[i] then j, id = i, found[i] break end
-  end
+  j, id = first_known(R, 11, 4)
   if j and id ~= ARGV[12 + 4 * j] then return {'moved', j, id} end
 end
 local created = 0

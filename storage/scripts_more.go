@@ -113,12 +113,7 @@ local j, id
 if ARGV[6] == '' then
   j, id = 1, ARGV[7]
 else
-  local ks = {}
-  for i = 1, R do ks[i] = ARGV[3 + 3 * i] end
-  local found = redis.call('HMGET', K.names, unpack(ks))
-  for i = 1, R do
-    if found[i] then j, id = i, found[i] break end
-  end
+  j, id = first_known(R, 3, 3)
   if not j then return {'none'} end
   if id ~= ARGV[4 + 3 * j] then return {'moved', j, id} end
 end
