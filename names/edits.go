@@ -6,9 +6,9 @@ import (
 	"unicode"
 )
 
-// The edit index: PassJoin's partition signatures, so that "is a known name a
-// small edit away from what was typed?" is answered by looking up a few dozen
-// signatures instead of comparing with every name.
+// The segment index, as Smed kept it before the edit index of index.go:
+// PassJoin's partition signatures. A team indexed then keeps these
+// signatures for the names it had, so its lookups also send LegacyProbes.
 //
 // A string x of L ≥ 3 runes is cut into τ+1 even segments, τ = 1 when L ≤ 5
 // and 2 otherwise (the largest edit budget NearMiss allows at those lengths).
@@ -21,9 +21,9 @@ import (
 // such a swap against the left segment, the right one then appears in y in
 // exactly that form.
 //
-// Signatures are what the index stores for x; Probes are what a lookup for y
-// asks. Every pair within budget shares at least one of them (the property
-// test checks it), and the candidates found are verified with Distance.
+// segmentSignatures are what that index stored for x; segmentProbes are
+// what a lookup for y asked of it. Every pair within budget shares at least
+// one of them (the property test checks it).
 
 // tau is the number of edits the index of an L-rune string tolerates.
 func tau(l int) int {
@@ -79,11 +79,11 @@ func signature(l, n, i int, seg []rune) string {
 	return strconv.Itoa(l) + "\x00" + strconv.Itoa(n) + ":" + strconv.Itoa(i) + "\x00" + string(seg)
 }
 
-// Signatures returns the edit-index signatures of x (a Key or a Fold): for
-// each of its partitions, one per segment, plus each segment after the first
-// in its "left" swap variant. Strings shorter than 3 runes have none (no edit
-// budget reaches them).
-func Signatures(x string) []string {
+// segmentSignatures returns the segment-index signatures of x (a Key or a
+// Fold): for each of its partitions, one per segment, plus each segment
+// after the first in its "left" swap variant. Strings shorter than 3 runes
+// have none (no edit budget reaches them).
+func segmentSignatures(x string) []string {
 	rs := []rune(x)
 	l := len(rs)
 	if l < 3 {
@@ -104,13 +104,14 @@ func Signatures(x string) []string {
 	return dedupe(out)
 }
 
-// Probes returns the signatures to look up for a typed y (a Key or a Fold)
-// with edit budget b: for every length L within b of y's and each of the
-// first b+1 segments of an L-rune string, the substrings of y inside
-// PassJoin's window. Any x with Distance(y, x) ≤ b ≤ tau(len(x)) shares a
-// signature with them. A one-edit lookup uses the two-segment partition,
-// the most selective one the index has for it. b ≤ 0 gives none.
-func Probes(y string, b int) []string {
+// segmentProbes returns the signatures to look up in a segment index for a
+// typed y (a Key or a Fold) with edit budget b: for every length L within b
+// of y's and each of the first b+1 segments of an L-rune string, the
+// substrings of y inside PassJoin's window. Any x with Distance(y, x) ≤ b ≤
+// tau(len(x)) shares a signature with them. A one-edit lookup uses the
+// two-segment partition, the most selective one the index had for it. b ≤ 0
+// gives none.
+func segmentProbes(y string, b int) []string {
 	return probes(y, b, func(l int) int {
 		if b == 1 && l <= narrowMax {
 			return 2
@@ -119,11 +120,11 @@ func Probes(y string, b int) []string {
 	})
 }
 
-// LegacyProbes are the probes a one-edit lookup needs besides Probes in an
-// index written before names of 6 to 8 runes had their two-segment
-// partition: the three-segment probes of those lengths. Nil when Probes
-// alone suffices.
-func LegacyProbes(y string, b int) []string {
+// preNarrowProbes are the probes a one-edit lookup needs besides
+// segmentProbes in a segment index written before names of 6 to 8 runes had
+// their two-segment partition: the three-segment probes of those lengths.
+// Nil when segmentProbes alone suffices.
+func preNarrowProbes(y string, b int) []string {
 	if b != 1 {
 		return nil
 	}
@@ -135,7 +136,7 @@ func LegacyProbes(y string, b int) []string {
 	})
 }
 
-// probes is Probes with the partition of each length chosen by parts (0:
+// probes is segmentProbes with the partition of each length chosen by parts (0:
 // none for that length).
 func probes(y string, b int, parts func(l int) int) []string {
 	if b <= 0 {

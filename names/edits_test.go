@@ -34,10 +34,11 @@ func TestProbesMeetSignatures(t *testing.T) {
 			rs[rng.IntN(len(rs))] = alphabet[rng.IntN(len(alphabet))]
 		case len(rs) > 1: // transpose, often at a segment boundary
 			i := rng.IntN(len(rs) - 1)
-			if rng.IntN(2) == 0 { // a boundary of either partition
-				ps := partitions(len(rs))
-				_, ln := segment(len(rs), ps[rng.IntN(len(ps))], 1)
-				i = min(max(ln-1, 0), len(rs)-2)
+			if rng.IntN(2) == 0 { // a boundary of some partition
+				ps := append(partitions(len(rs)), pairSeg)
+				n := ps[rng.IntN(len(ps))]
+				p, _ := segment(len(rs), n, 2+rng.IntN(n-1))
+				i = min(max(p-1, 0), len(rs)-2)
 			}
 			rs[i], rs[i+1] = rs[i+1], rs[i]
 		}
@@ -64,13 +65,20 @@ func TestProbesMeetSignatures(t *testing.T) {
 				t.Fatalf("typed %q (budget %d) is within budget of %q but no probe meets a signature\nprobes %q\nsigs %q",
 					ys, b, xs, Probes(ys, b), sigs)
 			}
-			// An index written before the two-segment partition holds
-			// only the tau+1 one: the legacy probes must reach it.
-			old := legacySignatures(xs)
-			all := append(Probes(ys, b), LegacyProbes(ys, b)...)
-			if !slices.ContainsFunc(all, func(p string) bool { return slices.Contains(old, p) }) {
-				t.Fatalf("typed %q (budget %d) is within budget of %q but no probe meets a legacy signature\nprobes %q\nsigs %q",
-					ys, b, xs, all, old)
+			// A segment index (before this edit index) holds
+			// segmentSignatures, or only their tau+1 partition when it was
+			// written before the two-segment one: the legacy probes must
+			// reach both.
+			narrow, older := LegacyProbes(ys, b)
+			for _, old := range [][]string{segmentSignatures(xs), preNarrowSignatures(xs)} {
+				all := append(slices.Clone(narrow), older...)
+				if !slices.ContainsFunc(all, func(p string) bool { return slices.Contains(old, p) }) {
+					t.Fatalf("typed %q (budget %d) is within budget of %q but no probe meets a legacy signature\nprobes %q\nsigs %q",
+						ys, b, xs, all, old)
+				}
+			}
+			if old := segmentSignatures(xs); !slices.ContainsFunc(narrow, func(p string) bool { return slices.Contains(old, p) }) {
+				t.Fatalf("typed %q (budget %d) is within budget of %q but no narrow legacy probe meets a segment signature", ys, b, xs)
 			}
 		}
 	}
@@ -79,34 +87,38 @@ func TestProbesMeetSignatures(t *testing.T) {
 	}
 }
 
-// legacySignatures are the signatures an index held before the two-segment
-// partition of 6 to 8 rune names: only the tau+1 partition.
-func legacySignatures(x string) []string {
-	n := tau(len([]rune(x))) + 1
-	var out []string
-	for _, s := range Signatures(x) {
-		if !strings.Contains(s, ":") || n == 2 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// A one-edit lookup of a 7-rune name probes only two-segment signatures
-// (three or four runes each), never the two-rune segments that thousands of
-// names of that length share.
-func TestOneEditProbesAreNarrow(t *testing.T) {
+// Probes select: a one-edit lookup asks for deletions only (strings of the
+// typed length or one less), a two-edit lookup of a long name for segment
+// pairs of at least four runes, never the two- or three-rune segments that
+// thousands of names of a length share at a million names.
+func TestProbesAreSelective(t *testing.T) {
 	for _, p := range Probes("tilekos", 1) {
-		seg := p[strings.LastIndex(p, "\x00")+1:]
-		if len([]rune(seg)) < 3 {
-			t.Errorf("probe %q has a segment of %d runes", p, len([]rune(seg)))
+		z, ok := strings.CutPrefix(p, "d\x00")
+		if n := len([]rune(z)); !ok || n < 6 {
+			t.Errorf("one-edit probe %q: a deletion of %d runes", p, n)
 		}
 	}
-	if len(LegacyProbes("tilekos", 1)) == 0 {
+	for _, y := range []string{"nordlys møbler", "tilekosam", "bakuvotilasa"} {
+		ps := Probes(y, 2)
+		for _, p := range ps {
+			if rest, ok := strings.CutPrefix(p, "p"); ok {
+				f := strings.Split(rest, "\x00")
+				if n := len([]rune(f[2] + f[3])); len(f) != 4 || n < 4 {
+					t.Errorf("two-edit probe %q of %q holds %d runes", p, y, n)
+				}
+			} else if z, ok := strings.CutPrefix(p, "d\x00"); !ok || len([]rune(z)) < 6 {
+				t.Errorf("two-edit probe %q of %q", p, y)
+			}
+		}
+		if len(ps) > 200 {
+			t.Errorf("%q: %d probes", y, len(ps))
+		}
+	}
+	if n, o := LegacyProbes("tilekos", 1); len(n) == 0 || len(o) == 0 {
 		t.Error("no legacy probes for a 7-rune name")
 	}
-	if LegacyProbes("nordlys møbler", 2) != nil || LegacyProbes("acme", 1) != nil {
-		t.Error("legacy probes where Probes suffices")
+	if _, o := LegacyProbes("nordlys møbler", 2); o != nil {
+		t.Error("pre-narrow probes where the segment probes suffice")
 	}
 }
 
@@ -120,6 +132,13 @@ func TestBudgetsWithinTau(t *testing.T) {
 				t.Errorf("typed of %d runes, budget %d, reaches length %d with tau %d", m, b, l, tau(l))
 			}
 		}
+	}
+}
+
+func BenchmarkSignatures(b *testing.B) {
+	k := Key("Nordlys Møbler A/S")
+	for b.Loop() {
+		Signatures(k)
 	}
 }
 

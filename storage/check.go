@@ -250,13 +250,16 @@ func (s *Store) CheckIndexes(ctx context.Context, team string) error {
 		}
 		delete(totals, "maxname")
 	}
-	// narrow marks an index whose names of 6 to 8 runes all have their
-	// two-segment signatures (sigsOf, checked above, expects them).
-	if v, ok := totals["narrow"]; ok {
-		if v != "1" {
-			diff("totals[narrow] = %q, want 1", v)
+	// edits marks an index whose names all have their edit-index
+	// signatures (sigsOf, checked above, expects them); narrow, a segment
+	// index that was kept since before it (an older Smed's mark).
+	for f, want := range map[string]string{"edits": "2", "narrow": "1"} {
+		if v, ok := totals[f]; ok {
+			if v != want {
+				diff("totals[%s] = %q, want %s", f, v, want)
+			}
+			delete(totals, f)
 		}
-		delete(totals, "narrow")
 	}
 	for _, f := range []string{"customers", "value"} {
 		if totals[f] == "" {

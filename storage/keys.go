@@ -40,10 +40,13 @@
 //	               maxname: the most runes of any name's key or fold the team
 //	               ever had (only grows; absent in a team that had customers
 //	               before it was kept): longer readings cannot be a name;
-//	               narrow: 1 when every name of 6 to 8 runes has its
-//	               two-segment signatures (names.Signatures; set when the
-//	               team's first customer is made): else a one-edit lookup
-//	               also sends names.LegacyProbes
+//	               edits: 2 when every name has its edit-index signatures
+//	               (names.Signatures; set when the team's first customer is
+//	               made). A team indexed before has names with the segment
+//	               index's, and its lookups also send names.LegacyProbes:
+//	               its narrow ones, and its older ones too unless narrow
+//	               is 1 (its names of 6 to 8 runes have their two-segment
+//	               segment signatures)
 //	seq     STRING the team's last entry sequence number (INCR): every note,
 //	               fact and customer name that the word index knows has one
 //	refs    STRING entry records, 11 bytes at offset seq*11 (SETRANGE): 6 bytes

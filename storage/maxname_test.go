@@ -71,48 +71,86 @@ func TestNoteSeesLongerNamesOfOtherReplicas(t *testing.T) {
 	checked(t, a, team, "notes")
 }
 
-// A team indexed before names of 6 to 8 runes had two-segment signatures
-// (no narrow mark in totals) still gets its one-edit typos caught, by the
-// legacy probes; a marked team does not send them.
-func TestNearMissesOfAnIndexWithoutNarrowSignatures(t *testing.T) {
+// A team indexed by an older Smed (the segment index, no edits mark in
+// totals, with or without its narrow mark) still gets its typos caught, by
+// the legacy probes; a marked team does not send them, and a process that
+// saw the mark finds out when it is gone (the data was replaced).
+func TestNearMissesOfASegmentIndex(t *testing.T) {
 	s := redisStore(t)
 	ctx := t.Context()
-	mustNote(t, s, team, named("Nordlys", "x"), "U1", t0)
-	k, _ := s.team("test", team)
-	if v, err := s.rdb.HGet(ctx, k.totals(), "narrow").Result(); err != nil || v != "1" {
-		t.Fatalf("a new team's narrow mark: %q, %v", v, err)
+	known := map[string]string{"nordlys": "Nordlys", "bakuvo tilasa": "Bakuvo Tilasa"}
+	for _, n := range known {
+		mustNote(t, s, team, named(n, "x"), "U1", t0)
 	}
-	checked(t, s, team, "narrow")
-	// Make the index what an older Smed wrote: no two-segment signatures.
-	for _, sg := range names.Signatures("nordlys") {
-		if strings.Contains(sg, ":") {
-			if err := s.rdb.HDel(ctx, k.sig(), sigField(sg)).Err(); err != nil {
+	k, _ := s.team("test", team)
+	if v, err := s.rdb.HGet(ctx, k.totals(), "edits").Result(); err != nil || v != "2" {
+		t.Fatalf("a new team's edits mark: %q, %v", v, err)
+	}
+	checked(t, s, team, "edits mark")
+	typos := map[string]string{"Nordlsy": "Nordlys", "Bakuov Tilsaa": "Bakuvo Tilasa"}
+	caught := func(s *Store, why string) {
+		t.Helper()
+		for typo, want := range typos {
+			got, err := s.NearMisses(ctx, team, []string{typo}, 3)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Name != want {
+				t.Errorf("%s: NearMisses(%q) = %+v, want %s", why, typo, got, want)
 			}
 		}
 	}
-	typo := func() []smed.NameRef {
+	caught(s, "edit index")
+	// Make the index what an older Smed wrote.
+	segmentIndex := func(narrow bool) {
 		t.Helper()
-		got, err := s.NearMisses(ctx, team, []string{"Nordlsy"}, 3)
+		if err := s.rdb.Del(ctx, k.sig()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := s.rdb.HGetAll(ctx, k.names()).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return got
+		lists := map[string]any{}
+		for key, id := range ids {
+			for _, sg := range names.LegacySignatures(key, narrow) {
+				f := sigField(sg)
+				v, _ := lists[f].(string)
+				lists[f] = v + id
+			}
+		}
+		if err := s.rdb.HSet(ctx, k.sig(), lists).Err(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := typo(); len(got) != 0 {
-		t.Fatalf("with the mark, the legacy probes were looked up: %+v", got)
+	segmentIndex(true)
+	for typo := range typos {
+		if got, err := s.NearMisses(ctx, team, []string{typo}, 3); err != nil || len(got) != 0 {
+			t.Fatalf("with the edits mark, the legacy probes were looked up: %+v, %v", got, err)
+		}
 	}
+	if err := s.rdb.HDel(ctx, k.totals(), "edits").Err(); err != nil {
+		t.Fatal(err)
+	}
+	caught(s, "segment index, mark gone under a process that saw it")
+	if err := s.rdb.HSet(ctx, k.totals(), "narrow", 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(s.rdb, WithPrefix(s.prefix))
+	caught(fresh, "segment index marked narrow")
+	segmentIndex(false)
 	if err := s.rdb.HDel(ctx, k.totals(), "narrow").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if got := typo(); len(got) != 1 || got[0].Name != "Nordlys" {
-		t.Fatalf("legacy index: NearMisses = %+v, want Nordlys", got)
+	caught(New(s.rdb, WithPrefix(s.prefix)), "segment index before the narrow mark")
+	// A new customer in a legacy team leaves it unmarked, and is found by
+	// its edit-index signatures.
+	mustNote(t, s, team, named("Solvang Fiskeri", "x"), "U1", t0)
+	if n, _ := s.rdb.HExists(ctx, k.totals(), "edits").Result(); n {
+		t.Error("a legacy team was marked by a create")
 	}
-	// A new customer in a legacy team leaves it unmarked.
-	mustNote(t, s, team, named("Solvang", "x"), "U1", t0)
-	if n, _ := s.rdb.HExists(ctx, k.totals(), "narrow").Result(); n {
-		t.Error("a legacy team was marked narrow by a create")
-	}
+	typos["Solvnag Fiskeri"] = "Solvang Fiskeri"
+	caught(s, "segment index and a new name")
 }
 
 // Right after a note missed, Resolve of a text longer than any name asks

@@ -167,30 +167,39 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 // customers found by prefix ranges and edit probes, with their nm records.
 // It reads only what the lookups name (bounded as the constants above say).
 //
-// KEYS[1] names, [2] nidx, [3] sig, [4] nm
+// KEYS[1] names, [2] nidx, [3] sig, [4] nm, [5] totals
 // ARGV[1] R readings, [2] NP prefixes, [3] NF probes, [4] prefix limit, [5]
 // candidate cap, [6] enough: skip the probes when the prefix ranges found
 // that many candidates (0: never), [7] the maxname Go knows (-1: none), [8]
-// NL legacy probes, then R name keys, NP prefixes, NF sig fields, NL legacy
-// sig fields (looked up only when totals has no narrow mark), and last the
-// number of candidates to skip (a later page of the same lookup).
+// NL narrow legacy probes (-1: none, as the team has the edits mark; the
+// script answers {'legacy'} when it has not), [9] NO older legacy probes, then R name keys, NP
+// prefixes, NF sig fields, NL and NO legacy sig fields (looked up only in a
+// team without the edits mark, the older ones only without the narrow mark
+// as well: names.LegacyProbes), and last the number of candidates to skip
+// (a later page of the same lookup).
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records,
-// maxname, 1 when candidates were left past the cap}.
+// maxname, 1 when candidates were left past the cap, 1 when the team has
+// the edits mark}.
 var nearScript = redis.NewScript(`
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local NL = tonumber(ARGV[8])
-local t = redis.call('HMGET', KEYS[5], 'maxname', 'narrow')
+local NL, NO = tonumber(ARGV[8]), tonumber(ARGV[9])
+local t = redis.call('HMGET', KEYS[5], 'maxname', 'narrow', 'edits')
 local maxname = tonumber(t[1] or '-1')
 if tonumber(ARGV[7]) >= 0 and maxname > tonumber(ARGV[7]) then return {'max', maxname} end
+-- NL -1: Go left the legacy probes out, having seen the edits mark
+if NL < 0 then
+  if t[3] ~= '2' then return {'legacy'} end
+  NL = 0
+end
 local known = {}
 if R > 0 then
-  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 9, 8 + R))
+  local ids = redis.call('HMGET', KEYS[1], unpack(ARGV, 10, 9 + R))
   for i = 1, R do known[i] = ids[i] and 1 or 0 end
 end
 -- SKIP: candidates of earlier pages, in the same (deterministic) order;
 -- more: some candidate was left past the cap.
-local SKIP = tonumber(ARGV[9 + R + NP + NF + NL] or '0')
+local SKIP = tonumber(ARGV[10 + R + NP + NF + NL + NO] or '0')
 local all, seen, n, count, more = {}, {}, 0, 0, 0
 local function add(id)
   if seen[id] then return end
@@ -204,7 +213,7 @@ local function add(id)
     more = 1
   end
 end
-for i = 9 + R, 8 + R + NP do
+for i = 10 + R, 9 + R + NP do
   local p = ARGV[i]
   for _, m in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, PLIM)) do
     add(string.sub(m, -12))
@@ -213,10 +222,15 @@ end
 -- Probe lists smallest first: when the cap is reached, the candidates
 -- dropped are those of the least selective signatures (a common suffix
 -- such as " a/s"), and a pair within budget shares some signature.
--- The legacy probes come last: an index kept since before names of 6 to 8
--- runes had two-segment signatures (no narrow mark) needs them too.
-local first, last = 9 + R + NP, 8 + R + NP + NF
-if t[2] ~= '1' then last = last + NL end
+-- The legacy probes come last: an index kept since before the edit index
+-- (no edits mark) needs them too, and the older ones when it was kept since
+-- before names of 6 to 8 runes had two-segment signatures (no narrow mark).
+local first, last = 10 + R + NP, 9 + R + NP + NF
+local edits = t[3] == '2' and 1 or 0
+if edits == 0 then
+  last = last + NL
+  if t[2] ~= '1' then last = last + NO end
+end
 if ENOUGH > 0 and n >= ENOUGH then last = first - 1 end
 local lists = {}
 for s = first, last, 500 do
@@ -241,7 +255,7 @@ for s = 1, n, 500 do
   local vs = redis.call('HMGET', KEYS[4], unpack(all, s, math.min(s + 499, n)))
   for _, v in ipairs(vs) do metas[#metas + 1] = v or '' end
 end
-return {known, all, metas, maxname, more}
+return {known, all, metas, maxname, more, edits}
 `)
 
 // typedName is one typed reading, normalised once.
@@ -279,10 +293,17 @@ func (s *Store) candidates(ctx context.Context, k keys, readings, lookups []type
 			s.maxname.Store(k.base, maxname)
 			continue
 		}
-		if len(res) != 5 {
-			return nil, nil, false, errorf("near-miss script answered %d values, want 5", len(res))
+		if len(res) == 1 && str(res[0]) == "legacy" {
+			s.edits.Delete(k.base) // the data is not what this process saw
+			continue
+		}
+		if len(res) != 6 {
+			return nil, nil, false, errorf("near-miss script answered %d values, want 6", len(res))
 		}
 		s.seeMaxname(k, res[3])
+		if e, _ := res[5].(int64); e == 1 {
+			s.edits.Store(k.base, true)
+		}
 		more, _ := res[4].(int64)
 		known, cands := nearResult(readings, res)
 		return known, cands, more == 1, nil
@@ -347,8 +368,21 @@ func longer(t typedName, maxname int) bool {
 // runNear runs nearScript once, leaving out the lookups longer than any name
 // the team has (maxname, -1: unknown).
 func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname, skip int) ([]any, error) {
-	var prefixes, probes, legacy []string
+	var prefixes, probes, narrow, older []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
+	field := func(to *[]string, prs ...[]string) {
+		for _, ps := range prs {
+			for _, pr := range ps {
+				if f := sigField(pr); !seenF[f] {
+					seenF[f] = true
+					*to = append(*to, f)
+				}
+			}
+		}
+	}
+	// A team known to have the edits mark needs no legacy probes (the
+	// mark, once set, stays): they are not even computed.
+	_, marked := s.edits.Load(k.base)
 	for _, t := range lookups {
 		if longer(t, maxname) {
 			continue
@@ -360,36 +394,31 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 			}
 		}
 		b, bf := names.Budgets(t.key, t.fold)
-		for _, pr := range append(names.Probes(t.key, b), names.Probes(t.fold, bf)...) {
-			if f := sigField(pr); !seenF[f] {
-				seenF[f] = true
-				probes = append(probes, f)
-			}
-		}
-		for _, pr := range append(names.LegacyProbes(t.key, b), names.LegacyProbes(t.fold, bf)...) {
-			if f := sigField(pr); !seenF[f] {
-				seenF[f] = true
-				legacy = append(legacy, f)
-			}
+		field(&probes, names.Probes(t.key, b), names.Probes(t.fold, bf))
+		if !marked {
+			kn, ko := names.LegacyProbes(t.key, b)
+			fn, fo := names.LegacyProbes(t.fold, bf)
+			field(&narrow, kn, fn)
+			field(&older, ko, fo)
 		}
 	}
-	args := make([]any, 0, 8+len(readings)+len(prefixes)+len(probes)+len(legacy))
+	args := make([]any, 0, 10+len(readings)+len(prefixes)+len(probes)+len(narrow)+len(older))
 	// The first limit prefix hits by key are among the first members of a
 	// range (a key range holds keys in key order, and a fold member only
 	// when its fold starts with the typed key): a few times limit suffice.
 	plim := min(prefixLimit, max(4*limit, 16))
-	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough, maxname, len(legacy))
+	nl := len(narrow)
+	if marked {
+		nl = -1
+	}
+	args = append(args, len(readings), len(prefixes), len(probes), plim, candidateCap, enough, maxname, nl, len(older))
 	for _, r := range readings {
 		args = append(args, r.key)
 	}
-	for _, p := range prefixes {
-		args = append(args, p)
-	}
-	for _, f := range probes {
-		args = append(args, f)
-	}
-	for _, f := range legacy {
-		args = append(args, f)
+	for _, group := range [][]string{prefixes, probes, narrow, older} {
+		for _, f := range group {
+			args = append(args, f)
+		}
 	}
 	args = append(args, skip)
 	return nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm(), k.totals()}, args...).Slice()

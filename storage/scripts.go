@@ -235,11 +235,10 @@ local function name_add(id, key, fold, display, sigs)
   elseif num(have[2]) == 0 then
     redis.call('HSET', K.totals, 'maxname', m)
   end
-  -- narrow: every name of 6 to 8 runes has its two-segment signatures
-  -- (names.Signatures), so a one-edit lookup needs no legacy probes. A team
-  -- without customers has no signatures at all; one indexed before keeps
-  -- its lookups' legacy probes.
-  if num(have[2]) == 0 then redis.call('HSET', K.totals, 'narrow', 1) end
+  -- edits: every name has its edit-index signatures (names.Signatures),
+  -- so a lookup needs no legacy probes. A team without customers has no
+  -- signatures at all; one indexed before keeps its lookups' legacy probes.
+  if num(have[2]) == 0 then redis.call('HSET', K.totals, 'edits', 2) end
   redis.call('HSET', K.names, key, id)
   redis.call('ZADD', K.nidx, 0, key .. '\0' .. id)
   if fold ~= key and fold ~= '' then redis.call('ZADD', K.nidx, 0, fold .. '\0' .. id) end

@@ -28,6 +28,7 @@ type Store struct {
 	bounded        sync.Map // team key bases whose bounds are written
 	maxname        sync.Map // team key base → its maxname as last seen (names.go)
 	maxnameAt      sync.Map // team key base → when a script last told it (time.Time)
+	edits          sync.Map // team key base → true once a script said it has the edits mark (names.go)
 }
 
 var (
