@@ -11,10 +11,14 @@ import (
 //
 // A name x (a Key or a Fold) of L runes is indexed by:
 //
-//   - for L ≤ delMax, its deletion neighbourhood: x itself and every string
-//     made by deleting one rune of it (FastSS). Two strings one edit apart
-//     share one of these (a substitution or a swap: both less one rune of
-//     it; an insertion: the shorter is the longer less one);
+//   - for L ≤ del2Max, its deletion neighbourhood (FastSS): x itself and
+//     every string made by deleting one rune of it, and for L > delMax two
+//     runes. Two strings k ≤ 2 edits apart share a member of their k-deletion
+//     neighbourhoods (a substitution or a swap: both less one rune of it; an
+//     insertion: the shorter is the longer less one). Two deletions are kept
+//     only for the lengths a two-edit lookup reaches where segments are
+//     short (8 to 11 runes): they cost the most entries, and are what keeps
+//     a lookup's lists short at a million names.
 //   - for L ≥ pairMin, pairs of segments of a four-segment partition
 //     (PassJoin's, see segment): two edits leave at least two of four
 //     segments untouched, and both appear in the typed string near their own
@@ -25,16 +29,17 @@ import (
 //
 // The segment index before it (edits.go) stored single segments of a three-
 // segment partition; at a million names a segment of two or three letters
-// is shared by thousands of them, which the pairs are not.
+// is shared by thousands of them.
 //
 // Signatures are what the index stores for x; Probes are what a lookup for
 // y asks. Every pair within budget shares at least one of them (the
 // property test checks it), and the candidates found are verified with
 // Distance.
 const (
-	delMax  = 8 // the longest names indexed by deletions
-	pairMin = 8 // the shortest names indexed by segment pairs
-	pairSeg = 4 // segments of the pairs' partition
+	delMax  = 7  // the longest names indexed by one deletion
+	del2Max = 11 // the longest names indexed by two deletions
+	pairMin = 12 // the shortest names indexed by segment pairs
+	pairSeg = 4  // segments of the pairs' partition
 )
 
 // deletion is the signature of a deletion-neighbourhood member.
@@ -54,9 +59,12 @@ func Signatures(x string) []string {
 		return nil
 	}
 	var out []string
-	if l <= delMax {
+	if l <= del2Max {
 		out = append(out, deletion(rs))
 		out = appendDeletions(out, rs)
+	}
+	if l > delMax && l <= del2Max {
+		out = appendDeletions2(out, rs)
 	}
 	if l >= pairMin {
 		forms := make([][][]rune, pairSeg+1) // forms[i]: segment i, then its left variant
@@ -95,19 +103,29 @@ func appendDeletions(out []string, rs []rune) []string {
 	return out
 }
 
+// appendDeletions2 appends the signatures of rs less two runes.
+func appendDeletions2(out []string, rs []rune) []string {
+	less := make([]rune, 0, len(rs))
+	for i := range rs {
+		if i > 0 && rs[i] == rs[i-1] {
+			continue
+		}
+		less = append(append(less[:0], rs[:i]...), rs[i+1:]...)
+		out = appendDeletions(out, less)
+	}
+	return out
+}
+
 // Probes returns the signatures to look up for a typed y (a Key or a Fold)
 // with edit budget b (1, or 2 for y of at least 8 runes, as NearMiss
 // allows): any x of at least 3 runes with Distance(y, x) ≤ b shares one of
 // them. b ≤ 0 gives none.
 //
-// For lengths L ≤ delMax (≤ 7 with two edits) it asks for deletions: with
-// one edit, y and y less one rune; with two (L is then 6 or 7, shorter than
-// y), y less one rune and less two: an x two shorter is y less two runes,
-// and an x one shorter is one substitution or swap from some y less one
-// rune, which then shares a deletion with it. For longer L it asks for the
-// segment pairs of an L-rune partition where y holds them: segment i moved
-// by di, j by dj, where the edits before i, between i and j and after j
-// must account for di, dj - di and len(y) - L - dj.
+// For lengths L < pairMin it asks for y less k runes, for each k that can
+// meet a member of x's deletion neighbourhood within budget. For longer L
+// it asks for the segment pairs of an L-rune partition where y holds them:
+// segment i moved by di, j by dj, where the edits before i, between i and
+// j and after j must account for di, dj - di and len(y) - L - dj.
 func Probes(y string, b int) []string {
 	if b <= 0 {
 		return nil
@@ -115,35 +133,31 @@ func Probes(y string, b int) []string {
 	rs := []rune(y)
 	m := len(rs)
 	var out []string
-	dels := false
+	// depth[k]: ask for y less k runes. An x of l ≤ del2Max runes is
+	// indexed down to r ≤ 2 deletions (r = 1 when one edit is enough to
+	// compare), and x less r' ≤ r runes equals y less k = m-l+r' runes.
+	var depth [3]bool
 	for l := max(m-b, 3); l <= m+b; l++ {
-		if l <= delMax && (b == 1 || l < pairMin) {
-			dels = true
+		if l >= pairMin {
+			out = appendPairProbes(out, rs, l, b)
 			continue
 		}
-		out = appendPairProbes(out, rs, l, b)
+		r := b
+		if l <= delMax {
+			r = 1
+		}
+		for k := max(0, m-l); k <= min(b, m-l+r); k++ {
+			depth[k] = true
+		}
 	}
-	if dels {
-		if b == 1 {
-			out = append(out, deletion(rs))
-		}
-		one := appendDeletions(nil, rs)
-		out = append(out, one...)
-		if b == 2 {
-			seen := make(map[string]bool)
-			for i := range rs {
-				if i > 0 && rs[i] == rs[i-1] {
-					continue
-				}
-				less := append(append([]rune(nil), rs[:i]...), rs[i+1:]...)
-				for _, d := range appendDeletions(nil, less) {
-					if !seen[d] {
-						seen[d] = true
-						out = append(out, d)
-					}
-				}
-			}
-		}
+	if depth[0] {
+		out = append(out, deletion(rs))
+	}
+	if depth[1] {
+		out = appendDeletions(out, rs)
+	}
+	if depth[2] {
+		out = appendDeletions2(out, rs)
 	}
 	return dedupe(out)
 }
