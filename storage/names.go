@@ -87,7 +87,10 @@ func (m meta) indexed() nameInfo {
 func sigsOf(key, fold string) string {
 	var b strings.Builder
 	seen := map[string]bool{}
-	for _, x := range [2]string{key, fold} {
+	for i, x := range [2]string{key, fold} {
+		if i == 1 && fold == key {
+			break // most names: the same signatures again
+		}
 		for _, sg := range names.Signatures(x) {
 			if f := sigField(sg); !seen[f] {
 				seen[f] = true
@@ -394,12 +397,19 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 			}
 		}
 		b, bf := names.Budgets(t.key, t.fold)
-		field(&probes, names.Probes(t.key, b), names.Probes(t.fold, bf))
+		field(&probes, names.Probes(t.key, b))
+		if t.fold != t.key { // most names: the same probes again
+			field(&probes, names.Probes(t.fold, bf))
+		}
 		if !marked {
 			kn, ko := names.LegacyProbes(t.key, b)
-			fn, fo := names.LegacyProbes(t.fold, bf)
-			field(&narrow, kn, fn)
-			field(&older, ko, fo)
+			field(&narrow, kn)
+			field(&older, ko)
+			if t.fold != t.key {
+				fn, fo := names.LegacyProbes(t.fold, bf)
+				field(&narrow, fn)
+				field(&older, fo)
+			}
 		}
 	}
 	args := make([]any, 0, 10+len(readings)+len(prefixes)+len(probes)+len(narrow)+len(older))
