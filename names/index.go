@@ -17,7 +17,7 @@ import (
 //     neighbourhoods (a substitution or a swap: both less one rune of it; an
 //     insertion: the shorter is the longer less one). Two deletions are kept
 //     only for the lengths a two-edit lookup reaches where segments are
-//     short (8 to 11 runes): they cost the most entries, and are what keeps
+//     short (8 to 10 runes): they cost the most entries, and are what keeps
 //     a lookup's lists short at a million names.
 //   - for L ≥ pairMin, pairs of segments of a four-segment partition
 //     (PassJoin's, see segment): two edits leave at least two of four
@@ -35,10 +35,14 @@ import (
 // y asks. Every pair within budget shares at least one of them (the
 // property test checks it), and the candidates found are verified with
 // Distance.
+//
+// These constants are part of the stored index: a team marked as holding it
+// (storage's totals "edits") has its names' signatures by them, so changing
+// one needs a new mark and the old probes for teams without it.
 const (
 	delMax  = 7  // the longest names indexed by one deletion
-	del2Max = 11 // the longest names indexed by two deletions
-	pairMin = 12 // the shortest names indexed by segment pairs
+	del2Max = 10 // the longest names indexed by two deletions
+	pairMin = 11 // the shortest names indexed by segment pairs
 	pairSeg = 4  // segments of the pairs' partition
 )
 
