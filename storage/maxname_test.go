@@ -101,29 +101,10 @@ func TestNearMissesOfASegmentIndex(t *testing.T) {
 		}
 	}
 	caught(s, "edit index")
-	// Make the index what an older Smed wrote.
-	segmentIndex := func(narrow bool) {
-		t.Helper()
-		if err := s.rdb.Del(ctx, k.sig()).Err(); err != nil {
-			t.Fatal(err)
-		}
-		ids, err := s.rdb.HGetAll(ctx, k.names()).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		lists := map[string]any{}
-		for key, id := range ids {
-			for _, sg := range names.LegacySignatures(key, narrow) {
-				f := sigField(sg)
-				v, _ := lists[f].(string)
-				lists[f] = v + id
-			}
-		}
-		if err := s.rdb.HSet(ctx, k.sig(), lists).Err(); err != nil {
-			t.Fatal(err)
-		}
+	toSegmentIndex(t, s, true)
+	if err := s.rdb.HSet(ctx, k.totals(), "edits", 2).Err(); err != nil {
+		t.Fatal(err)
 	}
-	segmentIndex(true)
 	for typo := range typos {
 		if got, err := s.NearMisses(ctx, team, []string{typo}, 3); err != nil || len(got) != 0 {
 			t.Fatalf("with the edits mark, the legacy probes were looked up: %+v, %v", got, err)
@@ -133,15 +114,8 @@ func TestNearMissesOfASegmentIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	caught(s, "segment index, mark gone under a process that saw it")
-	if err := s.rdb.HSet(ctx, k.totals(), "narrow", 1).Err(); err != nil {
-		t.Fatal(err)
-	}
-	fresh := New(s.rdb, WithPrefix(s.prefix))
-	caught(fresh, "segment index marked narrow")
-	segmentIndex(false)
-	if err := s.rdb.HDel(ctx, k.totals(), "narrow").Err(); err != nil {
-		t.Fatal(err)
-	}
+	caught(New(s.rdb, WithPrefix(s.prefix)), "segment index marked narrow")
+	toSegmentIndex(t, s, false)
 	caught(New(s.rdb, WithPrefix(s.prefix)), "segment index before the narrow mark")
 	// A new customer in a legacy team leaves it unmarked, and is found by
 	// its edit-index signatures.
@@ -151,6 +125,44 @@ func TestNearMissesOfASegmentIndex(t *testing.T) {
 	}
 	typos["Solvnag Fiskeri"] = "Solvang Fiskeri"
 	caught(s, "segment index and a new name")
+}
+
+// toSegmentIndex makes the team's sig index what an older Smed wrote: the
+// segment signatures of every name (with narrow, those of a team marked
+// narrow), and no edits mark.
+func toSegmentIndex(t *testing.T, s *Store, narrow bool) {
+	t.Helper()
+	ctx := t.Context()
+	k, _ := s.team("test", team)
+	if err := s.rdb.Del(ctx, k.sig()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.rdb.HGetAll(ctx, k.names()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := map[string]any{}
+	for key, id := range ids {
+		for _, sg := range names.LegacySignatures(key, narrow) {
+			f := sigField(sg)
+			v, _ := lists[f].(string)
+			lists[f] = v + id
+		}
+	}
+	if err := s.rdb.HSet(ctx, k.sig(), lists).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.HDel(ctx, k.totals(), "edits").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if narrow {
+		err = s.rdb.HSet(ctx, k.totals(), "narrow", 1).Err()
+	} else {
+		err = s.rdb.HDel(ctx, k.totals(), "narrow").Err()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Right after a note missed, Resolve of a text longer than any name asks

@@ -215,7 +215,6 @@ local function without(v, id)
   return string.sub(v, 1, p - 1) .. string.sub(v, p + 12)
 end
 
--- name_add puts a name into names, nidx, nm and sig.
 -- runes counts the runes of a UTF-8 string (its bytes that do not continue
 -- a rune).
 local function runes(s)
@@ -223,6 +222,36 @@ local function runes(s)
   return n
 end
 
+-- sig_add puts id into the lists of sigs (8-byte sig fields, concatenated).
+local function sig_add(id, sigs)
+  if #sigs == 0 then return end
+  local fs = {}
+  for i = 1, #sigs, 8 do fs[#fs + 1] = string.sub(sigs, i, i + 7) end
+  local vs = redis.call('HMGET', K.sig, unpack(fs))
+  local set = {}
+  for i, f in ipairs(fs) do
+    local v = vs[i] or ''
+    -- A signature shared by sigMax names (a common suffix at one length)
+    -- selects nothing and would make every write copy a long value: it
+    -- stops growing, and the name is found by its other signatures.
+    if #v < SIGMAX * 12 and not find12(v, id) then set[#set + 1], set[#set + 2] = f, v .. id end
+  end
+  if #set > 0 then redis.call('HSET', K.sig, unpack(set)) end
+end
+
+-- sig_del takes id out of the lists of sigs.
+local function sig_del(id, sigs)
+  for i = 1, #sigs, 8 do
+    local f = string.sub(sigs, i, i + 7)
+    local v = redis.call('HGET', K.sig, f)
+    if v then
+      local w = without(v, id)
+      if w == '' then redis.call('HDEL', K.sig, f) elseif w ~= v then redis.call('HSET', K.sig, f, w) end
+    end
+  end
+end
+
+-- name_add puts a name into names, nidx, nm and sig.
 local function name_add(id, key, fold, display, sigs)
   -- maxname: the most runes of any name's key or fold the team ever had, so
   -- that a near-miss lookup skips readings longer than any name (two edits
@@ -243,19 +272,7 @@ local function name_add(id, key, fold, display, sigs)
   redis.call('ZADD', K.nidx, 0, key .. '\0' .. id)
   if fold ~= key and fold ~= '' then redis.call('ZADD', K.nidx, 0, fold .. '\0' .. id) end
   redis.call('HSET', K.nm, id, key .. '\0' .. fold .. '\0' .. display)
-  if #sigs == 0 then return end
-  local fs = {}
-  for i = 1, #sigs, 8 do fs[#fs + 1] = string.sub(sigs, i, i + 7) end
-  local vs = redis.call('HMGET', K.sig, unpack(fs))
-  local set = {}
-  for i, f in ipairs(fs) do
-    local v = vs[i] or ''
-    -- A signature shared by sigMax names (a common suffix at one length)
-    -- selects nothing and would make every write copy a long value: it
-    -- stops growing, and the name is found by its other signatures.
-    if #v < SIGMAX * 12 and not find12(v, id) then set[#set + 1], set[#set + 2] = f, v .. id end
-  end
-  if #set > 0 then redis.call('HSET', K.sig, unpack(set)) end
+  sig_add(id, sigs)
 end
 
 -- name_del takes a name out of names, nidx, nm and sig.
@@ -263,14 +280,7 @@ local function name_del(id, key, fold, sigs)
   if redis.call('HGET', K.names, key) == id then redis.call('HDEL', K.names, key) end
   redis.call('ZREM', K.nidx, key .. '\0' .. id, fold .. '\0' .. id)
   redis.call('HDEL', K.nm, id)
-  for i = 1, #sigs, 8 do
-    local f = string.sub(sigs, i, i + 7)
-    local v = redis.call('HGET', K.sig, f)
-    if v then
-      v = without(v, id)
-      if v == '' then redis.call('HDEL', K.sig, f) else redis.call('HSET', K.sig, f, v) end
-    end
-  end
+  sig_del(id, sigs)
 end
 
 local function u32(n)
