@@ -74,6 +74,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		"team_id", cfg.Slack.TeamID, "redis_memory", storage.IsMemory(cfg.Redis.URL), "version", version)
 
 	sched.Start(srvCtx)
+	go reindex(srvCtx, a.log, a.store, a.team)
 
 	// Socket Mode takes envelopes until socketCtx ends; stopping it is the
 	// first step of shutdown, before the work it started is waited for.
@@ -105,6 +106,26 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 	socketStop()
 	return errors.Join(runErr, shutdown(a.log, srv, socketDone, sched, b, srvCancel))
+}
+
+// reindex moves a team whose names an older Smed indexed to the edit index
+// (storage.Reindex), in the background: lookups work throughout, and stop
+// reading the old index's long lists once it is done. Replicas may all do
+// it; each step is atomic and idempotent. One cut short (a stop, Redis
+// away) leaves the team as it was and the next start goes on.
+func reindex(ctx context.Context, log *slog.Logger, st *storage.Store, team string) {
+	need, err := st.NeedsReindex(ctx, team)
+	if err != nil || !need {
+		return
+	}
+	log.Info("moving customer names to the new typo index; commands keep working meanwhile", "team_id", team)
+	start := time.Now()
+	n, err := st.Reindex(ctx, team)
+	if err != nil {
+		log.Warn("moving customer names to the new typo index stopped; the next start goes on", "err", err, "moved", n)
+		return
+	}
+	log.Info("customer names moved to the new typo index", "team_id", team, "names", n, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // shutdown stops intake first — the HTTP server (which lets running requests
