@@ -150,17 +150,17 @@
 //
 // About 427 bytes a note in all (the customers' share included), of which
 // the note itself and its search entry are about 320 (by MEMORY USAGE: n:
-// 185, w: 101, refs 16, words 16, d: 1). A customer costs about 2.4 KB with
-// its name, due, value and loyalty indexes (c: 1317, vcd 330, drift 257,
-// odue 139, nidx 137, vrank 113, due 106, nm 103, risk 74, names 70, cad
-// 68), and about 2.1 KB more for its edit signatures (sig: names.Signatures
-// gives a name of 8 to 10 runes some 50, from its two-deletion
-// neighbourhood; the segment index before it took 295 bytes a customer, but
-// its lists grew with the book). Its hash is most of the rest: once
-// who-knows-what (kauth) passes 64 bytes, after two or three notes, Redis
-// keeps the hash as a hash table rather than a listpack, about 1 KB more.
-// With one note a customer (BenchmarkScale) a note costs about 540 bytes,
-// and a customer about 3.8 KB at 100k and at 1M customers.
+// 185, w: 101, refs 16, words 16, d: 1). A customer costs about 3.8 KB with
+// its name, due, value and loyalty indexes (c: 1317, sig 1511, vcd 330,
+// drift 257, odue 139, nidx 137, vrank 113, due 106, nm 103, risk 74, names
+// 70, cad 68). Its edit signatures are the second largest part:
+// names.Signatures gives a name of 8 to 10 runes some 40 to 55, its
+// two-deletion neighbourhood (the segment index before it took 295 bytes a
+// customer, but its lists grew with the book). Its hash is the largest:
+// once who-knows-what (kauth) passes 64 bytes, after two or three notes,
+// Redis keeps the hash as a hash table rather than a listpack, about 1 KB
+// more. With one note a customer (BenchmarkScale) a note costs about 540
+// bytes, and a customer about 3.8 KB at 100k and at 1M customers.
 package storage
 
 import (
