@@ -175,11 +175,11 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 // candidate cap, [6] enough: skip the probes when the prefix ranges found
 // that many candidates (0: never), [7] the maxname Go knows (-1: none), [8]
 // NL narrow legacy probes (-1: none, as the team has the edits mark; the
-// script answers {'legacy'} when it has not), [9] NO older legacy probes, then R name keys, NP
-// prefixes, NF sig fields, NL and NO legacy sig fields (looked up only in a
-// team without the edits mark, the older ones only without the narrow mark
-// as well: names.LegacyProbes), and last the number of candidates to skip
-// (a later page of the same lookup).
+// script answers {'legacy'} when it has not), [9] NO older legacy probes,
+// then R name keys, NP prefixes, NF sig fields, NL and NO legacy sig fields
+// (looked up only in a team without the edits mark, the older ones only
+// without the narrow mark as well: names.LegacyProbes), and last the number
+// of candidates to skip (a later page of the same lookup).
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records,
 // maxname, 1 when candidates were left past the cap, 1 when the team has
 // the edits mark}.
