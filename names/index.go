@@ -65,7 +65,9 @@ func Signatures(x string) []string {
 	var out []string
 	if l <= del2Max {
 		out = append(out, deletion(rs))
-		out = appendDeletions(out, rs)
+		if l > 3 { // a 3-rune name is only ever one deletion from what is typed
+			out = appendDeletions(out, rs)
+		}
 	}
 	if l > delMax && l <= del2Max {
 		out = appendDeletions2(out, rs)
