@@ -84,14 +84,18 @@ func (m meta) indexed() nameInfo {
 }
 
 // sigsOf is the sig fields of a name's Key and Fold, each once.
-func sigsOf(key, fold string) string {
+func sigsOf(key, fold string) string { return fieldsOf(key, fold, names.Signatures) }
+
+// fieldsOf is the sig fields of sigs of a name's Key and of its Fold, each
+// once.
+func fieldsOf(key, fold string, sigs func(string) []string) string {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for i, x := range [2]string{key, fold} {
 		if i == 1 && fold == key {
 			break // most names: the same signatures again
 		}
-		for _, sg := range names.Signatures(x) {
+		for _, sg := range sigs(x) {
 			if f := sigField(sg); !seen[f] {
 				seen[f] = true
 				b.WriteString(f)

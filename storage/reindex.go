@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -126,18 +125,5 @@ func (s *Store) Reindex(ctx context.Context, team string) (int, error) {
 // legacySigsOf is the sig fields a segment index may hold for a name: its
 // narrow-era signatures, which include those of the index before them.
 func legacySigsOf(key, fold string) string {
-	var b strings.Builder
-	seen := map[string]bool{}
-	for i, x := range [2]string{key, fold} {
-		if i == 1 && fold == key {
-			break
-		}
-		for _, sg := range names.LegacySignatures(x, true) {
-			if f := sigField(sg); !seen[f] {
-				seen[f] = true
-				b.WriteString(f)
-			}
-		}
-	}
-	return b.String()
+	return fieldsOf(key, fold, func(x string) []string { return names.LegacySignatures(x, true) })
 }
