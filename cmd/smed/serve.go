@@ -111,21 +111,35 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 // reindex moves a team whose names an older Smed indexed to the edit index
 // (storage.Reindex), in the background: lookups work throughout, and stop
 // reading the old index's long lists once it is done. Replicas may all do
-// it; each step is atomic and idempotent. One cut short (a stop, Redis
-// away) leaves the team as it was and the next start goes on.
+// it; each step is atomic and idempotent. One cut short by Redis going away
+// tries again a minute later; one cut short by a stop goes on at the next
+// start.
 func reindex(ctx context.Context, log *slog.Logger, st *storage.Store, team string) {
-	need, err := st.NeedsReindex(ctx, team)
-	if err != nil || !need {
-		return
+	for {
+		need, err := st.NeedsReindex(ctx, team)
+		if err == nil && !need {
+			return
+		}
+		if err == nil {
+			log.Info("moving customer names to the new typo index; commands keep working meanwhile", "team_id", team)
+			start := time.Now()
+			var n int
+			if n, err = st.Reindex(ctx, team); err == nil {
+				log.Info("customer names moved to the new typo index", "team_id", team, "names", n, "took", time.Since(start).Round(time.Millisecond))
+				return
+			}
+			if ctx.Err() != nil {
+				log.Info("moving customer names to the new typo index stopped with smed; the next start goes on", "moved", n)
+				return
+			}
+			log.Warn("moving customer names to the new typo index stopped; trying again in a minute", "err", err, "moved", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
 	}
-	log.Info("moving customer names to the new typo index; commands keep working meanwhile", "team_id", team)
-	start := time.Now()
-	n, err := st.Reindex(ctx, team)
-	if err != nil {
-		log.Warn("moving customer names to the new typo index stopped; the next start goes on", "err", err, "moved", n)
-		return
-	}
-	log.Info("customer names moved to the new typo index", "team_id", team, "names", n, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // shutdown stops intake first — the HTTP server (which lets running requests
