@@ -74,7 +74,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		"team_id", cfg.Slack.TeamID, "redis_memory", storage.IsMemory(cfg.Redis.URL), "version", version)
 
 	sched.Start(srvCtx)
-	go reindex(srvCtx, a.log, a.store, a.team)
+	go reindex(srvCtx, a.log, a.store, a.team, time.Minute)
 
 	// Socket Mode takes envelopes until socketCtx ends; stopping it is the
 	// first step of shutdown, before the work it started is waited for.
@@ -112,9 +112,9 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 // (storage.Reindex), in the background: lookups work throughout, and stop
 // reading the old index's long lists once it is done. Replicas may all do
 // it; each step is atomic and idempotent. One cut short by Redis going away
-// tries again a minute later; one cut short by a stop goes on at the next
-// start.
-func reindex(ctx context.Context, log *slog.Logger, st *storage.Store, team string) {
+// tries again a minute (retry) later; one cut short by a stop goes on at
+// the next start.
+func reindex(ctx context.Context, log *slog.Logger, st reindexer, team string, retry time.Duration) {
 	for {
 		need, err := st.NeedsReindex(ctx, team)
 		if err == nil && !need {
@@ -137,9 +137,15 @@ func reindex(ctx context.Context, log *slog.Logger, st *storage.Store, team stri
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Minute):
+		case <-time.After(retry):
 		}
 	}
+}
+
+// reindexer is what reindex needs of the store.
+type reindexer interface {
+	NeedsReindex(ctx context.Context, team string) (bool, error)
+	Reindex(ctx context.Context, team string) (int, error)
 }
 
 // shutdown stops intake first — the HTTP server (which lets running requests
