@@ -156,11 +156,7 @@ func (b *Bot) answerInline(req Request, responseURL string, ack *httpAck) (reply
 	if timer.Stop() || ack.claim() {
 		return r, false
 	}
-	b.goTracked(func(ctx context.Context) {
-		if err := b.respond(ctx, responseURL, r, false); err != nil {
-			b.log.WarnContext(ctx, "response_url post failed", "team_id", req.Team, "user_id", req.User, "err", err)
-		}
-	})
+	b.goTracked(func(ctx context.Context) { b.followUp(ctx, req, responseURL, r) })
 	return reply{}, true
 }
 
@@ -179,13 +175,16 @@ func (b *Bot) answer(req Request, responseURL string) reply {
 		return r
 	case <-timer.C:
 	}
-	b.goTracked(func(ctx context.Context) {
-		r := <-done
-		if err := b.respond(ctx, responseURL, r, false); err != nil {
-			b.log.WarnContext(ctx, "response_url post failed", "team_id", req.Team, "user_id", req.User, "err", err)
-		}
-	})
+	b.goTracked(func(ctx context.Context) { b.followUp(ctx, req, responseURL, <-done) })
 	return holding()
+}
+
+// followUp posts the reply of a command that was acknowledged with the
+// holding reply to its response_url.
+func (b *Bot) followUp(ctx context.Context, req Request, responseURL string, r reply) {
+	if err := b.respond(ctx, responseURL, r, false); err != nil {
+		b.log.WarnContext(ctx, "response_url post failed", "team_id", req.Team, "user_id", req.User, "err", err)
+	}
 }
 
 // holding is the acknowledgement of a command still running after ackWait.

@@ -173,7 +173,8 @@ func (a *httpAck) claim() bool {
 	return a.state == 2
 }
 
-// marshalReply is the JSON of a reply, as writeJSON writes it.
+// marshalReply is the JSON of a reply, with <, > and & as they are (a
+// reply carries Slack's own escapes, which JSON's would hide).
 func marshalReply(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -184,7 +185,6 @@ func marshalReply(v any) ([]byte, error) {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	b, _ := marshalReply(v)
+	_, _ = w.Write(b)
 }

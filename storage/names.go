@@ -377,13 +377,11 @@ func longer(t typedName, maxname int) bool {
 func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname, skip int) ([]any, error) {
 	var prefixes, probes, narrow, older []string
 	seenP, seenF := map[string]bool{}, map[string]bool{}
-	field := func(to *[]string, prs ...[]string) {
-		for _, ps := range prs {
-			for _, pr := range ps {
-				if f := sigField(pr); !seenF[f] {
-					seenF[f] = true
-					*to = append(*to, f)
-				}
+	field := func(to *[]string, ps []string) {
+		for _, pr := range ps {
+			if f := sigField(pr); !seenF[f] {
+				seenF[f] = true
+				*to = append(*to, f)
 			}
 		}
 	}
@@ -401,18 +399,18 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 			}
 		}
 		b, bf := names.Budgets(t.key, t.fold)
-		field(&probes, names.Probes(t.key, b))
-		if t.fold != t.key { // most names: the same probes again
-			field(&probes, names.Probes(t.fold, bf))
-		}
-		if !marked {
-			kn, ko := names.LegacyProbes(t.key, b)
-			field(&narrow, kn)
-			field(&older, ko)
-			if t.fold != t.key {
-				fn, fo := names.LegacyProbes(t.fold, bf)
-				field(&narrow, fn)
-				field(&older, fo)
+		for i, x := range [2]string{t.key, t.fold} {
+			if i == 1 {
+				if x == t.key {
+					break // most names: the same probes again
+				}
+				b = bf
+			}
+			field(&probes, names.Probes(x, b))
+			if !marked {
+				n, o := names.LegacyProbes(x, b)
+				field(&narrow, n)
+				field(&older, o)
 			}
 		}
 	}
