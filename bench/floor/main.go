@@ -4,7 +4,7 @@
 // the yardstick in `make bench`: what a note costs when nothing but the
 // essentials runs (BENCHMARKS.md).
 //
-//	floor -addr 127.0.0.1:3001 -redis redis://127.0.0.1:6379/0 -secret S [-writes v2|basic|indexed|v1]
+//	floor -addr 127.0.0.1:3001 -redis redis://127.0.0.1:6379/0 -secret S [-writes v3|v2|basic|indexed|v1]
 package main
 
 import (
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
 	secret := fs.String("secret", getenv("SMED_SLACK_SIGNING_SECRET"), "Slack signing secret (default $SMED_SLACK_SIGNING_SECRET)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the floor to this file until it stops")
-	writes := fs.String("writes", "v2", "the write set of a note: v2, basic, indexed or v1 (see writes.go)")
+	writes := fs.String("writes", "v3", "the write set of a note: v3, v2, basic, indexed or v1 (see writes.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	ws, ok := writeSets[*writes]
 	if !ok {
-		return fmt.Errorf("-writes %q: want v2, basic, indexed or v1", *writes)
+		return fmt.Errorf("-writes %q: want v3, v2, basic, indexed or v1", *writes)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

@@ -25,7 +25,10 @@ import (
 //
 // Today's sets:
 //
-//	v2       (the default) the commands of storage v2's note script
+//	v3       (the default) v2, and for a customer the floor has not seen
+//	         yet the Redis work Smed adds when a note creates one (the
+//	         create mix): the lookups that find nothing, and the create.
+//	v2       the commands of storage v2's note script
 //	         (storage/scripts.go, writeScript) for a note on a known
 //	         customer: HMGET of the readings' name keys, HMGET of the
 //	         customer's reply fields, INCR seq, RPUSH the note record, HSET
@@ -46,7 +49,7 @@ import (
 // the customer by an ID (a hash of the name), never the typed text.
 type writeSet func(ctx context.Context, p redis.Pipeliner, n note)
 
-var writeSets = map[string]writeSet{"v2": v2Writes, "basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
+var writeSets = map[string]writeSet{"v3": v3Writes, "v2": v2Writes, "basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
 
 // cadence is Smed's default: a note moves the customer's due time to 30 days on.
 const cadenceMS = 30 * 86400 * 1000
@@ -207,4 +210,105 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	p.HSet(ctx, base+"undo", n.user, id+"\tn\t"+strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10))
 	// whether the owner's reminder DM lists the customer (rmd)
 	p.HMGet(ctx, base+"rmd", n.user)
+}
+
+// v3 state: the words that have a posting, so a new one is added to the
+// words index as Smed's script does with a word's first posting.
+var v3Words sync.Map
+
+// v3Writes is v2Writes, and for a customer the floor has not seen the Redis
+// work of Smed's new-customer note besides the note itself:
+//   - the lookups that found no known reading and no near miss: the prefix
+//     range of each reading's name key in the name index, and the
+//     edit-index probes of the readings (names.Probes), within two runes of
+//     the longest name as storage skips the longer ones (v2 already reads
+//     the readings' name keys);
+//   - the create: the customer's hash, its name in names, nidx and nm, its
+//     edit-index signatures (read, then written), a sequence number, ref and
+//     posting for the name as an entry (a first posting: into the words
+//     index), the value rank, cadence, owner's count and customer count.
+//
+// Left out, as the least code would: storage's maxname and edits marks
+// (the floor keeps the longest name in memory), and the separate round trips
+// Smed takes (one MULTI here).
+func v3Writes(ctx context.Context, p redis.Pipeliner, n note) {
+	id := customerID(n.name)
+	if _, known := v2Due.Load(id); !known {
+		createWrites(ctx, p, n, id)
+	}
+	v2Writes(ctx, p, n)
+}
+
+func createWrites(ctx context.Context, p redis.Pipeliner, n note, id string) {
+	base := "smed:{" + n.team + "}:"
+	ckey := base + "c:" + id
+	reach := v2Max.Load() + 2
+	words := strings.Fields(n.name + " " + n.text)
+	var probes []string
+	for k := min(len(words)-1, 8); k >= 1; k-- {
+		typed := strings.Join(words[:k], " ")
+		key, fold := names.Key(typed), names.Fold(typed)
+		if int64(utf8.RuneCountInString(key)) > reach && k > 1 {
+			continue
+		}
+		p.ZRangeByLex(ctx, base+"nidx", &redis.ZRangeBy{Min: "[" + key, Max: "[" + key + "\xff", Count: 64})
+		b, bf := names.Budgets(key, fold)
+		for _, pr := range names.Probes(key, b) {
+			probes = append(probes, sigField(pr))
+		}
+		if fold != key {
+			for _, pr := range names.Probes(fold, bf) {
+				probes = append(probes, sigField(pr))
+			}
+		}
+	}
+	if len(probes) > 0 {
+		p.HMGet(ctx, base+"sig", probes...)
+	}
+
+	key, fold := names.Key(n.name), names.Fold(n.name)
+	seq := v2Seq.Add(1)
+	p.Incr(ctx, base+"seq")
+	p.HSet(ctx, ckey, "id", id, "name", n.name, "owner", n.user, "value", "0", "cadence_days", "30",
+		"cadence_set", "0", "created_at", n.at, "last_contact_at", "0", "last_contact_by", "",
+		"snoozed_until", "0", "notes", "0", "formerly", "", "lname", strings.ToLower(n.name), "nseq", seq)
+	p.HSet(ctx, base+"names", key, id)
+	p.ZAdd(ctx, base+"nidx", redis.Z{Member: key + "\x00" + id})
+	p.HSet(ctx, base+"nm", id, key+"\x00"+fold+"\x00"+n.name)
+	var fields, set []string
+	for _, sg := range names.Signatures(key) {
+		fields = append(fields, sigField(sg))
+	}
+	for _, f := range fields {
+		set = append(set, f, id)
+	}
+	if len(fields) > 0 {
+		p.HMGet(ctx, base+"sig", fields...)
+		p.HSet(ctx, base+"sig", set)
+	}
+	ref := make([]byte, 11)
+	hex.Decode(ref, []byte(id))
+	ref[6] = 'c'
+	p.SetRange(ctx, base+"refs", seq*11, string(ref))
+	var posting [4]byte
+	binary.BigEndian.PutUint32(posting[:], uint32(seq))
+	for _, w := range names.Words(n.name) {
+		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
+		if _, had := v3Words.LoadOrStore(w, true); !had {
+			p.ZAdd(ctx, base+"words", redis.Z{Member: w})
+		}
+	}
+	p.ZAdd(ctx, base+"vrank", redis.Z{Member: id})
+	p.HSet(ctx, base+"cad", id, "30")
+	p.HIncrBy(ctx, base+"ocount", n.user, 1)
+	p.HIncrBy(ctx, base+"totals", "customers", 1)
+}
+
+// sigField is storage's field of an edit-index signature: 8 bytes of FNV-1a 64.
+func sigField(sig string) string {
+	h := fnv.New64a()
+	h.Write([]byte(sig))
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h.Sum64())
+	return string(b[:])
 }

@@ -13,7 +13,7 @@
 //	SMED_BIN=path       measure this smed binary instead of building one
 //	SMED_SRC=dir        build smed and run the package benchmarks in dir
 //	                    (default: this checkout)
-//	BENCH_FLOOR_WRITES  the floor's write set: v2 (default), basic, indexed or v1
+//	BENCH_FLOOR_WRITES  the floor's write set: v3 (default), v2, basic, indexed or v1
 //	BENCH_NOTE=text     a line for the results ("old code, provisional")
 //	BENCH_CUSTOMERS=n   customers created before each run (default 1000)
 //	BENCH_RESULTS=dir   where to write results (default bench/results)
@@ -81,7 +81,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c := config{
 		quick: getenv("BENCH_QUICK") == "1", root: root, smedSrc: root,
-		smedBin: getenv("SMED_BIN"), floorWrites: "v2", note: getenv("BENCH_NOTE"),
+		smedBin: getenv("SMED_BIN"), floorWrites: "v3", note: getenv("BENCH_NOTE"),
 		resultsDir: filepath.Join(root, "bench", "results"), keep: getenv("BENCH_KEEP") == "1",
 		customers: 1000, closedC: 32, openC: 128, rate: 1000,
 		rounds: 2, warmup: 2 * time.Second, closed: 10 * time.Second, open: 15 * time.Second, drain: 5 * time.Second,
@@ -103,8 +103,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	if w := getenv("BENCH_FLOOR_WRITES"); w != "" {
-		if w != "v2" && w != "basic" && w != "indexed" && w != "v1" {
-			return c, fmt.Errorf("BENCH_FLOOR_WRITES=%q: want v2, basic, indexed or v1", w)
+		if w != "v3" && w != "v2" && w != "basic" && w != "indexed" && w != "v1" {
+			return c, fmt.Errorf("BENCH_FLOOR_WRITES=%q: want v3, v2, basic, indexed or v1", w)
 		}
 		c.floorWrites = w
 	}
