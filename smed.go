@@ -32,6 +32,11 @@ var (
 	// ErrConflict: the change could not be applied because the record changed
 	// under it (for example a rename onto a name that is already taken).
 	ErrConflict = errors.New("conflict")
+	// ErrMaybeNear: a note asked to create its customer only when nothing
+	// known is near the typed names (NoteRequest.UnlessNear), and the store
+	// could not rule that out. Nothing was written; the caller looks the
+	// near-misses up (Store.NearMisses) and creates without UnlessNear.
+	ErrMaybeNear = errors.New("a known name may be near")
 )
 
 // Day is the unit of cadences and snoozes.

@@ -47,6 +47,13 @@ type NoteRequest struct {
 	// on it. Ignored by AddFact and with CustomerID.
 	Create      bool
 	CadenceDays int
+	// UnlessNear, with Create, are the names as typed that must have no
+	// near-miss (Store.NearMisses) for the create to happen: the store then
+	// checks and creates in one step, and answers ErrMaybeNear, writing
+	// nothing, when some known name may be near one of them. A store may
+	// answer ErrMaybeNear whenever it cannot rule a near-miss out cheaply;
+	// the caller then looks them up and creates without UnlessNear.
+	UnlessNear []string
 }
 
 // NoteReceipt says what a note or fact write did.

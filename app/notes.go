@@ -136,18 +136,30 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 	if !note {
 		return NoteResult{}, s.unknown(ctx, a, first.Name, typed)
 	}
-	near, err := s.store.NearMisses(ctx, a.Team, typed, SuggestMax)
-	if err != nil {
-		return NoteResult{}, err
-	}
-	if len(near) > 0 {
-		return NoteResult{}, nearMiss(in.Readings, near)
-	}
-	if n := utf8.RuneCountInString(first.Rest); n > smed.MaxTextRunes {
-		return NoteResult{}, &TooLongError{What: what, Runes: n, Text: first.Name + " " + first.Rest}
-	}
+	// Usually nothing is near: the store checks that and creates in one
+	// step, and says when something may be near. A note too long to save
+	// looks its near-misses up first (a typo is the better answer).
 	req.Candidates, req.Create = []smed.Candidate{first}, true
-	rc, err = s.store.AddNote(ctx, a.Team, req)
+	tooLong := utf8.RuneCountInString(first.Rest) > smed.MaxTextRunes
+	err = smed.ErrMaybeNear
+	if !tooLong {
+		req.UnlessNear = typed
+		rc, err = s.store.AddNote(ctx, a.Team, req)
+		req.UnlessNear = nil
+	}
+	if errors.Is(err, smed.ErrMaybeNear) {
+		near, nerr := s.store.NearMisses(ctx, a.Team, typed, SuggestMax)
+		if nerr != nil {
+			return NoteResult{}, nerr
+		}
+		if len(near) > 0 {
+			return NoteResult{}, nearMiss(in.Readings, near)
+		}
+		if tooLong {
+			return NoteResult{}, &TooLongError{What: what, Runes: utf8.RuneCountInString(first.Rest), Text: first.Name + " " + first.Rest}
+		}
+		rc, err = s.store.AddNote(ctx, a.Team, req)
+	}
 	if err != nil {
 		return NoteResult{}, err
 	}

@@ -375,45 +375,10 @@ func longer(t typedName, maxname int) bool {
 // runNear runs nearScript once, leaving out the lookups longer than any name
 // the team has (maxname, -1: unknown).
 func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedName, limit, enough, maxname, skip int) ([]any, error) {
-	var prefixes, probes, narrow, older []string
-	seenP, seenF := map[string]bool{}, map[string]bool{}
-	field := func(to *[]string, ps []string) {
-		for _, pr := range ps {
-			if f := sigField(pr); !seenF[f] {
-				seenF[f] = true
-				*to = append(*to, f)
-			}
-		}
-	}
 	// A team known to have the edits mark needs no legacy probes (the
 	// mark, once set, stays): they are not even computed.
 	_, marked := s.edits.Load(k.base)
-	for _, t := range lookups {
-		if longer(t, maxname) {
-			continue
-		}
-		for _, p := range []string{t.key, t.fold} {
-			if p != "" && !seenP[p] {
-				seenP[p] = true
-				prefixes = append(prefixes, p)
-			}
-		}
-		b, bf := names.Budgets(t.key, t.fold)
-		for i, x := range [2]string{t.key, t.fold} {
-			if i == 1 {
-				if x == t.key {
-					break // most names: the same probes again
-				}
-				b = bf
-			}
-			field(&probes, names.Probes(x, b))
-			if !marked {
-				n, o := names.LegacyProbes(x, b)
-				field(&narrow, n)
-				field(&older, o)
-			}
-		}
-	}
+	prefixes, probes, narrow, older := lookupFields(lookups, maxname, !marked)
 	args := make([]any, 0, 10+len(readings)+len(prefixes)+len(probes)+len(narrow)+len(older))
 	// The first limit prefix hits by key are among the first members of a
 	// range (a key range holds keys in key order, and a fold member only
@@ -434,6 +399,61 @@ func (s *Store) runNear(ctx context.Context, k keys, readings, lookups []typedNa
 	}
 	args = append(args, skip)
 	return nearScript.Run(ctx, s.rdb, []string{k.names(), k.nidx(), k.sig(), k.nm(), k.totals()}, args...).Slice()
+}
+
+// lookupFields are what nearScript looks up for the lookups within two
+// edits of maxname: the prefixes (key and fold) for the name index's ranges,
+// the sig fields of their edit-index probes (names.Probes), and with legacy
+// those of the index kept before it (names.LegacyProbes), each once.
+func lookupFields(lookups []typedName, maxname int, legacy bool) (prefixes, probes, narrow, older []string) {
+	seenP, seenF := map[string]bool{}, map[string]bool{}
+	field := func(to *[]string, ps []string) {
+		for _, pr := range ps {
+			if f := sigField(pr); !seenF[f] {
+				seenF[f] = true
+				*to = append(*to, f)
+			}
+		}
+	}
+	for _, t := range lookups {
+		if longer(t, maxname) {
+			continue
+		}
+		for _, p := range []string{t.key, t.fold} {
+			if p != "" && !seenP[p] {
+				seenP[p] = true
+				prefixes = append(prefixes, p)
+			}
+		}
+		b, bf := names.Budgets(t.key, t.fold)
+		for i, x := range [2]string{t.key, t.fold} {
+			if i == 1 {
+				if x == t.key {
+					break // most names: the same probes again
+				}
+				b = bf
+			}
+			field(&probes, names.Probes(x, b))
+			if legacy {
+				n, o := names.LegacyProbes(x, b)
+				field(&narrow, n)
+				field(&older, o)
+			}
+		}
+	}
+	return prefixes, probes, narrow, older
+}
+
+// typedNames normalises typed names for a lookup, leaving out those that
+// have no key.
+func typedNames(typed []string) []typedName {
+	var ts []typedName
+	for _, t := range typed {
+		if key := names.Key(t); key != "" {
+			ts = append(ts, typedName{key, names.Fold(t)})
+		}
+	}
+	return ts
 }
 
 // nearResult reads nearScript's answer.
@@ -468,12 +488,7 @@ func (s *Store) NearMisses(ctx context.Context, team string, typed []string, lim
 	if err != nil {
 		return nil, err
 	}
-	var ts []typedName
-	for _, t := range typed {
-		if key := names.Key(t); key != "" {
-			ts = append(ts, typedName{key, names.Fold(t)})
-		}
-	}
+	ts := typedNames(typed)
 	if len(ts) == 0 || limit <= 0 {
 		return nil, nil
 	}

@@ -135,13 +135,18 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 	}
+	// UnlessNear: the lookups a create must find empty (see nearAny).
+	var near []typedName
+	if create {
+		near = typedNames(req.UnlessNear)
+	}
 	all, maxname, grew := rs, s.knownMaxname(k), 0
 	if req.CustomerID != "" {
 		maxname = -1 // by ID: no reading to leave out, nothing for the script to check
 	}
 	rs = within(all, maxname, create)
 	for attempt := 0; ; attempt++ {
-		res, err := s.runWrite(ctx, k, kind, req, rs, first, create, maxname)
+		res, err := s.runWrite(ctx, k, kind, req, rs, first, create, maxname, near)
 		if err != nil {
 			return smed.NoteReceipt{}, wrap(op, err)
 		}
@@ -164,6 +169,8 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 				s.grewName(k, first)
 			}
 			return rc, nil
+		case status == "near":
+			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, smed.ErrMaybeNear)
 		case status == "none":
 			if len(res) == 2 {
 				s.seeMaxname(k, res[1])
@@ -191,8 +198,8 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 
 // runWrite runs writeScript once with the keys of the expected IDs.
 func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
-	rs []reading, first nameInfo, create bool, maxname int) ([]any, error) {
-	keyList, args := writeArgs(k, kind, req, rs, first, create, maxname)
+	rs []reading, first nameInfo, create bool, maxname int, near []typedName) ([]any, error) {
+	keyList, args := writeArgs(k, kind, req, rs, first, create, maxname, near)
 	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
 	if err == nil && len(res) == 0 {
 		err = errors.New("empty script reply")
@@ -256,8 +263,9 @@ func mergeWords(head, tail []string) []string {
 	return out
 }
 
-// writeArgs builds writeScript's KEYS and ARGV.
-func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool, maxname int) ([]string, []any) {
+// writeArgs builds writeScript's KEYS and ARGV; with near (a create's
+// UnlessNear) the lookups it must find empty come last.
+func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool, maxname int, near []typedName) ([]string, []any) {
 	at := toMS(req.At)
 	day := floorDiv(at, 86400000)
 	p := postings{k: k}
@@ -290,7 +298,21 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 		args = append(args, r.key, r.id, r.text, lists[i])
 	}
 	args = append(args, first.lname, maxname)
-	return keyList, append(args, p.words...)
+	args = append(args, p.words...)
+	if len(near) > 0 {
+		// Legacy probes are not sent: the script answers "near" in a
+		// team without the edits mark, and NearMisses sends them.
+		prefixes, probes, _, _ := lookupFields(near, maxname, false)
+		args = append(args, len(prefixes))
+		for _, x := range prefixes {
+			args = append(args, x)
+		}
+		args = append(args, len(probes))
+		for _, x := range probes {
+			args = append(args, x)
+		}
+	}
+	return keyList, args
 }
 
 // receipt reads an "ok" reply of writeScript.

@@ -26,8 +26,13 @@ import (
 // and per entry a list of indexes into them ("1,4,5").
 
 // prelude is prepended to every write script: the due rule, the indexes and
-// the encodings live in one place.
-var prelude = `
+// the encodings live in one place. It is preludeHead (the keys, constants
+// and what resolving a name needs) then preludeBody; a script that may end
+// before it writes (writeScript) runs its checks between the two, so an
+// early answer does not pay for defining the rest.
+var prelude = preludeHead + preludeBody
+
+var preludeHead = `
 local K = {names = KEYS[1], nidx = KEYS[2], sig = KEYS[3], nm = KEYS[4],
   due = KEYS[5], odue = KEYS[6], vrank = KEYS[7], ocount = KEYS[8],
   totals = KEYS[9], seq = KEYS[10], refs = KEYS[11], words = KEYS[12],
@@ -60,7 +65,9 @@ local function first_known(R, base, step)
     if found[i] then return i, found[i] end
   end
 end
+`
 
+var preludeBody = `
 -- move_members takes the members of set om that nw lacks out of the lex
 -- index key and puts those of nw that om lacks in (score 0): one ZREM and
 -- one ZADD at most.
@@ -289,7 +296,12 @@ local function u32(n)
 end
 
 local function rawid(id)
-  return (string.gsub(id, '..', function(h) return string.char(tonumber(h, 16)) end))
+  local a, b = tonumber(string.sub(id, 1, 6), 16), tonumber(string.sub(id, 7, 12), 16)
+  if #id ~= 12 or not a or not b then
+    return (string.gsub(id, '..', function(h) return string.char(tonumber(h, 16)) end))
+  end
+  return string.char(math.floor(a / 65536), math.floor(a / 256) % 256, a % 256,
+    math.floor(b / 65536), math.floor(b / 256) % 256, b % 256)
 end
 
 local function ref(seq, id, kind, pos)
@@ -399,19 +411,48 @@ end
 -- create writes a new customer's hash, name and indexes, and indexes its name
 -- as an entry. later: the caller changes the customer in the same step and
 -- indexes it then, once, as new (index(id, nil, state)).
+-- It returns the hash as written (field → value).
+local CREATED = {'id', 'name', 'owner', 'value', 'cadence_days', 'cadence_set', 'created_at',
+  'last_contact_at', 'last_contact_by', 'snoozed_until', 'notes', 'formerly', 'lname', 'nseq'}
 local function create(id, ckey, f, key, fold, display, sigs, words, later)
-  redis.call('HSET', ckey, 'id', id, 'name', display, 'owner', f.owner, 'value', f.value,
-    'cadence_days', f.cadence, 'cadence_set', f.cadence_set, 'created_at', f.at,
-    'last_contact_at', f.last, 'last_contact_by', f.last_by, 'snoozed_until', '0',
-    'notes', '0', 'formerly', '', 'lname', f.lname)
-  name_add(id, key, fold, display, sigs)
-  if not later then
-    index(id, nil, state({owner = f.owner, value = f.value, cadence_days = f.cadence,
-      created_at = f.at, last_contact_at = f.last, lname = f.lname}))
-  end
   local seq = redis.call('INCR', K.seq)
-  redis.call('HSET', ckey, 'nseq', seq)
+  local c = {id = id, name = display, owner = f.owner, value = f.value,
+    cadence_days = f.cadence, cadence_set = f.cadence_set, created_at = f.at,
+    last_contact_at = f.last, last_contact_by = f.last_by, snoozed_until = '0',
+    notes = '0', formerly = '', lname = f.lname, nseq = fmt(seq)}
+  local set = {}
+  for _, k in ipairs(CREATED) do set[#set + 1], set[#set + 2] = k, c[k] end
+  redis.call('HSET', ckey, unpack(set))
+  name_add(id, key, fold, display, sigs)
+  if not later then index(id, nil, state(c)) end
   index_entry(seq, id, 'c', 0, words)
+  return c
+end
+
+-- near_any is whether a create with UnlessNear must not happen: from
+-- ARGV[b], NP prefixes and NF sig fields (NoteRequest.UnlessNear's lookups,
+-- as nearScript gets them) when ARGV[b] is there. True when some name starts
+-- with a prefix or some probe has a list, or when the team lacks the edits
+-- mark (its lookups need the legacy probes too): Go then looks the near
+-- misses up the usual way. False when nothing is asked or the team has no
+-- customers.
+local function near_any(b)
+  local np = tonumber(ARGV[b] or '')
+  if not np then return false end
+  local nf = tonumber(ARGV[b + np + 1])
+  if np + nf == 0 then return false end
+  local t = redis.call('HMGET', K.totals, 'edits', 'customers')
+  if num(t[2]) == 0 then return false end
+  if t[1] ~= '2' then return true end
+  for i = b + 1, b + np do
+    local p = ARGV[i]
+    if #redis.call('ZRANGEBYLEX', K.nidx, '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, 1) > 0 then return true end
+  end
+  for s = b + np + 2, b + np + 1 + nf, 500 do
+    local vs = redis.call('HMGET', K.sig, unpack(ARGV, s, math.min(s + 499, b + np + 1 + nf)))
+    for _, v in pairs(vs) do if v then return true end end
+  end
+  return false
 end
 
 -- the fields besides REPLY that a note's state and lessons need
@@ -442,9 +483,14 @@ for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 // sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
 // ARGV[12+4j] as an ID, no name), [12+4j] expected ID, [13+4j] the text,
 // [14+4j] its word list; [15+4R] reading 1's lower-cased name (lname) as
-// a new customer gets it; from ARGV[WA+1], WA = 15+4R: the words.
+// a new customer gets it; [16+4R] the team's longest name as Go last saw it
+// (-1: all readings sent); from ARGV[WA+1], WA = 16+4R: the W words; after
+// them, for a create that must find nothing near (NoteRequest.UnlessNear),
+// NP, NP prefixes, NF, NF sig fields (near_any).
 //
-// Returns {"none"} when no reading is known and none was created, {"moved",
+// Returns {"max", maxname} when a longer name came since Go looked, {"none"}
+// when no reading is known and none was created, {"near"} when a create
+// unless something is near was asked and something may be, {"moved",
 // j, id} when reading j is known under another ID than declared, {"taken"}
 // when the ID declared for a new customer is in use (nothing written in
 // these cases), else {"ok", j, created 0/1, REPLY fields of the customer…}.
@@ -452,16 +498,18 @@ for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 // in the prelude), reindexes, and counts the note in the day's counter; a
 // fact only appends. Both set the author's undo pointer (K.undo) in the same
 // step, so undo takes back exactly what was written last.
-var writeScript = redis.NewScript(prelude + `
+var writeScript = redis.NewScript(writeSrc)
+
+var writeSrc = preludeHead + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
 local R = tonumber(ARGV[6])
 WK, WA = T + 1 + 2 * R, 16 + 4 * R
 -- Go left out the readings longer than the team's longest name as it last
 -- saw it: if a longer one came since, it must look again.
-local used = tonumber(ARGV[16 + 4 * R])
+local used, maxname = tonumber(ARGV[16 + 4 * R]), nil
 if used >= 0 then
-  local m = tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')
-  if m > used then return {'max', m} end
+  maxname = tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')
+  if maxname > used then return {'max', maxname} end
 end
 local j, id
 if ARGV[15] == '' then
@@ -471,22 +519,32 @@ else
   j, id = first_known(R, 11, 4)
   if j and id ~= ARGV[12 + 4 * j] then return {'moved', j, id} end
 end
-local created = 0
-if not j then
+if not j and (ARGV[4] ~= '1' or kind ~= 'n') then
   -- with the team's maxname: a near-miss lookup usually comes next
-  if ARGV[4] ~= '1' or kind ~= 'n' then return {'none', tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')} end
+  return {'none', maxname or tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')}
+end
+` + preludeBody + `
+local created, written = 0, nil
+if not j then
   j, id = 1, ARGV[16]
+  if near_any(WA + tonumber(ARGV[7]) + 1) then return {'near'} end
   if redis.call('EXISTS', KEYS[T + 2]) == 1 then return {'taken'} end
-  create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+  written = create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
     at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14], true)
   created = 1
 end
 local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]
--- a note reads what its lessons need in the same HMGET as the reply
+-- a note reads what its lessons need in the same HMGET as the reply; a
+-- customer created above is what was written (false where HMGET has no
+-- field, as HMGET answers)
 local fields = kind == 'n' and NOTEFIELDS or REPLY
-local raw = redis.call('HMGET', ckey, unpack(fields))
 local c = {}
-for i, f in ipairs(fields) do c[f] = raw[i] end
+if written then
+  for _, f in ipairs(fields) do c[f] = written[f] or false end
+else
+  local raw = redis.call('HMGET', ckey, unpack(fields))
+  for i, f in ipairs(fields) do c[f] = raw[i] end
+end
 local seq = redis.call('INCR', K.seq)
 local text, list = ARGV[13 + 4 * j], ARGV[14 + 4 * j]
 if kind == 'n' then
@@ -518,7 +576,7 @@ if kind == 'n' and (c.owner or '') ~= '' then
 end
 out[#out + 1] = listed
 return out
-`)
+`
 
 // updateScript applies a partial change to a customer, optionally only while
 // it still has the owner the caller saw (smed.Change.IfOwner): check and write

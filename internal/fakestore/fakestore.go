@@ -168,6 +168,9 @@ func (s *Store) write(teamID string, req smed.NoteRequest, note bool) (smed.Note
 			if names.Key(name) == "" || len([]rune(name)) > smed.MaxNameRunes || req.CadenceDays < 1 {
 				return smed.NoteReceipt{}, fmt.Errorf("fakestore: create: %w", smed.ErrInvalid)
 			}
+			if t.anyNear(req.UnlessNear) {
+				return smed.NoteReceipt{}, fmt.Errorf("fakestore: create: %w", smed.ErrMaybeNear)
+			}
 			c = &customer{c: smed.Customer{ID: s.newID(), Name: name, Owner: req.Author, CadenceDays: req.CadenceDays, CreatedAt: req.At}}
 			t.customers[c.c.ID] = c
 			text, created = req.Candidates[0].Rest, true
@@ -204,6 +207,24 @@ func (s *Store) Resolve(ctx context.Context, teamID string, ns []string) (smed.N
 		}
 	}
 	return smed.NameRef{}, 0, notFound("resolve")
+}
+
+// anyNear reports whether a known name is a near-miss of one of typed
+// (NoteRequest.UnlessNear), by comparing every name.
+func (t *team) anyNear(typed []string) bool {
+	if len(typed) == 0 {
+		return false
+	}
+	var known []string
+	for _, c := range t.sorted() {
+		known = append(known, c.c.Name)
+	}
+	for _, ty := range typed {
+		if len(names.NearMiss(ty, known, 1)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // NearMisses implements smed.Store by comparing every name.

@@ -1,0 +1,195 @@
+package storage
+
+import (
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
+)
+
+// createUnlessNear is the one-step create of a new customer that app's note
+// asks for: the first word of typed creates it, unless a known name may be
+// near one of typed's readings.
+func createUnlessNear(t *testing.T, s *Store, typed, author string) (smed.NoteReceipt, error) {
+	t.Helper()
+	rs := words(typed)
+	var readings []string
+	for _, r := range rs {
+		readings = append(readings, r.Name)
+	}
+	return s.AddNote(t.Context(), team, smed.NoteRequest{
+		Candidates: rs[len(rs)-1:], Create: true, CadenceDays: 30, Author: author, At: t0,
+		UnlessNear: readings,
+	})
+}
+
+// NoteRequest.UnlessNear: a create that must find nothing near happens in
+// one step when nothing is, and writes nothing (ErrMaybeNear) when a known
+// name may be near: a typo, a prefix of a known name, or a team whose index
+// needs the older probes.
+func TestCreateUnlessNear(t *testing.T) {
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			rc, err := createUnlessNear(t, s, "Acmeland Corp called about the renewal", "U1")
+			if err != nil || !rc.Created || rc.Customer.Name != "Acmeland" || rc.Text != "Corp called about the renewal" {
+				t.Fatalf("first customer of a team: %+v, %v; want Acmeland created", rc, err)
+			}
+			for _, typed := range []string{
+				"Acmelnad Corp called",  // a swap: within the typo rule
+				"Acme talked about it",  // a prefix of a known name
+				"ACMELANDS hi",          // one letter added, any case
+				"Akmeland Korp called ", // a substitution
+			} {
+				_, err := createUnlessNear(t, s, typed, "U2")
+				if !errors.Is(err, smed.ErrMaybeNear) {
+					t.Errorf("%q: err = %v, want ErrMaybeNear", typed, err)
+				}
+			}
+			if n, _, err := s.Totals(ctx, team); err != nil || n != 1 {
+				t.Errorf("customers = %d, %v after refused creates; want 1", n, err)
+			}
+			if err := s.CheckIndexes(ctx, team); err != nil {
+				t.Error(err)
+			}
+			rc, err = createUnlessNear(t, s, "Nordlys Møbler called Bo", "U2")
+			if err != nil || !rc.Created || rc.Customer.Name != "Nordlys" || rc.Customer.Owner != "U2" {
+				t.Fatalf("a name far from every known one: %+v, %v; want Nordlys created", rc, err)
+			}
+			// a known first word is noted, not refused (the note races a create)
+			rc, err = createUnlessNear(t, s, "Nordlys again", "U2")
+			if err != nil || rc.Created || rc.Customer.Name != "Nordlys" || rc.Text != "again" {
+				t.Errorf("a known name: %+v, %v; want a note on Nordlys", rc, err)
+			}
+			// A team indexed before the edit index: its lookups need the
+			// legacy probes, which only NearMisses sends.
+			k, _ := s.team("test", team)
+			if err := s.rdb.HDel(ctx, k.totals(), "edits").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := createUnlessNear(t, s, "Zebrafoods hi", "U2"); !errors.Is(err, smed.ErrMaybeNear) {
+				t.Errorf("team without the edits mark: err = %v, want ErrMaybeNear", err)
+			}
+			if err := s.CheckIndexes(ctx, team); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// A create unless near never creates a name NearMisses would have refused:
+// random edits of the names of a random store.
+func TestCreateUnlessNearNeverCreatesANearMiss(t *testing.T) {
+	s := redisStore(t)
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(11, 12))
+	syll := []string{"ak", "me", "ær", "ø", "fisk", "aa", "holm", "by", "ae", "oe", "å", "sen", "tr", "é", "in", "ol", "nord", "lys", "ka"}
+	word := func() string {
+		var w string
+		for range 1 + rng.IntN(3) {
+			w += syll[rng.IntN(len(syll))]
+		}
+		return w
+	}
+	var known []string
+	seen := map[string]bool{}
+	for len(known) < 300 {
+		n := word()
+		if rng.IntN(2) == 0 {
+			n += " " + word()
+		}
+		if seen[names.Key(n)] || len([]rune(n)) < 3 {
+			continue
+		}
+		seen[names.Key(n)] = true
+		known = append(known, n)
+		mustNote(t, s, team, named(n, "first"), "U1", t0)
+	}
+	created, refused := 0, 0
+	for range 400 {
+		typed := known[rng.IntN(len(known))]
+		for range rng.IntN(4) {
+			rs := []rune(typed)
+			if len(rs) < 2 {
+				break
+			}
+			i := rng.IntN(len(rs))
+			switch rng.IntN(3) {
+			case 0:
+				rs = slices.Delete(rs, i, i+1)
+			case 1:
+				rs = slices.Insert(rs, i, []rune("aeøåkx")[rng.IntN(6)])
+			default:
+				rs[i] = []rune("aeøåkx")[rng.IntN(6)]
+			}
+			typed = strings.TrimSpace(string(rs))
+		}
+		if typed == "" || strings.ContainsRune(typed, '"') {
+			continue
+		}
+		input := typed + " talked about the order"
+		var readings []string
+		for _, r := range words(input) {
+			readings = append(readings, r.Name)
+		}
+		near, err := s.NearMisses(ctx, team, readings, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := createUnlessNear(t, s, input, "U2")
+		switch {
+		case errors.Is(err, smed.ErrMaybeNear):
+			refused++
+		case err != nil:
+			t.Fatal(err)
+		case rc.Created && len(near) > 0:
+			t.Fatalf("%q created %q although NearMisses finds %v", input, rc.Customer.Name, near)
+		case rc.Created:
+			created++
+			known = append(known, rc.Customer.Name)
+		}
+	}
+	if created < 20 || refused < 100 {
+		t.Errorf("created %d, refused %d: the test checks too little", created, refused)
+	}
+	if err := s.CheckIndexes(ctx, team); err != nil {
+		t.Error(err)
+	}
+}
+
+// A longer name made by another process since this one last saw the team's
+// longest name: the create must look that far too.
+func TestCreateUnlessNearSeesALongerName(t *testing.T) {
+	a := redisStore(t)
+	b := New(a.rdb, WithPrefix(a.prefix))
+	ctx := t.Context()
+	mustNote(t, a, team, named("Acme", "first"), "U1", t0)
+	// a learns the longest name (4 runes) from a note that finds nothing
+	if _, err := a.AddNote(ctx, team, smed.NoteRequest{Candidates: words("Zed hi"), Author: "U1", At: t0}); err == nil {
+		t.Fatal("Zed is not known")
+	}
+	if m := a.knownMaxname(mustKeys(t, a)); m != 4 {
+		t.Fatalf("a knows maxname %d, want 4", m)
+	}
+	mustNote(t, b, team, named("Nordlysmøbler Holding", "first"), "U1", t0)
+	if _, err := createUnlessNear(t, a, "Nordlysmøbler Holdinf called", "U2"); !errors.Is(err, smed.ErrMaybeNear) {
+		t.Errorf("err = %v, want ErrMaybeNear (a typo of a name longer than a last saw)", err)
+	}
+	if n, _, _ := a.Totals(ctx, team); n != 2 {
+		t.Errorf("customers = %d, want 2", n)
+	}
+}
+
+func mustKeys(t *testing.T, s *Store) keys {
+	t.Helper()
+	k, err := s.team("test", team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
