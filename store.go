@@ -43,9 +43,11 @@ type NoteRequest struct {
 	Link string
 
 	// Create, when set and no candidate is known, creates a customer named
-	// Candidates[0].Name owned by Author with CadenceDays, and logs the note
-	// on it. Ignored by AddFact and with CustomerID.
+	// Candidates[CreateAt].Name (the first by default) owned by Author with
+	// CadenceDays, and logs the note on it with that candidate's Rest.
+	// Ignored by AddFact and with CustomerID.
 	Create      bool
+	CreateAt    int
 	CadenceDays int
 	// UnlessNear, with Create, are the names as typed that must have no
 	// near-miss (Store.NearMisses) for the create to happen: the store then

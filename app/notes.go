@@ -114,8 +114,27 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 	req.Candidates = readings
 	req.Create = note && in.Quoted
 	req.CadenceDays = s.defaultCadence
+	typed := make([]string, len(in.Readings))
+	for i, r := range in.Readings {
+		typed[i] = r.Name
+	}
+	first := in.Readings[len(in.Readings)-1] // the first word as the name
+	// An unquoted note on a name nobody knows usually creates its first
+	// word: the store checks in the note's own step that no known name is
+	// near what was typed and creates it, and says when one may be
+	// (UnlessNear). Not when the first word's text is too long to save.
+	oneStep := note && !in.Quoted && readings[len(readings)-1] == first
+	if oneStep {
+		req.Create, req.CreateAt, req.UnlessNear = true, len(readings)-1, typed
+	}
 	rc, err := save(ctx, a.Team, req)
-	if !errors.Is(err, smed.ErrNotFound) || in.Quoted && note {
+	req.Create, req.CreateAt, req.UnlessNear = note && in.Quoted, 0, nil
+	switch {
+	case oneStep && err == nil && rc.Created:
+		return firstWord(rc, in), nil
+	case errors.Is(err, smed.ErrMaybeNear):
+		// something may be near: look it up below
+	case !errors.Is(err, smed.ErrNotFound) || in.Quoted && note:
 		if err != nil {
 			return NoteResult{}, err
 		}
@@ -128,47 +147,36 @@ func (s *Service) write(ctx context.Context, a Actor, in NoteInput, note bool) (
 			return NoteResult{}, &MissingTextError{Customer: ref, What: what}
 		}
 	}
-	typed := make([]string, len(in.Readings))
-	for i, r := range in.Readings {
-		typed[i] = r.Name
-	}
-	first := in.Readings[len(in.Readings)-1] // the first word as the name
 	if !note {
 		return NoteResult{}, s.unknown(ctx, a, first.Name, typed)
 	}
-	// Usually nothing is near: the store checks that and creates in one
-	// step, and says when something may be near. A note too long to save
-	// looks its near-misses up first (a typo is the better answer).
-	req.Candidates, req.Create = []smed.Candidate{first}, true
-	tooLong := utf8.RuneCountInString(first.Rest) > smed.MaxTextRunes
-	err = smed.ErrMaybeNear
-	if !tooLong {
-		req.UnlessNear = typed
-		rc, err = s.store.AddNote(ctx, a.Team, req)
-		req.UnlessNear = nil
-	}
-	if errors.Is(err, smed.ErrMaybeNear) {
-		near, nerr := s.store.NearMisses(ctx, a.Team, typed, SuggestMax)
-		if nerr != nil {
-			return NoteResult{}, nerr
-		}
-		if len(near) > 0 {
-			return NoteResult{}, nearMiss(in.Readings, near)
-		}
-		if tooLong {
-			return NoteResult{}, &TooLongError{What: what, Runes: utf8.RuneCountInString(first.Rest), Text: first.Name + " " + first.Rest}
-		}
-		rc, err = s.store.AddNote(ctx, a.Team, req)
-	}
+	near, err := s.store.NearMisses(ctx, a.Team, typed, SuggestMax)
 	if err != nil {
 		return NoteResult{}, err
 	}
+	if len(near) > 0 {
+		return NoteResult{}, nearMiss(in.Readings, near)
+	}
+	if n := utf8.RuneCountInString(first.Rest); n > smed.MaxTextRunes {
+		return NoteResult{}, &TooLongError{What: what, Runes: n, Text: first.Name + " " + first.Rest}
+	}
+	req.Candidates, req.Create = []smed.Candidate{first}, true
+	rc, err = s.store.AddNote(ctx, a.Team, req)
+	if err != nil {
+		return NoteResult{}, err
+	}
+	return firstWord(rc, in), nil
+}
+
+// firstWord is the result of a note that created its customer from the
+// first word of an unquoted name.
+func firstWord(rc smed.NoteReceipt, in NoteInput) NoteResult {
 	res := NoteResult{Customer: rc.Customer, Text: rc.Text, Created: rc.Created, Reminder: rc.Reminder}
 	if rc.Created && !in.Ended {
 		res.FirstWord = true
 		res.Longer = longerName(rc.Customer.Name, rc.Text)
 	}
-	return res, nil
+	return res
 }
 
 // nearMiss picks the longest reading that is close to one of the

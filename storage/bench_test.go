@@ -384,7 +384,7 @@ func loadOwners(tb testing.TB, s *Store, n, notes, owners int) *loaded {
 		st.textBytes += len(text)
 		id := ids[rng.IntN(len(ids))]
 		req := smed.NoteRequest{CustomerID: id, Text: text, Author: st.owner(j), At: st.now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)}
-		kl, args := writeArgs(k, "n", req, []reading{{id: id, text: text}}, nameInfo{}, false, -1, nil)
+		kl, args := writeArgs(k, "n", req, []reading{{id: id, text: text}}, nameInfo{}, 0, -1, nil)
 		pipe.EvalSha(ctx, writeScript.Hash(), kl, args...)
 		flush(false)
 	}

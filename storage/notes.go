@@ -64,13 +64,14 @@ type reading struct {
 // longest name has maxname runes (-1: unknown, all of them): a typed
 // reading is known only when it is some name's key, and a note typed
 // unquoted offers every prefix of its words, most far longer than any name.
-// The first stays when create (it is the new customer), and the shortest
-// when nothing else would: the script checks maxname still holds.
-func within(all []reading, maxname int, create bool) []reading {
+// The one at candidate index keep stays (it is the new customer; -1: none),
+// and the shortest when nothing else would: the script checks maxname still
+// holds.
+func within(all []reading, maxname int, keep int) []reading {
 	out := make([]reading, 0, len(all))
 	for i, r := range all {
 		r.pos = i
-		if maxname < 0 || r.key == "" || i == 0 && create || utf8.RuneCountInString(r.key) <= maxname {
+		if maxname < 0 || r.key == "" || r.at == keep || utf8.RuneCountInString(r.key) <= maxname {
 			out = append(out, r)
 		}
 	}
@@ -114,8 +115,9 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		}
 	}
 	var (
-		first  nameInfo // Candidates[0] as a new customer
+		first  nameInfo // Candidates[CreateAt] as a new customer
 		create = req.Create && req.CustomerID == ""
+		keep   = -1 // the candidate index of the new customer
 	)
 	rs, err := readingsOf(op, team, req.CustomerID, req.Text, req.Candidates)
 	switch {
@@ -123,10 +125,13 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 		return smed.NoteReceipt{}, err
 	case create && len(req.Candidates) == 0:
 		return smed.NoteReceipt{}, invalid(op, "no customer name given")
-	case create && (len(rs) == 0 || rs[0].at != 0):
+	case create && (req.CreateAt < 0 || req.CreateAt >= len(req.Candidates)):
+		return smed.NoteReceipt{}, invalid(op, "no candidate %d to create", req.CreateAt)
+	case create && !slices.ContainsFunc(rs, func(r reading) bool { return r.at == req.CreateAt }):
 		return smed.NoteReceipt{}, invalid(op, "%s", nameRule)
 	case create:
-		first, _ = nameOf(req.Candidates[0].Name) // the index entries of a new customer
+		first, _ = nameOf(req.Candidates[req.CreateAt].Name) // the index entries of a new customer
+		keep = req.CreateAt
 	case len(rs) == 0:
 		return smed.NoteReceipt{}, wrap(op, redis.Nil)
 	}
@@ -144,9 +149,17 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 	if req.CustomerID != "" {
 		maxname = -1 // by ID: no reading to leave out, nothing for the script to check
 	}
-	rs = within(all, maxname, create)
+	// Without the team's longest name this process would look up every
+	// reading, however long: it writes the note if a reading is known and
+	// else learns the longest name and answers ErrMaybeNear (the lookup
+	// that follows uses it, and so do later creates).
+	unsure := len(near) > 0 && maxname < 0
+	if unsure {
+		near, keep = nil, -1
+	}
+	rs = within(all, maxname, keep)
 	for attempt := 0; ; attempt++ {
-		res, err := s.runWrite(ctx, k, kind, req, rs, first, create, maxname, near)
+		res, err := s.runWrite(ctx, k, kind, req, rs, first, newAt(rs, keep), maxname, near)
 		if err != nil {
 			return smed.NoteReceipt{}, wrap(op, err)
 		}
@@ -159,7 +172,7 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			grew, attempt = grew+1, attempt-1
 			s.seeMaxname(k, m)
 			maxname = int(m)
-			rs = within(all, maxname, create)
+			rs = within(all, maxname, keep)
 		case status == "ok":
 			rc, err := receipt(res, rs, kind)
 			if err != nil {
@@ -175,6 +188,9 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			if len(res) == 2 {
 				s.seeMaxname(k, res[1])
 			}
+			if unsure {
+				return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, smed.ErrMaybeNear)
+			}
 			return smed.NoteReceipt{}, wrap(op, redis.Nil)
 		case attempt >= 2:
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w: the customer changed while resolving it", op, smed.ErrConflict)
@@ -188,17 +204,32 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			rs[j-1].id = str(res[2])
 			all[rs[j-1].pos].id = rs[j-1].id
 		case status == "taken":
-			rs[0].id = newID()
-			all[rs[0].pos].id = rs[0].id
+			j := newAt(rs, keep) - 1
+			rs[j].id = newID()
+			all[rs[j].pos].id = rs[j].id
 		default:
 			return smed.NoteReceipt{}, errorf("%s: unexpected script reply %q", op, status)
 		}
 	}
 }
 
+// newAt is the 1-based position in rs of the reading at candidate index
+// keep (the new customer), or 0 (no create).
+func newAt(rs []reading, keep int) int {
+	if keep < 0 {
+		return 0
+	}
+	for i, r := range rs {
+		if r.at == keep {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // runWrite runs writeScript once with the keys of the expected IDs.
 func (s *Store) runWrite(ctx context.Context, k keys, kind string, req smed.NoteRequest,
-	rs []reading, first nameInfo, create bool, maxname int, near []typedName) ([]any, error) {
+	rs []reading, first nameInfo, create int, maxname int, near []typedName) ([]any, error) {
 	keyList, args := writeArgs(k, kind, req, rs, first, create, maxname, near)
 	res, err := writeScript.Run(ctx, s.rdb, keyList, args...).Slice()
 	if err == nil && len(res) == 0 {
@@ -265,12 +296,12 @@ func mergeWords(head, tail []string) []string {
 
 // writeArgs builds writeScript's KEYS and ARGV; with near (a create's
 // UnlessNear) the lookups it must find empty come last.
-func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create bool, maxname int, near []typedName) ([]string, []any) {
+func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first nameInfo, create int, maxname int, near []typedName) ([]string, []any) {
 	at := toMS(req.At)
 	day := floorDiv(at, 86400000)
 	p := postings{k: k}
 	var nameWords string
-	if create {
+	if create > 0 {
 		nameWords = p.list(first.words)
 	}
 	lists := make([]string, len(rs))
@@ -287,10 +318,7 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 		keyList = append(keyList, k.customer(r.id), list)
 	}
 	keyList = append(keyList, p.keys...)
-	flag := "0"
-	if create {
-		flag = "1"
-	}
+	flag := strconv.Itoa(create)
 	args := make([]any, 0, 14+4*len(rs)+len(p.words))
 	args = append(args, kind, req.Author, at, flag, req.CadenceDays, len(rs), len(p.keys),
 		req.SavedBy, noTabs(req.Link), day, first.display, first.fold, first.sigs, nameWords)

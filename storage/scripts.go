@@ -476,13 +476,13 @@ for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 // KEYS[1..T] team keys; KEYS[T+1] d:<day of at>; for reading j
 // KEYS[T+2j] c:<id_j> and KEYS[T+1+2j] n:<id_j> (note) or f:<id_j> (fact);
 // from KEYS[WK+1], WK = T+1+2R: posting keys of the words.
-// ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] "1": create
-// reading 1 when none is known, [5] cadence days for a new customer, [6] R
-// readings, [7] W words, [8] saved by, [9] link, [10] day number of at,
-// [11..14] reading 1's name as a new customer would get it: display, fold,
-// sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
+// ARGV[1] "n" note or "f" fact, [2] author, [3] at (ms), [4] c > 0: create
+// reading c when none is known (0: never), [5] cadence days for a new
+// customer, [6] R readings, [7] W words, [8] saved by, [9] link, [10] day
+// number of at, [11..14] reading c's name as a new customer would get it:
+// display, fold, sigs, word list; for reading j ARGV[11+4j] names.Key ("" = address
 // ARGV[12+4j] as an ID, no name), [12+4j] expected ID, [13+4j] the text,
-// [14+4j] its word list; [15+4R] reading 1's lower-cased name (lname) as
+// [14+4j] its word list; [15+4R] reading c's lower-cased name (lname) as
 // a new customer gets it; [16+4R] the team's longest name as Go last saw it
 // (-1: all readings sent); from ARGV[WA+1], WA = 16+4R: the W words; after
 // them, for a create that must find nothing near (NoteRequest.UnlessNear),
@@ -519,18 +519,19 @@ else
   j, id = first_known(R, 11, 4)
   if j and id ~= ARGV[12 + 4 * j] then return {'moved', j, id} end
 end
-if not j and (ARGV[4] ~= '1' or kind ~= 'n') then
+local cj = tonumber(ARGV[4])
+if not j and (cj == 0 or kind ~= 'n') then
   -- with the team's maxname: a near-miss lookup usually comes next
   return {'none', maxname or tonumber(redis.call('HGET', K.totals, 'maxname') or '-1')}
 end
 ` + preludeBody + `
 local created, written = 0, nil
 if not j then
-  j, id = 1, ARGV[16]
+  j, id = cj, ARGV[12 + 4 * cj]
   if near_any(WA + tonumber(ARGV[7]) + 1) then return {'near'} end
-  if redis.call('EXISTS', KEYS[T + 2]) == 1 then return {'taken'} end
-  written = create(id, KEYS[T + 2], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
-    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[15], ARGV[12], ARGV[11], ARGV[13], ARGV[14], true)
+  if redis.call('EXISTS', KEYS[T + 2 * j]) == 1 then return {'taken'} end
+  written = create(id, KEYS[T + 2 * j], {owner = author, value = '0', cadence = ARGV[5], cadence_set = '0',
+    at = at, last = '0', last_by = '', lname = ARGV[15 + 4 * R]}, ARGV[11 + 4 * j], ARGV[12], ARGV[11], ARGV[13], ARGV[14], true)
   created = 1
 end
 local ckey, lkey = KEYS[T + 2 * j], KEYS[T + 1 + 2 * j]

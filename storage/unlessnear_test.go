@@ -11,9 +11,9 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
-// createUnlessNear is the one-step create of a new customer that app's note
-// asks for: the first word of typed creates it, unless a known name may be
-// near one of typed's readings.
+// createUnlessNear is the note app sends for unquoted input: every reading
+// of typed, and when none is known, its first word creates the customer,
+// unless a known name may be near one of the readings.
 func createUnlessNear(t *testing.T, s *Store, typed, author string) (smed.NoteReceipt, error) {
 	t.Helper()
 	rs := words(typed)
@@ -22,7 +22,7 @@ func createUnlessNear(t *testing.T, s *Store, typed, author string) (smed.NoteRe
 		readings = append(readings, r.Name)
 	}
 	return s.AddNote(t.Context(), team, smed.NoteRequest{
-		Candidates: rs[len(rs)-1:], Create: true, CadenceDays: 30, Author: author, At: t0,
+		Candidates: rs, Create: true, CreateAt: len(rs) - 1, CadenceDays: 30, Author: author, At: t0,
 		UnlessNear: readings,
 	})
 }
@@ -36,10 +36,12 @@ func TestCreateUnlessNear(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			rc, err := createUnlessNear(t, s, "Acmeland Corp called about the renewal", "U1")
-			if err != nil || !rc.Created || rc.Customer.Name != "Acmeland" || rc.Text != "Corp called about the renewal" {
-				t.Fatalf("first customer of a team: %+v, %v; want Acmeland created", rc, err)
+			// A team without names has no longest name to learn: its first
+			// customer is created the usual way.
+			if _, err := createUnlessNear(t, s, "Acmeland Corp called about the renewal", "U1"); !errors.Is(err, smed.ErrMaybeNear) {
+				t.Fatalf("first customer of a team: err = %v, want ErrMaybeNear", err)
 			}
+			mustNote(t, s, team, named("Acmeland", "Corp called about the renewal"), "U1", t0)
 			for _, typed := range []string{
 				"Acmelnad Corp called",  // a swap: within the typo rule
 				"Acme talked about it",  // a prefix of a known name
@@ -57,7 +59,7 @@ func TestCreateUnlessNear(t *testing.T) {
 			if err := s.CheckIndexes(ctx, team); err != nil {
 				t.Error(err)
 			}
-			rc, err = createUnlessNear(t, s, "Nordlys Møbler called Bo", "U2")
+			rc, err := createUnlessNear(t, s, "Nordlys Møbler called Bo", "U2")
 			if err != nil || !rc.Created || rc.Customer.Name != "Nordlys" || rc.Customer.Owner != "U2" {
 				t.Fatalf("a name far from every known one: %+v, %v; want Nordlys created", rc, err)
 			}
@@ -192,4 +194,70 @@ func mustKeys(t *testing.T, s *Store) keys {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// CreateAt names the reading a create makes the customer of; its ID may
+// be taken (a customer renamed away from the name keeps it), and the create
+// then takes another.
+func TestCreateAtALaterReading(t *testing.T) {
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			if _, err := s.AddNote(ctx, team, smed.NoteRequest{Candidates: words("Nordlys hi"), Create: true, CreateAt: 5,
+				CadenceDays: 30, Author: "U1", At: t0}); !errors.Is(err, smed.ErrInvalid) {
+				t.Errorf("CreateAt past the candidates: err = %v, want ErrInvalid", err)
+			}
+			old := mustNote(t, s, team, named("Nordlys", "first"), "U1", t0)
+			if _, err := s.Rename(ctx, team, old.Customer.ID, "Sydlys", "U1", t0); err != nil {
+				t.Fatal(err)
+			}
+			rc, err := createUnlessNear(t, s, "Nordlys Møbler called Bo", "U2")
+			if errors.Is(err, smed.ErrMaybeNear) {
+				// A process that does not know the team's longest name
+				// (a rename forgets it) learns it and looks up the usual way.
+				if n, _, _ := s.Totals(ctx, team); n != 1 {
+					t.Fatalf("customers = %d after ErrMaybeNear, want 1", n)
+				}
+				rc, err = createUnlessNear(t, s, "Nordlys Møbler called Bo", "U2")
+			}
+			if err != nil || !rc.Created || rc.Customer.Name != "Nordlys" || rc.Text != "Møbler called Bo" || rc.Customer.ID == old.Customer.ID {
+				t.Fatalf("got %+v, %v; want a new Nordlys with its own ID and the rest as its note", rc, err)
+			}
+			if rc.Matched != 3 {
+				t.Errorf("Matched = %d, want 3 (the first-word reading)", rc.Matched)
+			}
+			if err := s.CheckIndexes(ctx, team); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// A process that has not seen the team's longest name yet would look up
+// every reading, however long: it answers ErrMaybeNear instead (after
+// noting on a known reading as usual), writing nothing, and knows it then.
+func TestCreateUnlessNearLearnsTheLongestName(t *testing.T) {
+	a := redisStore(t)
+	mustNote(t, a, team, named("Acme", "first"), "U1", t0)
+	b := New(a.rdb, WithPrefix(a.prefix)) // a fresh process
+	if m := b.knownMaxname(mustKeys(t, b)); m != -1 {
+		t.Fatalf("a fresh store knows maxname %d", m)
+	}
+	if rc, err := createUnlessNear(t, b, "Acme called", "U2"); err != nil || rc.Created || rc.Customer.Name != "Acme" {
+		t.Errorf("a known name: %+v, %v; want a note on Acme", rc, err)
+	}
+	b = New(a.rdb, WithPrefix(a.prefix))
+	if _, err := createUnlessNear(t, b, "Zebra Foods called", "U2"); !errors.Is(err, smed.ErrMaybeNear) {
+		t.Errorf("err = %v, want ErrMaybeNear from a process without the longest name", err)
+	}
+	if n, _, _ := b.Totals(t.Context(), team); n != 1 {
+		t.Errorf("customers = %d, want 1 (nothing written)", n)
+	}
+	if m := b.knownMaxname(mustKeys(t, b)); m != 4 {
+		t.Errorf("maxname = %d after the answer, want 4", m)
+	}
+	if rc, err := createUnlessNear(t, b, "Zebra Foods called", "U2"); err != nil || !rc.Created || rc.Customer.Name != "Zebra" {
+		t.Errorf("then: %+v, %v; want Zebra created", rc, err)
+	}
 }

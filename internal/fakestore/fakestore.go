@@ -164,7 +164,10 @@ func (s *Store) write(teamID string, req smed.NoteRequest, note bool) (smed.Note
 			}
 		}
 		if c == nil && note && req.Create && len(req.Candidates) > 0 {
-			name := names.Display(req.Candidates[0].Name)
+			if req.CreateAt < 0 || req.CreateAt >= len(req.Candidates) {
+				return smed.NoteReceipt{}, fmt.Errorf("fakestore: create: %w", smed.ErrInvalid)
+			}
+			name := names.Display(req.Candidates[req.CreateAt].Name)
 			if names.Key(name) == "" || len([]rune(name)) > smed.MaxNameRunes || req.CadenceDays < 1 {
 				return smed.NoteReceipt{}, fmt.Errorf("fakestore: create: %w", smed.ErrInvalid)
 			}
@@ -173,7 +176,7 @@ func (s *Store) write(teamID string, req smed.NoteRequest, note bool) (smed.Note
 			}
 			c = &customer{c: smed.Customer{ID: s.newID(), Name: name, Owner: req.Author, CadenceDays: req.CadenceDays, CreatedAt: req.At}}
 			t.customers[c.c.ID] = c
-			text, created = req.Candidates[0].Rest, true
+			text, matched, created = req.Candidates[req.CreateAt].Rest, req.CreateAt, true
 		}
 	}
 	if c == nil {
