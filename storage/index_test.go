@@ -16,6 +16,33 @@ import (
 	"github.com/smedhq/smed/names"
 )
 
+// randomBook is n names of one or two words of syllables with Nordic
+// letters and digraphs, distinct by key and of at least 3 runes.
+func randomBook(rng *rand.Rand, n int) []string {
+	syll := []string{"ak", "me", "ær", "ø", "fisk", "aa", "holm", "by", "ae", "oe", "å", "sen", "tr", "é", "in", "ol", "nord", "lys", "ka"}
+	word := func() string {
+		var w string
+		for range 1 + rng.IntN(3) {
+			w += syll[rng.IntN(len(syll))]
+		}
+		return w
+	}
+	var known []string
+	seen := map[string]bool{}
+	for len(known) < n {
+		name := word()
+		if rng.IntN(2) == 0 {
+			name += " " + word()
+		}
+		if seen[names.Key(name)] || len([]rune(name)) < 3 {
+			continue
+		}
+		seen[names.Key(name)] = true
+		known = append(known, name)
+	}
+	return known
+}
+
 // NearMisses answers from the indexes exactly what names.NearMiss answers
 // over every name of the team: a random store of names with Nordic letters
 // and digraphs, typed strings that are random edits of them.
@@ -25,26 +52,8 @@ func TestNearMissesMatchBruteForce(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			rng := rand.New(rand.NewPCG(7, 8))
-			syll := []string{"ak", "me", "ær", "ø", "fisk", "aa", "holm", "by", "ae", "oe", "å", "sen", "tr", "é", "in", "ol", "nord", "lys", "ka"}
-			word := func() string {
-				var w string
-				for range 1 + rng.IntN(3) {
-					w += syll[rng.IntN(len(syll))]
-				}
-				return w
-			}
-			var known []string
-			seen := map[string]bool{}
-			for len(known) < 300 {
-				n := word()
-				if rng.IntN(2) == 0 {
-					n += " " + word()
-				}
-				if seen[names.Key(n)] || len([]rune(n)) < 3 {
-					continue
-				}
-				seen[names.Key(n)] = true
-				known = append(known, n)
+			known := randomBook(rng, 300)
+			for _, n := range known {
 				if _, err := s.Import(ctx, team, smed.ImportRecord{Name: n, DefaultCadenceDays: 30}, t0); err != nil {
 					t.Fatal(err)
 				}

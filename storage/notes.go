@@ -140,22 +140,22 @@ func (s *Store) write(ctx context.Context, op, team, kind string, req smed.NoteR
 			return smed.NoteReceipt{}, fmt.Errorf("storage: %s: %w", op, err)
 		}
 	}
-	// UnlessNear: the lookups a create must find empty (see nearAny).
-	var near []typedName
-	if create {
-		near = typedNames(req.UnlessNear)
-	}
 	all, maxname, grew := rs, s.knownMaxname(k), 0
 	if req.CustomerID != "" {
 		maxname = -1 // by ID: no reading to leave out, nothing for the script to check
 	}
-	// Without the team's longest name this process would look up every
-	// reading, however long: it writes the note if a reading is known and
-	// else learns the longest name and answers ErrMaybeNear (the lookup
-	// that follows uses it, and so do later creates).
-	unsure := len(near) > 0 && maxname < 0
-	if unsure {
-		near, keep = nil, -1
+	// UnlessNear: the lookups a create must find empty (near_any in
+	// writeScript). Without the team's longest name this process would look
+	// up every reading, however long: it writes the note if a reading is
+	// known and else learns the longest name and answers ErrMaybeNear (the
+	// lookup that follows uses it, and so do later creates).
+	var near []typedName
+	unsure := create && len(req.UnlessNear) > 0 && maxname < 0
+	switch {
+	case unsure:
+		keep = -1
+	case create:
+		near = typedNames(req.UnlessNear)
 	}
 	rs = within(all, maxname, keep)
 	for attempt := 0; ; attempt++ {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/smedhq/smed"
-	"github.com/smedhq/smed/names"
 )
 
 // createUnlessNear is the note app sends for unquoted input: every reading
@@ -90,26 +89,8 @@ func TestCreateUnlessNearNeverCreatesANearMiss(t *testing.T) {
 	s := redisStore(t)
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(11, 12))
-	syll := []string{"ak", "me", "ær", "ø", "fisk", "aa", "holm", "by", "ae", "oe", "å", "sen", "tr", "é", "in", "ol", "nord", "lys", "ka"}
-	word := func() string {
-		var w string
-		for range 1 + rng.IntN(3) {
-			w += syll[rng.IntN(len(syll))]
-		}
-		return w
-	}
-	var known []string
-	seen := map[string]bool{}
-	for len(known) < 300 {
-		n := word()
-		if rng.IntN(2) == 0 {
-			n += " " + word()
-		}
-		if seen[names.Key(n)] || len([]rune(n)) < 3 {
-			continue
-		}
-		seen[names.Key(n)] = true
-		known = append(known, n)
+	known := randomBook(rng, 300)
+	for _, n := range known {
 		mustNote(t, s, team, named(n, "first"), "U1", t0)
 	}
 	created, refused := 0, 0
@@ -259,5 +240,25 @@ func TestCreateUnlessNearLearnsTheLongestName(t *testing.T) {
 	}
 	if rc, err := createUnlessNear(t, b, "Zebra Foods called", "U2"); err != nil || !rc.Created || rc.Customer.Name != "Zebra" {
 		t.Errorf("then: %+v, %v; want Zebra created", rc, err)
+	}
+}
+
+// Words that as a whole are a known name ("note Acme Corp", no text): the
+// first word's create is refused, so app can answer that the note is
+// missing rather than create "Acme".
+func TestCreateUnlessNearRefusesAPrefixOfTheWholeName(t *testing.T) {
+	s := redisStore(t)
+	mustNote(t, s, team, named("Acme Corp", "first"), "U1", t0)
+	mustNote(t, s, team, named("Zed", "first"), "U1", t0)
+	// learn the longest name as app's first call does
+	if _, err := s.AddNote(t.Context(), team, smed.NoteRequest{Candidates: words("Qux hi"), Author: "U1", At: t0}); err == nil {
+		t.Fatal("Qux is not known")
+	}
+	_, err := s.AddNote(t.Context(), team, smed.NoteRequest{
+		Candidates: []smed.Candidate{{Name: "Acme", Rest: "Corp"}}, Create: true, CadenceDays: 30,
+		Author: "U2", At: t0, UnlessNear: []string{"Acme"},
+	})
+	if !errors.Is(err, smed.ErrMaybeNear) {
+		t.Errorf("err = %v, want ErrMaybeNear", err)
 	}
 }

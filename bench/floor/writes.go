@@ -197,15 +197,7 @@ func v2Writes(ctx context.Context, p redis.Pipeliner, n note) {
 	day := n.at / 86400000
 	p.HIncrBy(ctx, base+"d:"+strconv.FormatInt(day, 10), n.user, 1)
 	p.ZAdd(ctx, base+"days", redis.Z{Score: float64(day), Member: day})
-	ref := make([]byte, 11)
-	hex.Decode(ref, []byte(id))
-	ref[6] = 'n'
-	p.SetRange(ctx, base+"refs", seq*11, string(ref))
-	var posting [4]byte
-	binary.BigEndian.PutUint32(posting[:], uint32(seq))
-	for _, w := range names.Words(n.text) {
-		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
-	}
+	entryWrites(ctx, p, base, id, 'n', seq, names.Words(n.text), false)
 	// the author's undo pointer, set in the same step as the note
 	p.HSet(ctx, base+"undo", n.user, id+"\tn\t"+strconv.FormatInt(seq, 10)+"\t"+strconv.FormatInt(n.at, 10))
 	// whether the owner's reminder DM lists the customer (rmd)
@@ -286,22 +278,32 @@ func createWrites(ctx context.Context, p redis.Pipeliner, n note, id string) {
 		p.HMGet(ctx, base+"sig", fields...)
 		p.HSet(ctx, base+"sig", set)
 	}
-	ref := make([]byte, 11)
-	hex.Decode(ref, []byte(id))
-	ref[6] = 'c'
-	p.SetRange(ctx, base+"refs", seq*11, string(ref))
-	var posting [4]byte
-	binary.BigEndian.PutUint32(posting[:], uint32(seq))
-	for _, w := range names.Words(n.name) {
-		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
-		if _, had := v3Words.LoadOrStore(w, true); !had {
-			p.ZAdd(ctx, base+"words", redis.Z{Member: w})
-		}
-	}
+	entryWrites(ctx, p, base, id, 'c', seq, names.Words(n.name), true)
 	p.ZAdd(ctx, base+"vrank", redis.Z{Member: id})
 	p.HSet(ctx, base+"cad", id, "30")
 	p.HIncrBy(ctx, base+"ocount", n.user, 1)
 	p.HIncrBy(ctx, base+"totals", "customers", 1)
+}
+
+// entryWrites records entry seq of customer id (kind 'n' note, 'c' name) in
+// refs and appends a posting to each word; with newWords a word's first
+// posting also adds it to the words index (v2 leaves that out).
+func entryWrites(ctx context.Context, p redis.Pipeliner, base, id string, kind byte, seq int64, words []string, newWords bool) {
+	ref := make([]byte, 11)
+	hex.Decode(ref, []byte(id))
+	ref[6] = kind
+	p.SetRange(ctx, base+"refs", seq*11, string(ref))
+	var posting [4]byte
+	binary.BigEndian.PutUint32(posting[:], uint32(seq))
+	for _, w := range words {
+		p.Append(ctx, base+"w:"+hash(w), string(posting[:]))
+		if !newWords {
+			continue
+		}
+		if _, had := v3Words.LoadOrStore(w, true); !had {
+			p.ZAdd(ctx, base+"words", redis.Z{Member: w})
+		}
+	}
 }
 
 // sigField is storage's field of an edit-index signature: 8 bytes of FNV-1a 64.
