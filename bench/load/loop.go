@@ -64,11 +64,16 @@ func closedLoop(ctx context.Context, c int, warmup, dur time.Duration, newDoer f
 // Tene; wrk2 does the same). At most c requests are in flight; when all c
 // workers are busy the next requests wait, and that wait is in their latency.
 //
+// One dispatcher keeps the schedule: pace waits until a request is due (the
+// generator's own lateness is in every latency, so it must wake on time:
+// main passes newPacer's, which wakes within microseconds; a Go timer can
+// wake a millisecond late on an idle runtime) and hands it to an idle worker.
+//
 // Requests due during [start+warmup, start+warmup+dur) are recorded. After the
 // schedule ends, answers are awaited for up to drain; requests still
 // unanswered then (or never sent) are recorded as unsent with the time they
 // had waited so far, a lower bound of their latency.
-func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.Duration, newDoer func() doer, w window) *recorder {
+func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.Duration, pace func(context.Context, time.Time), newDoer func() doer, w window) *recorder {
 	lead := 10 * time.Millisecond // time to start the workers before the first slot
 	start := time.Now().Add(lead)
 	due := func(i uint64) time.Time { return start.Add(time.Duration(float64(i) * 1e9 / rate)) }
@@ -79,21 +84,28 @@ func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.
 	rctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
 
-	var slot atomic.Uint64
-	recs := make([]*recorder, c)
+	slots := make(chan uint64) // unbuffered: a slot leaves only to an idle worker
+	var handed uint64          // slots handed to workers, read after wg.Wait
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(slots)
+		for ; handed < total; handed++ {
+			pace(rctx, due(handed))
+			select {
+			case slots <- handed:
+			case <-rctx.Done():
+				return
+			}
+		}
+	})
+	recs := make([]*recorder, c)
 	for k := range c {
 		rec := &recorder{}
 		recs[k] = rec
 		do := newDoer()
 		wg.Go(func() {
-			for {
-				i := slot.Add(1) - 1
-				if i >= total {
-					return
-				}
+			for i := range slots {
 				intended := due(i)
-				sleepUntil(rctx, intended)
 				sent := time.Now()
 				var o outcome
 				if rctx.Err() == nil {
@@ -109,9 +121,6 @@ func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.
 					rec.add(o, done.Sub(intended))
 					rec.sendLag = append(rec.sendLag, sent.Sub(intended))
 				}
-				if o == unsent {
-					return
-				}
 			}
 		})
 	}
@@ -122,7 +131,7 @@ func openLoop(ctx context.Context, c int, rate float64, warmup, dur, drain time.
 	wg.Wait()
 	rec := mergeAll(recs)
 	end := time.Now()
-	for i := max(slot.Load(), first); i < total; i++ { // never sent
+	for i := max(handed, first); i < total; i++ { // never sent
 		rec.add(unsent, end.Sub(due(i)))
 	}
 	return rec

@@ -169,7 +169,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	newDoer := func() doer { return t.doer(m.command) }
 	var rec *recorder
 	if o.rate > 0 {
-		rec = openLoop(ctx, o.c, o.rate, o.warmup, o.duration, o.drain, newDoer, w)
+		pace, closePacer := newPacer()
+		defer closePacer()
+		rec = openLoop(ctx, o.c, o.rate, o.warmup, o.duration, o.drain, pace, newDoer, w)
 	} else {
 		rec = closedLoop(ctx, o.c, o.warmup, o.duration, newDoer, w)
 	}

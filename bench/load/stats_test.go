@@ -71,7 +71,7 @@ func TestOpenLoopCountsTheStallForEveryRequestDueDuringIt(t *testing.T) {
 			}
 		}
 		w := window{open: func() { started = time.Now() }, close: func() {}}
-		rec := openLoop(context.Background(), 1, 1000, 0, time.Second, time.Second, newDoer, w)
+		rec := openLoop(context.Background(), 1, 1000, 0, time.Second, time.Second, sleepUntil, newDoer, w)
 		if started.IsZero() {
 			t.Fatal("window never opened")
 		}
@@ -112,7 +112,7 @@ func TestOpenLoopReportsUnansweredRequests(t *testing.T) {
 			}
 		}
 		w := window{open: func() {}, close: func() {}}
-		rec := openLoop(context.Background(), 2, 100, 0, time.Second, 500*time.Millisecond, newDoer, w)
+		rec := openLoop(context.Background(), 2, 100, 0, time.Second, 500*time.Millisecond, sleepUntil, newDoer, w)
 		if rec.counts[okReply] != 10 || rec.counts[unsent] != 90 || len(rec.lat) != 100 {
 			t.Fatalf("ok %d, unfinished %d, samples %d; want 10, 90, 100", rec.counts[okReply], rec.counts[unsent], len(rec.lat))
 		}
