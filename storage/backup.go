@@ -212,7 +212,7 @@ func (s *Store) Empty(ctx context.Context, team string) (bool, error) {
 
 // reserveScript raises the entry sequence to at least ARGV[1].
 // KEYS[1] seq.
-var reserveScript = redis.NewScript(`
+var reserveScript = newScript("reserve", `
 if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1])
 end

@@ -37,7 +37,7 @@ const (
 // ref, …}, highest seq first. A list is entered by binary search (GETRANGE)
 // and read from the end in chunks, so the cost is O(log postings) plus the
 // entries returned.
-var findScript = redis.NewScript(`
+var findScript = newScript("find", `
 local bound, n, CH = tonumber(ARGV[1]), tonumber(ARGV[2]), 64
 local function at(s, i)
   local a, b, c, d = string.byte(s, i, i + 3)

@@ -43,9 +43,9 @@ import (
 // customers not overdue that rank above the ones shown, and per value that
 // has someone shown, one lookup per cadence it has and at most limit
 // members of each.
-var listScript = redis.NewScript(`
+var listScript = newScript("list", `
 local owner, nowc, limit, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local DIRECT, SCAN, CH = ` + strconv.Itoa(directMax) + `, ` + strconv.Itoa(scanMax) + `, 256
+local DIRECT, SCAN, CH = `+strconv.Itoa(directMax)+`, `+strconv.Itoa(scanMax)+`, 256
 -- gopher-lua (memory://) does not coerce a string for %f: always a number
 local pad = function(n) return string.format('%015.0f', tonumber(n)) end
 local function ids_of(ms)

@@ -48,7 +48,7 @@ func (s *Store) ensureBounds(ctx context.Context, k keys) error {
 //
 // KEYS[1] drift, KEYS[2] due; ARGV[1] owner, ARGV[2] now (ms).
 // Returns the IDs, in start order.
-var driftScript = redis.NewScript(`
+var driftScript = newScript("drift", `
 local lo = '[' .. ARGV[1] .. '\0'
 local hi = '[' .. ARGV[1] .. '\0' .. string.format('%015.0f', tonumber(ARGV[2])) .. '\255'
 local now = tonumber(ARGV[2])
@@ -261,7 +261,7 @@ func prefixed(p string, fs []string) []string {
 // the customer's run.
 //
 // KEYS[1..T] team keys, KEYS[T+i] c:<id_i>; ARGV[1] owner, ARGV[2] at (ms).
-var listingScript = redis.NewScript(prelude + `
+var listingScript = newScript("listing", prelude+`
 local owner, at = ARGV[1], num(ARGV[2])
 for i = T + 1, #KEYS do
   local v = redis.call('HMGET', KEYS[i], 'id', 'lpend', 'lrun')

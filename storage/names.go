@@ -123,7 +123,7 @@ func parseMeta(v string) (meta, bool) {
 //
 // KEYS[1] names, KEYS[2] nm; ARGV the keys, longest reading first.
 // Returns {index (1-based), id, nm record} or {} when none is known.
-var resolveScript = redis.NewScript(`
+var resolveScript = newScript("resolve", `
 if #ARGV == 0 then return {} end
 local ids = redis.call('HMGET', KEYS[1], unpack(ARGV))
 for i = 1, #ARGV do
@@ -187,7 +187,7 @@ func (s *Store) Resolve(ctx context.Context, team string, ns []string) (smed.Nam
 // Returns {known flags (1/0 per reading), candidate IDs, their nm records,
 // maxname, 1 when candidates were left past the cap, 1 when the team has
 // the edits mark}.
-var nearScript = redis.NewScript(`
+var nearScript = newScript("near", `
 local R, NP, NF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local PLIM, CAP, ENOUGH = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local NL, NO = tonumber(ARGV[8]), tonumber(ARGV[9])

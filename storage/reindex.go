@@ -3,8 +3,6 @@ package storage
 import (
 	"context"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/smedhq/smed/names"
 )
 
@@ -24,7 +22,7 @@ import (
 // KEYS[1..T] the team keys. ARGV per customer, 5 each: ID, nm record as
 // read, Key, old sig fields, new sig fields (8 bytes each, concatenated).
 // Returns how many were moved.
-var reindexScript = redis.NewScript(prelude + `
+var reindexScript = newScript("reindex", prelude+`
 local n = 0
 for i = 1, #ARGV, 5 do
   local id = ARGV[i]

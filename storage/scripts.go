@@ -3,8 +3,6 @@ package storage
 import (
 	"strconv"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/smedhq/smed"
 )
 
@@ -498,7 +496,7 @@ for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 // in the prelude), reindexes, and counts the note in the day's counter; a
 // fact only appends. Both set the author's undo pointer (K.undo) in the same
 // step, so undo takes back exactly what was written last.
-var writeScript = redis.NewScript(writeSrc)
+var writeScript = newScript("write", writeSrc)
 
 var writeSrc = preludeHead + `
 local kind, author, at = ARGV[1], ARGV[2], ARGV[3]
@@ -591,7 +589,7 @@ return out
 // Returns {"none"} when the customer does not exist, {"conflict", owner} when
 // the owner is not the expected one (nothing written in either case), else
 // {"ok", #before, HGETALL before…, HGETALL after…}.
-var updateScript = redis.NewScript(prelude + `
+var updateScript = newScript("update", prelude+`
 local c, before = hgetall(KEYS[T + 1])
 if not c.id then return {'none'} end
 local old = c.owner or ''
@@ -639,7 +637,7 @@ return out
 // outcome}: 1 created, 2 an existing customer changed (a given owner, value
 // or cadence differed, the last contact moved, or a fact was added), 0
 // nothing changed and nothing was written.
-var importScript = redis.NewScript(prelude + `
+var importScript = newScript("import", prelude+`
 local id = redis.call('HGET', K.names, ARGV[1])
 local F = tonumber(ARGV[13])
 WK, WA = T + 3, 14 + 2 * F
@@ -711,7 +709,7 @@ return {'ok', outcome}
 // Returns {"none"}, {"moved"} when the name is no longer ARGV[1], {"taken",
 // id} when another customer has the new name (nothing written), else {"ok",
 // HGETALL after…}.
-var renameScript = redis.NewScript(prelude + `
+var renameScript = newScript("rename", prelude+`
 WK, WA = T + 2, 12
 local ckey = KEYS[T + 1]
 local c = hgetall(ckey)
@@ -756,7 +754,7 @@ return {'ok', unpack(flat)}
 //
 // Returns {"none", "from"|"into"}, {"moved"} (nothing written), else {"ok",
 // notes moved, facts moved, HGETALL of into after…}.
-var mergeScript = redis.NewScript(prelude + `
+var mergeScript = newScript("merge", prelude+`
 local from, into = hgetall(KEYS[T + 1]), hgetall(KEYS[T + 5])
 if not from.id then return {'none', 'from'} end
 if not into.id then return {'none', 'into'} end
@@ -872,7 +870,7 @@ return {'ok', #fnotes, moved, unpack(flat)}
 //
 // Returns {"none"}, {"moved"} (nothing written), else {"ok", notes, facts,
 // HGETALL before…}.
-var deleteScript = redis.NewScript(prelude + `
+var deleteScript = newScript("delete", prelude+`
 local c, flat = hgetall(KEYS[T + 1])
 if not c.id then return {'none'} end
 if c.name ~= ARGV[1] then return {'moved'} end
@@ -891,7 +889,7 @@ return {'ok', notes, facts, unpack(flat)}
 //
 // KEYS[1] c:<id>, KEYS[2] f:<id>; ARGV[1] the fact ID.
 // Returns {"none"} (no customer), {"nofact"}, else {"ok", HGETALL…}.
-var forgetScript = redis.NewScript(`
+var forgetScript = newScript("forget", `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'none'} end
 local head = ARGV[1] .. '\t'
 for _, raw in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
@@ -908,7 +906,7 @@ return {'nofact'}
 //
 // KEYS[1]  the guard key
 // Returns 1 when the key was released, else 0.
-var releaseScript = redis.NewScript(`
+var releaseScript = newScript("release", `
 if redis.call('GET', KEYS[1]) == 'pending' then
   return redis.call('DEL', KEYS[1])
 end

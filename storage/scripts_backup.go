@@ -1,7 +1,5 @@
 package storage
 
-import "github.com/redis/go-redis/v9"
-
 // restoreScript writes one customer of a backup with everything it holds, IDs
 // and times as given, and every index a write keeps: names, nidx, sig, nm,
 // due, odue, vrank, vcd, risk, cad, ocount, totals (index and name_add of the
@@ -43,7 +41,7 @@ import "github.com/redis/go-redis/v9"
 // stored) is merged into its lists by time, and its counters follow as if the
 // entries had been written now: notes, the clock (forward only), deals_sum,
 // deals_count, last_deal_at, last_customer_at, last_team_at.
-var restoreScript = redis.NewScript(prelude + `
+var restoreScript = newScript("restore", prelude+`
 local merge, id = ARGV[1] == '1', ARGV[2]
 local nkey, nfold, ndisplay, nsigs, nwords, nlname = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local floor = num(ARGV[9])

@@ -1,7 +1,5 @@
 package storage
 
-import "github.com/redis/go-redis/v9"
-
 // The scripts of links, touches, deals and undo. Like every write script they
 // get the team keys first (see scripts.go) and go through the prelude's
 // index, state (worth) and contact, so the indexes stay exact.
@@ -15,7 +13,7 @@ import "github.com/redis/go-redis/v9"
 // Returns {"none"} when the customer does not exist, {"conflict", other id}
 // when the channel is linked to another customer (nothing written), else
 // {"ok", 0 already linked to it | 1 linked now}.
-var linkScript = redis.NewScript(prelude + `
+var linkScript = newScript("link", prelude+`
 if redis.call('EXISTS', KEYS[T + 1]) == 0 then return {'none'} end
 local other = redis.call('HGET', K.links, ARGV[1])
 if other and other ~= ARGV[2] then return {'conflict', other} end
@@ -34,7 +32,7 @@ return {'ok', 1}
 // Returns {"none"} when the channel is not linked, {"moved", id} when it is
 // linked to another customer than Go read (nothing written), else {"ok",
 // the customer's display name}.
-var unlinkScript = redis.NewScript(prelude + `
+var unlinkScript = newScript("unlink", prelude+`
 local id = redis.call('HGET', K.links, ARGV[1])
 if not id then return {'none'} end
 if id ~= ARGV[2] then return {'moved', id} end
@@ -61,7 +59,7 @@ return {'ok', redis.call('HGET', KEYS[T + 1], 'name') or ''}
 // Returns {"none"} when the channel is not linked (or its customer is gone),
 // {"moved", id} (nothing written), else {"ok", 1 recorded | 0 already there,
 // HGETALL of the customer after…}.
-var touchScript = redis.NewScript(prelude + `
+var touchScript = newScript("touch", prelude+`
 local id = redis.call('HGET', K.links, ARGV[1])
 if not id then return {'none'} end
 if id ~= ARGV[2] then return {'moved', id} end
@@ -106,7 +104,7 @@ return {'ok', 1, unpack(after)}
 // Returns {"none"}, {"moved", j, id} (nothing written), {"dup", j, deal ID,
 // HGETALL…} when the customer has a deal of that ID already (nothing
 // written), else {"ok", j, deal ID, HGETALL of the customer after…}.
-var dealScript = redis.NewScript(prelude + `
+var dealScript = newScript("deal", prelude+`
 local author, at, amount, did = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local R = tonumber(ARGV[5])
 local j, id
@@ -163,7 +161,7 @@ return {'ok', j, did, unpack(after)}
 //
 // Returns {"none"} when the customer or the entry is gone, else {"ok",
 // HGETALL of the customer after…}.
-var unwriteScript = redis.NewScript(prelude + `
+var unwriteScript = newScript("unwrite", prelude+`
 local kind, seq = ARGV[1], ARGV[2]
 local ckey, lkey = KEYS[T + 1], KEYS[T + 2]
 local c = hgetall(ckey)
