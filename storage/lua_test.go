@@ -2,11 +2,13 @@ package storage
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 )
 
@@ -82,6 +84,104 @@ func TestScriptsDefineWhatTheyUse(t *testing.T) {
 		for _, b := range bad {
 			t.Errorf("%s: %s", s.name, b)
 		}
+	}
+}
+
+// overlappingAssigns lists the multiple assignments of src whose right side
+// reads a name assigned to its left (a, b = b, a): gopher-lua 1.1.1,
+// memory://'s Lua, assigns left to right as it goes (it makes a, b = b, a
+// into b, b), so such a statement means one thing on Redis and another on
+// memory://. (sum, n = sum + x, n + 1 is the same either way.)
+func overlappingAssigns(name, src string) ([]string, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), name)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	seen := map[*ast.AssignStmt]bool{}
+	idents := func(v reflect.Value) []string {
+		var out []string
+		var walk func(v reflect.Value)
+		walk = func(v reflect.Value) {
+			switch v.Kind() {
+			case reflect.Pointer, reflect.Interface:
+				if !v.IsNil() {
+					if id, ok := v.Interface().(*ast.IdentExpr); ok {
+						out = append(out, id.Value)
+					}
+					walk(v.Elem())
+				}
+			case reflect.Struct:
+				for i := range v.NumField() {
+					if v.Type().Field(i).IsExported() {
+						walk(v.Field(i))
+					}
+				}
+			case reflect.Slice:
+				for i := range v.Len() {
+					walk(v.Index(i))
+				}
+			}
+		}
+		walk(v)
+		return out
+	}
+	var visit func(v reflect.Value)
+	visit = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if v.IsNil() {
+				return
+			}
+			if a, ok := v.Interface().(*ast.AssignStmt); ok && len(a.Lhs) > 1 && !seen[a] {
+				seen[a] = true
+				// Right side j sees left sides 0..j-1 already assigned.
+				var before []string
+				for j, e := range a.Lhs {
+					if j < len(a.Rhs) {
+						for _, r := range idents(reflect.ValueOf(a.Rhs[j])) {
+							if slices.Contains(before, r) {
+								bad = append(bad, fmt.Sprintf("line %d reads %s after assigning it in the same statement", a.Line(), r))
+							}
+						}
+					}
+					if id, ok := e.(*ast.IdentExpr); ok {
+						before = append(before, id.Value)
+					}
+				}
+			}
+			visit(v.Elem())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					visit(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				visit(v.Index(i))
+			}
+		}
+	}
+	visit(reflect.ValueOf(chunk))
+	return bad, nil
+}
+
+// No script has a multiple assignment that memory:// would run differently
+// from Redis (overlappingAssigns).
+func TestScriptsAssignOneThingAtATime(t *testing.T) {
+	for _, s := range luaSources {
+		bad, err := overlappingAssigns(s.name, s.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bad {
+			t.Errorf("%s: %s", s.name, b)
+		}
+	}
+	bad, _ := overlappingAssigns("t", "local a, b, c = 1, 2, 3\na, b = b, a\nc, a = c + 1, a + 2\nfor i = 1, 2 do\n  b, c = c + 1, b\nend")
+	if want := []string{"line 2 reads a after assigning it in the same statement", "line 5 reads b after assigning it in the same statement"}; !slices.Equal(bad, want) {
+		t.Errorf("overlappingAssigns = %q, want %q", bad, want)
 	}
 }
 

@@ -339,6 +339,16 @@ func writeArgs(k keys, kind string, req smed.NoteRequest, rs []reading, first na
 		for _, x := range probes {
 			args = append(args, x)
 		}
+		// The typed names the lookups were of, to verify what the
+		// probes find as NearMisses does.
+		nt := len(args)
+		args = append(args, 0)
+		for _, t := range near {
+			if !longer(t, maxname) {
+				args = append(args, t.key, t.fold)
+			}
+		}
+		args[nt] = (len(args) - nt - 1) / 2
 	}
 	return keyList, args
 }

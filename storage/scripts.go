@@ -427,13 +427,76 @@ local function create(id, ckey, f, key, fold, display, sigs, words, later)
   return c
 end
 
+-- runes_of splits a UTF-8 string into its runes.
+local function runes_of(s)
+  local t = {}
+  for ch in string.gmatch(s, '[%z\1-\127\194-\244][\128-\191]*') do t[#t + 1] = ch end
+  return t
+end
+
+-- edit_budget mirrors names.editBudget (by runes): no edit counts up to 3,
+-- one up to 7, two from 8.
+local function edit_budget(n)
+  if n <= 3 then return 0 elseif n <= 7 then return 1 end
+  return 2
+end
+
+-- osa mirrors names.Distance, step for step: the optimal-string-alignment
+-- distance of rune lists ra and rb in a band of limit, limit + 1 once it
+-- must exceed limit.
+local function osa(ra, rb, limit)
+  local la, lb = #ra, #rb
+  if la - lb > limit or lb - la > limit then return limit + 1 end
+  local prev2, prev, cur = {}, {}, {}
+  for j = 0, lb do prev2[j], prev[j], cur[j] = 0, j, 0 end
+  for i = 1, la do
+    local lo, hi = math.max(1, i - limit), math.min(lb, i + limit)
+    local rowmin = limit + 1
+    if lo == 1 then cur[0] = i; rowmin = i else cur[lo - 1] = limit + 1 end
+    for j = lo, hi do
+      local cost = 1
+      if ra[i] == rb[j] then cost = 0 end
+      local v = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and ra[i] == rb[j - 1] and ra[i - 1] == rb[j] then v = math.min(v, prev2[j - 2] + 1) end
+      cur[j] = v
+      if v < rowmin then rowmin = v end
+    end
+    if hi < lb then cur[hi + 1] = limit + 1 end
+    if rowmin > limit then return limit + 1 end
+    -- one at a time: gopher-lua (memory://) gets this rotation wrong as
+    -- one multiple assignment
+    local t = prev2
+    prev2 = prev
+    prev = cur
+    cur = t
+  end
+  return math.min(prev[lb], limit + 1)
+end
+
+-- near mirrors names.Near: whether a typed name (key tk, fold tf) is a
+-- near miss of a known one (sk, sf).
+local function near(tk, tf, sk, sf)
+  if tk == '' or tk == sk then return false end
+  if string.sub(sk, 1, #tk) == tk or (tf ~= '' and string.sub(sf, 1, #tf) == tf) then return true end
+  local rk = runes_of(tk)
+  local b = edit_budget(#rk)
+  if b == 0 then return false end
+  if osa(rk, runes_of(sk), b) <= b then return true end
+  local rf = runes_of(tf)
+  local bf = math.min(b, edit_budget(#rf))
+  return bf > 0 and (tf ~= tk or sf ~= sk) and osa(rf, runes_of(sf), bf) <= bf
+end
+
 -- near_any is whether a create with UnlessNear must not happen: from
--- ARGV[b], NP prefixes and NF sig fields (NoteRequest.UnlessNear's lookups,
--- as nearScript gets them) when ARGV[b] is there. True when some name starts
--- with a prefix or some probe has a list, or when the team lacks the edits
--- mark (its lookups need the legacy probes too): Go then looks the near
--- misses up the usual way. False when nothing is asked or the team has no
--- customers.
+-- ARGV[b], NP prefixes, NF sig fields and NT typed names (key, fold)
+-- (NoteRequest.UnlessNear's lookups, as nearScript gets them) when ARGV[b]
+-- is there. True when some name starts with a prefix, or a name some probe
+-- lists is a near miss of a typed name as NearMisses verifies it (near),
+-- or when there are more than NEARCAP such names, or the team lacks the
+-- edits mark (its lookups need the legacy probes too): Go then looks the
+-- near misses up the usual way. False when nothing is asked or the team
+-- has no customers.
+local NEARCAP = 64
 local function near_any(b)
   local np = tonumber(ARGV[b] or '')
   if not np then return false end
@@ -446,9 +509,38 @@ local function near_any(b)
     local p = ARGV[i]
     if #redis.call('ZRANGEBYLEX', K.nidx, '[' .. p, '(' .. p .. '\255', 'LIMIT', 0, 1) > 0 then return true end
   end
+  local seen, ids = {}, {}
   for s = b + np + 2, b + np + 1 + nf, 500 do
     local vs = redis.call('HMGET', K.sig, unpack(ARGV, s, math.min(s + 499, b + np + 1 + nf)))
-    for _, v in pairs(vs) do if v then return true end end
+    for _, v in pairs(vs) do
+      if v then
+        for o = 1, #v, 12 do
+          local id = string.sub(v, o, o + 11)
+          if not seen[id] then
+            seen[id] = true
+            ids[#ids + 1] = id
+            if #ids > NEARCAP then return true end
+          end
+        end
+      end
+    end
+  end
+  if #ids == 0 then return false end
+  local tb = b + np + nf + 2
+  local nt = tonumber(ARGV[tb] or '')
+  if not nt then return true end
+  local metas = redis.call('HMGET', K.nm, unpack(ids))
+  for i = 1, #ids do
+    local m = metas[i]
+    if m then
+      local z1 = string.find(m, '\0', 1, true)
+      local z2 = z1 and string.find(m, '\0', z1 + 1, true)
+      if not z2 then return true end
+      local sk, sf = string.sub(m, 1, z1 - 1), string.sub(m, z1 + 1, z2 - 1)
+      for k = 1, nt do
+        if near(ARGV[tb + 2 * k - 1], ARGV[tb + 2 * k], sk, sf) then return true end
+      end
+    end
   end
   return false
 end
@@ -484,7 +576,8 @@ for _, f in ipairs(LOYALTY) do NOTEFIELDS[#NOTEFIELDS + 1] = f end
 // a new customer gets it; [16+4R] the team's longest name as Go last saw it
 // (-1: all readings sent); from ARGV[WA+1], WA = 16+4R: the W words; after
 // them, for a create that must find nothing near (NoteRequest.UnlessNear),
-// NP, NP prefixes, NF, NF sig fields (near_any).
+// NP, NP prefixes, NF, NF sig fields, NT, NT typed names as key and fold
+// (near_any).
 //
 // Returns {"max", maxname} when a longer name came since Go looked, {"none"}
 // when no reading is known and none was created, {"near"} when a create

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/smedhq/smed"
+	"github.com/smedhq/smed/names"
 )
 
 // createUnlessNear is the note app sends for unquoted input: every reading
@@ -260,5 +263,84 @@ func TestCreateUnlessNearRefusesAPrefixOfTheWholeName(t *testing.T) {
 	})
 	if !errors.Is(err, smed.ErrMaybeNear) {
 		t.Errorf("err = %v, want ErrMaybeNear", err)
+	}
+}
+
+// near, the prelude's port of names.Near that lets a create rule out the
+// names its probes find, answers exactly as names.Near does, on Redis and
+// on memory:// (gopher-lua): typos of every kind, prefixes, case and
+// folding, non-ASCII, names of every length about the edit budgets.
+func TestLuaNearIsNamesNear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	book := randomBook(rng, 300)
+	edit := func(s string) string {
+		rs := []rune(s)
+		for range 1 + rng.IntN(3) {
+			i := rng.IntN(len(rs) + 1)
+			switch rng.IntN(4) {
+			case 0: // insert
+				rs = slices.Insert(rs, i, []rune("aøeé ")[rng.IntN(5)])
+			case 1: // delete
+				if i < len(rs) {
+					rs = slices.Delete(rs, i, i+1)
+				}
+			case 2: // substitute
+				if i < len(rs) {
+					rs[i] = []rune("kæoA")[rng.IntN(4)]
+				}
+			case 3: // swap neighbours
+				if i+1 < len(rs) {
+					rs[i], rs[i+1] = rs[i+1], rs[i]
+				}
+			}
+		}
+		return string(rs)
+	}
+	var args []any
+	var want []int64
+	for len(want) < 3000 {
+		known := book[rng.IntN(len(book))]
+		typed := book[rng.IntN(len(book))]
+		switch rng.IntN(4) {
+		case 0, 1:
+			typed = edit(known)
+		case 2:
+			typed = string([]rune(known)[:1+rng.IntN(len([]rune(known)))]) // a prefix
+			if rng.IntN(2) == 0 {
+				typed = strings.ToUpper(typed)
+			}
+		}
+		tk, tf, sk, sf := names.Key(typed), names.Fold(typed), names.Key(known), names.Fold(known)
+		if tk == "" {
+			continue
+		}
+		_, ok := names.Near(tk, tf, sk, sf)
+		args = append(args, tk, tf, sk, sf)
+		want = append(want, map[bool]int64{false: 0, true: 1}[ok])
+	}
+	if n := slices.Index(want, 1); n < 0 || slices.Index(want, 0) < 0 {
+		t.Fatal("the pairs are all near or all not")
+	}
+	script := redis.NewScript(prelude + `
+local out = {}
+for i = 1, #ARGV, 4 do out[#out + 1] = near(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) and 1 or 0 end
+return out`)
+	for name, s := range map[string]*Store{"redis": redisStore(t), "memory": memoryStore(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for from := 0; from < len(args); from += 800 {
+				to := min(from+800, len(args))
+				got, err := script.Run(t.Context(), s.rdb, nil, args[from:to]...).Int64Slice()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, g := range got {
+					if w := want[from/4+i]; g != w {
+						a := args[from+4*i:]
+						t.Errorf("near(%q, %q, %q, %q) = %d, names.Near says %d", a[0], a[1], a[2], a[3], g, w)
+					}
+				}
+			}
+		})
 	}
 }
