@@ -31,7 +31,7 @@ func newPacer() (func(context.Context, time.Time), func()) {
 			return
 		}
 		// struct itimerspec {it_interval, it_value}: one shot, relative.
-		spec := [4]int64{0, 0, int64(d / time.Second), int64(d % time.Second)}
+		spec := [2]syscall.Timespec{{}, syscall.NsecToTimespec(int64(d))}
 		if _, _, errno := syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
 			sleepUntil(ctx, t)
 			return
