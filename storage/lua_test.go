@@ -98,73 +98,52 @@ func overlappingAssigns(name, src string) ([]string, error) {
 		return nil, err
 	}
 	var bad []string
-	seen := map[*ast.AssignStmt]bool{}
-	idents := func(v reflect.Value) []string {
-		var out []string
-		var walk func(v reflect.Value)
-		walk = func(v reflect.Value) {
-			switch v.Kind() {
-			case reflect.Pointer, reflect.Interface:
-				if !v.IsNil() {
-					if id, ok := v.Interface().(*ast.IdentExpr); ok {
-						out = append(out, id.Value)
+	walkAST(reflect.ValueOf(chunk), func(n any) {
+		a, ok := n.(*ast.AssignStmt)
+		if !ok || len(a.Lhs) < 2 {
+			return
+		}
+		// Right side j sees left sides 0..j-1 already assigned.
+		var before []string
+		for j, e := range a.Lhs {
+			if j < len(a.Rhs) {
+				walkAST(reflect.ValueOf(a.Rhs[j]), func(n any) {
+					if id, ok := n.(*ast.IdentExpr); ok && slices.Contains(before, id.Value) {
+						bad = append(bad, fmt.Sprintf("line %d reads %s after assigning it in the same statement", a.Line(), id.Value))
 					}
-					walk(v.Elem())
-				}
-			case reflect.Struct:
-				for i := range v.NumField() {
-					if v.Type().Field(i).IsExported() {
-						walk(v.Field(i))
-					}
-				}
-			case reflect.Slice:
-				for i := range v.Len() {
-					walk(v.Index(i))
-				}
+				})
+			}
+			if id, ok := e.(*ast.IdentExpr); ok {
+				before = append(before, id.Value)
 			}
 		}
-		walk(v)
-		return out
-	}
-	var visit func(v reflect.Value)
-	visit = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if v.IsNil() {
-				return
-			}
-			if a, ok := v.Interface().(*ast.AssignStmt); ok && len(a.Lhs) > 1 && !seen[a] {
-				seen[a] = true
-				// Right side j sees left sides 0..j-1 already assigned.
-				var before []string
-				for j, e := range a.Lhs {
-					if j < len(a.Rhs) {
-						for _, r := range idents(reflect.ValueOf(a.Rhs[j])) {
-							if slices.Contains(before, r) {
-								bad = append(bad, fmt.Sprintf("line %d reads %s after assigning it in the same statement", a.Line(), r))
-							}
-						}
-					}
-					if id, ok := e.(*ast.IdentExpr); ok {
-						before = append(before, id.Value)
-					}
-				}
-			}
-			visit(v.Elem())
-		case reflect.Struct:
-			for i := range v.NumField() {
-				if v.Type().Field(i).IsExported() {
-					visit(v.Field(i))
-				}
-			}
-		case reflect.Slice:
-			for i := range v.Len() {
-				visit(v.Index(i))
-			}
-		}
-	}
-	visit(reflect.ValueOf(chunk))
+	})
 	return bad, nil
+}
+
+// walkAST calls f with every node (pointer) of a gopher-lua syntax tree.
+func walkAST(v reflect.Value, f func(any)) {
+	switch v.Kind() {
+	case reflect.Interface:
+		if !v.IsNil() {
+			walkAST(v.Elem(), f)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			f(v.Interface())
+			walkAST(v.Elem(), f)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkAST(v.Field(i), f)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			walkAST(v.Index(i), f)
+		}
+	}
 }
 
 // No script has a multiple assignment that memory:// would run differently
