@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/smedhq/smed"
 	"github.com/smedhq/smed/loyalty"
@@ -406,5 +407,36 @@ func TestKnowledgeThroughLongHistories(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// one_dropped, which lets a note at the kauth cap keep the customer on the
+// author it rests on without reading the whole history again, holds only
+// for exactly one oldest entry pushed out and the note appended; anything
+// else (two pushed out, a note not last, a different tail) reads it all. In
+// the last case a run that rested can stop resting: [A×8 B×2] is 80 % A,
+// less its first two and plus an A it is 7 of 9.
+func TestOneDroppedIsExactlyOneOut(t *testing.T) {
+	s := redisStore(t)
+	script := redis.NewScript(prelude + `return one_dropped(ARGV[1], ARGV[2], ARGV[3]) and 1 or 0`)
+	was := "1:A;2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B"
+	for _, c := range []struct {
+		kauth, e string
+		want     int64
+	}{
+		{"2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A", "11:A", 1},
+		{"3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A", "11:A", 0},          // two out
+		{"1:A;2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A", "11:A", 0},  // none out (the append path)
+		{"2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A;12:A", "12:A", 0}, // more than the note added
+		{"2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A", "11:B", 0},      // another tail
+		{"2:A;3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;0:A;11:A", "11:A", 0},  // something in between
+	} {
+		got, err := script.Run(t.Context(), s.rdb, nil, was, c.kauth, c.e).Int64()
+		if err != nil || got != c.want {
+			t.Errorf("one_dropped(%q, %q, %q) = %d, %v; want %d", was, c.kauth, c.e, got, err, c.want)
+		}
+	}
+	if knowledgeSuffix(notesOfKauth("3:A;4:A;5:A;6:A;7:A;8:A;9:B;10:B;11:A")) {
+		t.Error("[A×8 B×2] less two plus an A still rests on A; the case above is not the one it claims")
 	}
 }

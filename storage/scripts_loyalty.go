@@ -210,6 +210,17 @@ local function appended_to(was, kauth, e)
     (#rest == #was or string.sub(was, #was - #rest, #was - #rest) == ';')
 end
 
+-- one_dropped says whether kauth is was less its first entry, with e
+-- appended: a note at the KNOWBYTES cap, which pushes the oldest note out.
+-- A run of was that rested on e's author still does then: a run that kept
+-- all its entries grows by one of theirs, and the whole of was, if it was
+-- the run, loses one entry and gains one of theirs (never a lower share).
+local function one_dropped(was, kauth, e)
+  local p = string.find(was, ';', 1, true)
+  return p ~= nil and #kauth == #was - p + 1 + #e and string.sub(kauth, -#e - 1) == ';' .. e and
+    string.sub(kauth, 1, #kauth - #e - 1) == string.sub(was, p + 1)
+end
+
 -- trim_kauth drops entries from the front of a kauth string that are older
 -- than cut, or while it is longer than KNOWBYTES; the last entry stays.
 local function trim_kauth(k, cut)
@@ -349,9 +360,10 @@ local function on_contact(id, c, at, author, kind, team, set)
     set[#set + 1], set[#set + 2] = 'kauth', c.kauth
     -- A customer that rests on this author still does after a note of
     -- theirs that is its latest: every run it had grows by one of theirs
-    -- (the runs that lost old notes to the 180 days are checked at query).
+    -- (the runs that lost old notes to the 180 days are checked at query),
+    -- also when the note pushed the oldest entry out (one_dropped).
     local appended = #c.kauth > #was and string.sub(c.kauth, 1, #was) == was
-    if appended and (c.kca or '') ~= '' and c.kca == author then
+    if (c.kca or '') ~= '' and c.kca == author and (appended or one_dropped(was, c.kauth, fmt(at) .. ':' .. author)) then
       -- still rests on them
     elseif (c.kca or '') == '' and appended_to(was, c.kauth, fmt(at) .. ':' .. (author or '')) then
       conc_mark(id, c, set, knowledge_after_append(c.kauth, author or '') or '')
