@@ -43,6 +43,29 @@ func randomBook(rng *rand.Rand, n int) []string {
 	return known
 }
 
+// randomEdit makes one random edit of s (a deletion, an insertion or a
+// substitution of one of letters, or a swap of neighbours): typos for the
+// near-miss tests.
+func randomEdit(rng *rand.Rand, s, letters string) string {
+	rs, ls := []rune(s), []rune(letters)
+	if len(rs) == 0 {
+		return s
+	}
+	switch i := rng.IntN(len(rs)); rng.IntN(4) {
+	case 0:
+		rs = slices.Delete(rs, i, i+1)
+	case 1:
+		rs = slices.Insert(rs, i, ls[rng.IntN(len(ls))])
+	case 2:
+		rs[i] = ls[rng.IntN(len(ls))]
+	default:
+		if i+1 < len(rs) {
+			rs[i], rs[i+1] = rs[i+1], rs[i]
+		}
+	}
+	return string(rs)
+}
+
 // NearMisses answers from the indexes exactly what names.NearMiss answers
 // over every name of the team: a random store of names with Nordic letters
 // and digraphs, typed strings that are random edits of them.
@@ -58,23 +81,7 @@ func TestNearMissesMatchBruteForce(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			edit := func(s string) string {
-				rs := []rune(s)
-				letters := []rune("aeøåæoksr")
-				switch i := rng.IntN(len(rs)); rng.IntN(4) {
-				case 0:
-					rs = slices.Delete(rs, i, i+1)
-				case 1:
-					rs = slices.Insert(rs, i, letters[rng.IntN(len(letters))])
-				case 2:
-					rs[i] = letters[rng.IntN(len(letters))]
-				default:
-					if i+1 < len(rs) {
-						rs[i], rs[i+1] = rs[i+1], rs[i]
-					}
-				}
-				return string(rs)
-			}
+			edit := func(s string) string { return randomEdit(rng, s, "aeøåæoksr") }
 			hits := 0
 			for i := range 400 {
 				typed := known[rng.IntN(len(known))]
