@@ -473,18 +473,28 @@ local function osa(ra, rb, limit)
   return math.min(prev[lb], limit + 1)
 end
 
--- near mirrors names.Near: whether a typed name (key tk, fold tf) is a
--- near miss of a known one (sk, sf).
-local function near(tk, tf, sk, sf)
-  if tk == '' or tk == sk then return false end
-  if string.sub(sk, 1, #tk) == tk or (tf ~= '' and string.sub(sf, 1, #tf) == tf) then return true end
-  local rk = runes_of(tk)
+-- typed_name is what near needs of a typed name (key tk, fold tf), worked
+-- out once for all the names it is checked against: its runes and budgets.
+local function typed_name(tk, tf)
+  local rk, rf = runes_of(tk), runes_of(tf)
   local b = edit_budget(#rk)
-  if b == 0 then return false end
-  if osa(rk, runes_of(sk), b) <= b then return true end
-  local rf = runes_of(tf)
-  local bf = math.min(b, edit_budget(#rf))
-  return bf > 0 and (tf ~= tk or sf ~= sk) and osa(rf, runes_of(sf), bf) <= bf
+  return {tk = tk, tf = tf, rk = rk, rf = rf, b = b, bf = math.min(b, edit_budget(#rf))}
+end
+
+-- near_known mirrors names.Near: whether typed name t (typed_name) is a
+-- near miss of a known one (key sk, fold sf); runes(s) is the runes of sk
+-- or sf, which the caller may keep.
+local function near_known(t, sk, sf, runes)
+  if t.tk == '' or t.tk == sk then return false end
+  if string.sub(sk, 1, #t.tk) == t.tk or (t.tf ~= '' and string.sub(sf, 1, #t.tf) == t.tf) then return true end
+  if t.b == 0 then return false end
+  if osa(t.rk, runes(sk), t.b) <= t.b then return true end
+  return t.bf > 0 and (t.tf ~= t.tk or sf ~= sk) and osa(t.rf, runes(sf), t.bf) <= t.bf
+end
+
+-- near is names.Near of strings (near_known of typed_name).
+local function near(tk, tf, sk, sf)
+  return near_known(typed_name(tk, tf), sk, sf, runes_of)
 end
 
 -- near_any is whether a create with UnlessNear must not happen: from
@@ -529,6 +539,8 @@ local function near_any(b)
   local tb = b + np + nf + 2
   local nt = tonumber(ARGV[tb] or '')
   if not nt then return true end
+  local typed = {}
+  for k = 1, nt do typed[k] = typed_name(ARGV[tb + 2 * k - 1], ARGV[tb + 2 * k]) end
   local metas = redis.call('HMGET', K.nm, unpack(ids))
   for i = 1, #ids do
     local m = metas[i]
@@ -537,8 +549,13 @@ local function near_any(b)
       local z2 = z1 and string.find(m, '\0', z1 + 1, true)
       if not z2 then return true end
       local sk, sf = string.sub(m, 1, z1 - 1), string.sub(m, z1 + 1, z2 - 1)
+      local split = {}
+      local function runes(x)
+        if not split[x] then split[x] = runes_of(x) end
+        return split[x]
+      end
       for k = 1, nt do
-        if near(ARGV[tb + 2 * k - 1], ARGV[tb + 2 * k], sk, sf) then return true end
+        if near_known(typed[k], sk, sf, runes) then return true end
       end
     end
   end
