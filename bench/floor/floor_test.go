@@ -5,9 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func sig(secret string, ts int64, body string) string {
@@ -63,5 +68,41 @@ func TestParseNote(t *testing.T) {
 	}
 	if customerID("Kavelut") != customerID("KAVELUT") {
 		t.Error("customer IDs differ by case")
+	}
+}
+
+// The machine rung (-writes none) answers a signed note without Redis: its
+// client points at a port where nothing listens. A note it cannot parse is
+// still refused, and so is a forged one; v3 on the same client fails, so the
+// answers did not come through Redis.
+func TestWritesNoneAnswersWithoutRedis(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	defer rdb.Close()
+	ws, ok := writeSets["none"]
+	if !ok || ws != nil {
+		t.Fatal(`writeSets["none"] must be there and be nil`)
+	}
+	post := func(ws writeSet, text, secret string) *httptest.ResponseRecorder {
+		h := verify([]byte("s3cret"), handleNote(rdb, ws, slog.New(slog.DiscardHandler)))
+		body := "team_id=T0BENCH&user_id=U0BENCH&text=" + url.QueryEscape(text)
+		ts := time.Now().Unix()
+		r := httptest.NewRequest("POST", "/slack/commands", strings.NewReader(body))
+		r.Header.Set("X-Slack-Request-Timestamp", fmt.Sprint(ts))
+		r.Header.Set("X-Slack-Signature", sig(secret, ts, body))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	if w := post(nil, "note Kavelut called", "s3cret"); w.Code != 200 || w.Body.String() != string(noted) {
+		t.Errorf("note: %d %q, want 200 %q", w.Code, w.Body.String(), noted)
+	}
+	if w := post(nil, "show Kavelut", "s3cret"); w.Code != 400 {
+		t.Errorf("not a note: %d, want 400", w.Code)
+	}
+	if w := post(nil, "note Kavelut called", "other"); w.Code != 401 {
+		t.Errorf("forged: %d, want 401", w.Code)
+	}
+	if w := post(writeSets["v3"], "note Kavelut called", "s3cret"); w.Code != 503 {
+		t.Errorf("v3 without Redis: %d, want 503", w.Code)
 	}
 }

@@ -4,7 +4,7 @@
 // the yardstick in `make bench`: what a note costs when nothing but the
 // essentials runs (BENCHMARKS.md).
 //
-//	floor -addr 127.0.0.1:3001 -redis redis://127.0.0.1:6379/0 -secret S [-writes v3|v2|basic|indexed|v1]
+//	floor -addr 127.0.0.1:3001 -redis redis://127.0.0.1:6379/0 -secret S [-writes v3|v2|basic|indexed|v1|none]
 package main
 
 import (
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	redisURL := fs.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
 	secret := fs.String("secret", getenv("SMED_SLACK_SIGNING_SECRET"), "Slack signing secret (default $SMED_SLACK_SIGNING_SECRET)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the floor to this file until it stops")
-	writes := fs.String("writes", "v3", "the write set of a note: v3, v2, basic, indexed or v1 (see writes.go)")
+	writes := fs.String("writes", "v3", "the write set of a note: v3, v2, basic, indexed, v1, or none for no Redis at all (see writes.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	ws, ok := writeSets[*writes]
 	if !ok {
-		return fmt.Errorf("-writes %q: want v3, v2, basic, indexed or v1", *writes)
+		return fmt.Errorf("-writes %q: want v3, v2, basic, indexed, v1 or none", *writes)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -133,7 +133,8 @@ func signed(secret []byte, ts, sig string, body []byte, now time.Time) bool {
 
 var noted = []byte(`{"response_type":"ephemeral","text":"Noted."}`)
 
-// handleNote writes the note in one MULTI/EXEC and answers with a fixed reply.
+// handleNote writes the note in one MULTI/EXEC and answers with a fixed reply;
+// with no write set (-writes none) it answers without Redis.
 func handleNote(rdb *redis.Client, ws writeSet, log *slog.Logger) func(http.ResponseWriter, *http.Request, []byte) {
 	return func(w http.ResponseWriter, r *http.Request, body []byte) {
 		n, ok := parseNote(body)
@@ -142,13 +143,15 @@ func handleNote(rdb *redis.Client, ws writeSet, log *slog.Logger) func(http.Resp
 			return
 		}
 		n.at = time.Now().UnixMilli()
-		if _, err := rdb.TxPipelined(r.Context(), func(p redis.Pipeliner) error {
-			ws(r.Context(), p, n)
-			return nil
-		}); err != nil {
-			log.Warn("note failed", "err", err)
-			http.Error(w, "redis", http.StatusServiceUnavailable)
-			return
+		if ws != nil {
+			if _, err := rdb.TxPipelined(r.Context(), func(p redis.Pipeliner) error {
+				ws(r.Context(), p, n)
+				return nil
+			}); err != nil {
+				log.Warn("note failed", "err", err)
+				http.Error(w, "redis", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(noted)

@@ -44,12 +44,16 @@ import (
 //	indexed  basic plus a sequence and word postings, as v2 was expected to be.
 //	v1       every write of dc81925's note script: basic plus the activity
 //	         entry, the owner's due index and the owners set.
+//	none     no Redis at all: the signed request, its check and the fixed
+//	         reply. Not a floor of a note but of the machine: what any server
+//	         answers in here, which bounds every latency `make bench` can
+//	         measure (its "machine" rung, BENCHMARKS.md).
 //
 // Keys follow Smed's shapes: smed:{<team>}:… with the team as a hash tag, and
 // the customer by an ID (a hash of the name), never the typed text.
 type writeSet func(ctx context.Context, p redis.Pipeliner, n note)
 
-var writeSets = map[string]writeSet{"v3": v3Writes, "v2": v2Writes, "basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes}
+var writeSets = map[string]writeSet{"v3": v3Writes, "v2": v2Writes, "basic": basicWrites, "indexed": indexedWrites, "v1": v1Writes, "none": nil}
 
 // cadence is Smed's default: a note moves the customer's due time to 30 days on.
 const cadenceMS = 30 * 86400 * 1000

@@ -3,9 +3,10 @@
 // run` (HTTP mode, the environment of ../shared/CONTRACT-CHECK.md) and the
 // floor (bench/floor), drives both with the load generator (bench/load) in
 // the same run — closed loop at saturation, alternating floor and Smed, then
-// an open loop at a fixed rate — for both mixes, runs the package benchmarks,
-// and writes the results (bench/results/, and the results section of
-// BENCHMARKS.md on a full run).
+// an open loop at a fixed rate, also against the machine rung (the floor with
+// no Redis: what any server gets here) — for both mixes, runs the package
+// benchmarks, and writes the results (bench/results/, and the results section
+// of BENCHMARKS.md on a full run).
 //
 // Environment:
 //
@@ -138,6 +139,7 @@ type bench struct {
 	smedBin string
 
 	redis, smed, floor *proc
+	machine            *proc // the floor without Redis (-writes none): the machine's own latency
 	redisAddr          string
 	urls               map[string]string // target → slash command URL
 	stub               *slackStub
@@ -316,26 +318,41 @@ func (b *bench) startAll(ctx context.Context) error {
 	}
 	b.urls["smed"] = "http://" + smedAddr + "/slack/commands"
 
-	if port, err = freePort(); err != nil {
-		return err
-	}
-	floorAddr := fmt.Sprintf("127.0.0.1:%d", port)
-	b.floor, err = start("floor", b.tmp, filepath.Join(b.tmp, "floor.log"), append(os.Environ(), "SMED_SLACK_SIGNING_SECRET="+b.secret),
-		filepath.Join(b.tmp, "floor"), "-addr", floorAddr, "-redis", "redis://"+b.redisAddr+"/0", "-writes", b.cfg.floorWrites)
-	if err != nil {
-		return err
-	}
-	if err := waitHTTP(ctx, b.floor, "http://"+floorAddr+"/healthz", 10*time.Second); err != nil {
+	var floorAddr string
+	if b.floor, floorAddr, err = b.startFloor(ctx, "floor", b.cfg.floorWrites); err != nil {
 		return err
 	}
 	b.urls["floor"] = "http://" + floorAddr + "/slack/commands"
-	fmt.Fprintf(b.out, "bench: redis-server %s (pid %s), smed run %s (pid %s), floor %s (pid %s, -writes %s)\n",
-		b.redisAddr, b.redis.pid(), smedAddr, b.smed.pid(), floorAddr, b.floor.pid(), b.cfg.floorWrites)
+	// The machine rung: the floor with no Redis. Its open-loop latency is
+	// what any server gets here in this hour, which bounds Smed's.
+	var machineAddr string
+	if b.machine, machineAddr, err = b.startFloor(ctx, "machine", "none"); err != nil {
+		return err
+	}
+	b.urls["machine"] = "http://" + machineAddr + "/slack/commands"
+	fmt.Fprintf(b.out, "bench: redis-server %s (pid %s), smed run %s (pid %s), floor %s (pid %s, -writes %s), machine %s (pid %s)\n",
+		b.redisAddr, b.redis.pid(), smedAddr, b.smed.pid(), floorAddr, b.floor.pid(), b.cfg.floorWrites, machineAddr, b.machine.pid())
 	return nil
 }
 
+// startFloor starts bench/floor as name with a write set, on a free port, and
+// waits until it answers.
+func (b *bench) startFloor(ctx context.Context, name, writes string) (*proc, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p, err := start(name, b.tmp, filepath.Join(b.tmp, name+".log"), append(os.Environ(), "SMED_SLACK_SIGNING_SECRET="+b.secret),
+		filepath.Join(b.tmp, "floor"), "-addr", addr, "-redis", "redis://"+b.redisAddr+"/0", "-writes", writes)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, addr, waitHTTP(ctx, p, "http://"+addr+"/healthz", 10*time.Second)
+}
+
 func (b *bench) stopAll() {
-	for _, p := range []*proc{b.smed, b.floor, b.redis} {
+	for _, p := range []*proc{b.smed, b.floor, b.machine, b.redis} {
 		if p != nil {
 			p.stop(20 * time.Second)
 		}
@@ -346,7 +363,7 @@ func (b *bench) stopAll() {
 }
 
 // runLoads is the plan: per mix, the closed loop rounds alternating floor and
-// smed (A B A B), then the open loop for each.
+// smed (A B A B), then the open loop for the machine rung, the floor and smed.
 func (b *bench) runLoads(ctx context.Context) error {
 	for _, mix := range []string{"known", "create"} {
 		for round := 1; round <= b.cfg.rounds; round++ {
@@ -356,7 +373,7 @@ func (b *bench) runLoads(ctx context.Context) error {
 				}
 			}
 		}
-		for _, target := range []string{"floor", "smed"} {
+		for _, target := range []string{"machine", "floor", "smed"} {
 			if err := b.load(ctx, mix, target, b.cfg.rate, 1); err != nil {
 				return err
 			}
@@ -368,13 +385,13 @@ func (b *bench) runLoads(ctx context.Context) error {
 // load is one run of the load generator against one target, on an empty
 // Redis and idle servers.
 func (b *bench) load(ctx context.Context, mix, target string, rate float64, round int) error {
-	server := map[string]*proc{"smed": b.smed, "floor": b.floor}[target]
-	for _, p := range []*proc{b.redis, b.smed, b.floor} {
+	server := map[string]*proc{"smed": b.smed, "floor": b.floor, "machine": b.machine}[target]
+	for _, p := range []*proc{b.redis, b.smed, b.floor, b.machine} {
 		if p.exited() {
 			return fmt.Errorf("%s exited during the bench (%v); its log:\n%s", p.name, p.err, p.tail())
 		}
 	}
-	if took, ok := settle(ctx, []*proc{b.smed, b.floor, b.redis}, 60*time.Second); !ok {
+	if took, ok := settle(ctx, []*proc{b.smed, b.floor, b.machine, b.redis}, 60*time.Second); !ok {
 		fmt.Fprintf(b.out, "bench: warning: servers still busy after %v; measuring anyway\n", took.Round(time.Millisecond))
 	}
 	if _, err := redisCmd(b.redisAddr, "FLUSHALL"); err != nil {

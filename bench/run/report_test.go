@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Rounds pool as one long run: all requests over all measured time, all CPU
@@ -59,5 +60,28 @@ func TestLastLineAndHumanOnly(t *testing.T) {
 	humanOnly{&b}.Write([]byte(out))
 	if b.String() != "floor · mix known\n  throughput 1 req/s\n" {
 		t.Errorf("humanOnly passed %q", b.String())
+	}
+}
+
+// The open-loop verdict says when the machine rung was itself above the
+// target, and only then; the table lists the machine rung before the floor.
+func TestP99VerdictNamesTheMachine(t *testing.T) {
+	rs := []result{
+		{Label: "machine", Mix: "known", Mode: "open", Requests: 100, P99: 2.7},
+		{Label: "floor", Mix: "known", Mode: "open", Requests: 100, P99: 4.7},
+		{Label: "smed", Mix: "known", Mode: "open", Requests: 100, P99: 7.7},
+		{Label: "machine", Mix: "create", Mode: "open", Requests: 100, P99: 1.1},
+		{Label: "smed", Mix: "create", Mode: "open", Requests: 100, P99: 4.2},
+	}
+	if got, want := p99Verdict(rs, "known", rs[2]), "≤ 2 ms: **missed** (the machine alone: 2.700 ms)"; got != want {
+		t.Errorf("known: %q, want %q", got, want)
+	}
+	if got, want := p99Verdict(rs, "create", rs[4]), "≤ 5 ms: met"; got != want {
+		t.Errorf("create: %q, want %q", got, want)
+	}
+	md := renderResults(config{rate: 1000}, machine{}, rs, nil, "go test", "", nil, time.Second)
+	mi, fi := strings.Index(md, "| known | machine (no Redis) | "), strings.Index(md, "| known | floor | ")
+	if mi < 0 || fi < 0 || mi > fi {
+		t.Errorf("open-loop table: machine row at %d, floor row at %d:\n%s", mi, fi, md)
 	}
 }
