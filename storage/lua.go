@@ -14,3 +14,24 @@ func newScript(name, src string) *redis.Script {
 	luaSources = append(luaSources, luaSource{name, src})
 	return redis.NewScript(src)
 }
+
+// ScriptNames are the names of the store's scripts, in the order they are
+// defined: for bench/replay, which measures a script's cost from a recording.
+func ScriptNames() []string {
+	out := make([]string, len(luaSources))
+	for i, s := range luaSources {
+		out[i] = s.name
+	}
+	return out
+}
+
+// ScriptSource is the Lua of the store's script called name, as Redis runs
+// it, and whether there is one.
+func ScriptSource(name string) (string, bool) {
+	for _, s := range luaSources {
+		if s.name == name {
+			return s.src, true
+		}
+	}
+	return "", false
+}
