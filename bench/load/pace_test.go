@@ -25,9 +25,11 @@ func TestPacerWakesNoEarlierThanDue(t *testing.T) {
 	if took := time.Since(start); took > 100*time.Millisecond {
 		t.Errorf("a past due time waited %v", took)
 	}
+	// start before the deadline is set: it counts from WithTimeout, and the
+	// goroutine may be descheduled between the two lines.
+	start = time.Now()
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	start = time.Now()
 	pace(cctx, start.Add(time.Hour))
 	if took := time.Since(start); took < 20*time.Millisecond || took > 10*time.Second {
 		t.Errorf("a wait of an hour under a 20 ms deadline took %v", took)
