@@ -97,20 +97,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cmd = append(cmd, a)
 		}
 		v, err := rdb.Do(ctx, cmd...).Result()
-		switch {
-		case err != nil:
+		if err != nil {
 			answers["error"]++
 			if firstErr == nil {
 				firstErr = err
 			}
-		default:
-			answers[first(v)]++
+			continue
 		}
+		answers[first(v)]++
 	}
 	after := evalStats(ctx, rdb)
 	fmt.Fprintf(stdout, "replayed %d calls with %s: %s\n", len(calls), *script, summary(answers))
-	if calls := after.calls - before.calls; calls > 0 {
-		fmt.Fprintf(stdout, "Redis: %.1f µs a call (INFO commandstats)\n", (after.usec-before.usec)/float64(calls))
+	if ran := after.calls - before.calls; ran > 0 {
+		fmt.Fprintf(stdout, "Redis: %.1f µs a call (INFO commandstats)\n", (after.usec-before.usec)/float64(ran))
 	}
 	if firstErr != nil {
 		fmt.Fprintf(stdout, "first error: %v\n", firstErr)

@@ -351,8 +351,12 @@ func (b *bench) startFloor(ctx context.Context, name, writes string) (*proc, str
 	return p, addr, waitHTTP(ctx, p, "http://"+addr+"/healthz", 10*time.Second)
 }
 
+// servers are the bench's processes, Redis last (stopAll stops it after
+// the servers that use it).
+func (b *bench) servers() []*proc { return []*proc{b.smed, b.floor, b.machine, b.redis} }
+
 func (b *bench) stopAll() {
-	for _, p := range []*proc{b.smed, b.floor, b.machine, b.redis} {
+	for _, p := range b.servers() {
 		if p != nil {
 			p.stop(20 * time.Second)
 		}
@@ -386,12 +390,12 @@ func (b *bench) runLoads(ctx context.Context) error {
 // Redis and idle servers.
 func (b *bench) load(ctx context.Context, mix, target string, rate float64, round int) error {
 	server := map[string]*proc{"smed": b.smed, "floor": b.floor, "machine": b.machine}[target]
-	for _, p := range []*proc{b.redis, b.smed, b.floor, b.machine} {
+	for _, p := range b.servers() {
 		if p.exited() {
 			return fmt.Errorf("%s exited during the bench (%v); its log:\n%s", p.name, p.err, p.tail())
 		}
 	}
-	if took, ok := settle(ctx, []*proc{b.smed, b.floor, b.machine, b.redis}, 60*time.Second); !ok {
+	if took, ok := settle(ctx, b.servers(), 60*time.Second); !ok {
 		fmt.Fprintf(b.out, "bench: warning: servers still busy after %v; measuring anyway\n", took.Round(time.Millisecond))
 	}
 	if _, err := redisCmd(b.redisAddr, "FLUSHALL"); err != nil {
