@@ -6,7 +6,8 @@ import "github.com/redis/go-redis/v9"
 type luaSource struct{ name, src string }
 
 // luaSources are every script the store runs, for the test that reads them
-// without running them (lua_test.go: every name a script reads is defined).
+// without running them (lua_test.go: every name a script reads is defined)
+// and for bench/replay (ScriptNames, ScriptSource).
 var luaSources []luaSource
 
 // newScript is redis.NewScript, registered in luaSources.
